@@ -1,0 +1,90 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { AuditTable } from "@/components/audit/audit-table";
+import { buttonClass } from "@/components/ui/button";
+import { Input, Select } from "@/components/ui/field";
+import { PageHeader } from "@/components/ui/page-header";
+import { requireUser } from "@/lib/auth/session";
+import { AuditQueryError, listAuditEntries, type AuditQuery } from "@/lib/audit/query-audit";
+import { getDb } from "@/lib/db/client";
+
+export const metadata: Metadata = { title: "Audit log" };
+
+const ACTOR_TYPES = ["user", "key", "cli", "system"] as const;
+const TARGET_TYPES = ["key", "scope", "user"] as const;
+// Suggestions only: the filter takes any action name, including ones added later.
+const ACTIONS = ["key.create", "key.update", "key.rotate", "key.revoke", "scope.create", "scope.update", "user.create", "user.role_change", "user.disable", "user.password_change", "user.password_reset"];
+
+export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
+  await requireUser();
+  const params = await searchParams;
+  const query: AuditQuery = { limit: 50 };
+  if (params.actorType && (ACTOR_TYPES as readonly string[]).includes(params.actorType)) query.actorType = params.actorType as AuditQuery["actorType"];
+  if (params.actorId) query.actorId = params.actorId;
+  if (params.action) query.action = params.action;
+  if (params.targetType && (TARGET_TYPES as readonly string[]).includes(params.targetType)) query.targetType = params.targetType;
+  if (params.targetId) query.targetId = params.targetId;
+  if (params.cursor && /^\d+$/.test(params.cursor)) query.cursor = params.cursor;
+  // A cursor no id can match (an edited link) shows the newest entries instead of an error.
+  const page = await listAuditEntries(getDb(), query).catch((error: unknown) => {
+    if (query.cursor && error instanceof AuditQueryError) return listAuditEntries(getDb(), { ...query, cursor: undefined });
+    throw error;
+  });
+  const filtered = Boolean(query.actorType || query.actorId || query.action || query.targetType || query.targetId);
+  const kept = Object.fromEntries(Object.entries(params).filter((entry): entry is [string, string] => Boolean(entry[1]) && entry[0] !== "cursor"));
+
+  return (
+    <>
+      <PageHeader title="Audit log" description="Every change, by any user, root key or the admin CLI. Newest first." />
+      <form role="search" aria-label="Filter the audit log" className="mb-4 grid grid-cols-2 gap-2 lg:grid-cols-[repeat(5,minmax(0,1fr))_auto]">
+        <Select name="actorType" defaultValue={params.actorType ?? ""} aria-label="Actor type">
+          <option value="">Any actor</option>
+          {ACTOR_TYPES.map((type) => (
+            <option key={type} value={type}>
+              {type}
+            </option>
+          ))}
+        </Select>
+        <Input name="actorId" defaultValue={params.actorId ?? ""} placeholder="Actor id" aria-label="Actor id" />
+        <Input name="action" defaultValue={params.action ?? ""} placeholder="Action" aria-label="Action" list="audit-actions" />
+        <datalist id="audit-actions">
+          {ACTIONS.map((action) => (
+            <option key={action} value={action} />
+          ))}
+        </datalist>
+        <Select name="targetType" defaultValue={params.targetType ?? ""} aria-label="Target type">
+          <option value="">Any target</option>
+          {TARGET_TYPES.map((type) => (
+            <option key={type} value={type}>
+              {type}
+            </option>
+          ))}
+        </Select>
+        <Input name="targetId" defaultValue={params.targetId ?? ""} placeholder="Target id" aria-label="Target id" />
+        <div className="flex gap-2">
+          <button type="submit" className={buttonClass("secondary", "flex-1 lg:flex-none")}>
+            Filter
+          </button>
+          {filtered && (
+            <Link href="/audit" className={buttonClass("ghost", "flex-1 lg:flex-none")}>
+              Clear
+            </Link>
+          )}
+        </div>
+      </form>
+      <AuditTable entries={page.data} label="Audit log entries" emptyTitle={filtered ? "No entries match these filters." : undefined} />
+      <div className="mt-3 flex justify-end gap-2">
+        {params.cursor && (
+          <Link className={buttonClass("secondary")} href={`/audit?${new URLSearchParams(kept).toString()}`}>
+            Newest
+          </Link>
+        )}
+        {page.nextCursor && (
+          <Link className={buttonClass("secondary")} href={`/audit?${new URLSearchParams({ ...kept, cursor: page.nextCursor }).toString()}`}>
+            Older
+          </Link>
+        )}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,97 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { KeyStatusBadge } from "@/components/keys/key-status-badge";
+import { EmptyState } from "@/components/ui/empty-state";
+import { PageHeader } from "@/components/ui/page-header";
+import { Time } from "@/components/ui/time";
+import { EventsTable } from "@/components/usage/events-table";
+import { UsageChart } from "@/components/usage/usage-chart";
+import { requireUser } from "@/lib/auth/session";
+import { getDb } from "@/lib/db/client";
+import { DENIED_OUTCOMES } from "@/lib/usage/outcomes";
+import { usageSeries } from "@/lib/usage/query-usage";
+import { recentEvents } from "@/lib/usage/usage-summary";
+
+export const metadata: Metadata = { title: "Overview" };
+
+export default async function OverviewPage() {
+  await requireUser();
+  const db = getDb();
+  const now = new Date();
+  const in7Days = new Date(now.getTime() + 7 * 86_400_000);
+  const dayAgo = new Date(now.getTime() - 86_400_000);
+  const [activeKeys, series, expiring, denied] = await Promise.all([
+    db.apiKey.count({ where: { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } }),
+    usageSeries(db, { keyId: null, from: dayAgo, to: now, granularity: "hour" }),
+    db.apiKey.findMany({
+      where: { revokedAt: null, expiresAt: { gt: now, lte: in7Days } },
+      orderBy: { expiresAt: "asc" },
+      take: 10,
+      select: { id: true, name: true, start: true, expiresAt: true },
+    }),
+    recentEvents(db, { outcome: [...DENIED_OUTCOMES], limit: 10 }),
+  ]);
+  let requests = 0;
+  let denials = 0;
+  for (const point of series) {
+    for (const [outcome, count] of Object.entries(point.counts)) {
+      requests += count;
+      if (outcome !== "valid") denials += count;
+    }
+  }
+
+  return (
+    <>
+      <PageHeader title="Overview" description="The last 24 hours." />
+      <div className="mb-6 grid grid-cols-1 gap-3 sm:grid-cols-3">
+        <Stat label="Active keys" value={activeKeys} />
+        <Stat label="Requests, 24 h" value={requests} />
+        <Stat label="Denied, 24 h" value={denials} />
+      </div>
+      <section aria-labelledby="traffic" className="mb-6">
+        <h2 id="traffic" className="mb-2 font-semibold">
+          Requests by outcome
+        </h2>
+        <UsageChart series={series} granularity="hour" from={dayAgo.toISOString()} to={now.toISOString()} label="Requests in the last 24 hours by outcome" />
+      </section>
+      <div className="grid grid-cols-1 gap-6">
+        <section aria-labelledby="expiring">
+          <h2 id="expiring" className="mb-2 font-semibold">
+            Expiring in the next 7 days
+          </h2>
+          {expiring.length === 0 ? (
+            <EmptyState title="No keys expire in the next 7 days." />
+          ) : (
+            <ul className="divide-y divide-zinc-100 rounded-lg border border-zinc-200 bg-white text-sm">
+              {expiring.map((key) => (
+                <li key={key.id} className="flex flex-wrap items-center justify-between gap-2 px-3 py-2">
+                  <Link href={`/keys/${key.id}`} className="text-blue-800 hover:underline">
+                    {key.name} <span className="font-mono text-xs text-zinc-600">{key.start}…</span>
+                  </Link>
+                  <span className="flex items-center gap-2 whitespace-nowrap">
+                    <KeyStatusBadge status="active" expiresAt={key.expiresAt} /> <Time date={key.expiresAt} />
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+        <section aria-labelledby="denied">
+          <h2 id="denied" className="mb-2 font-semibold">
+            Recent denied requests
+          </h2>
+          <EventsTable events={denied} label="Recent denied requests table" showKey />
+        </section>
+      </div>
+    </>
+  );
+}
+
+function Stat({ label, value }: { label: string; value: number }) {
+  return (
+    <div className="rounded-lg border border-zinc-200 bg-white p-4">
+      <p className="text-xs text-zinc-600">{label}</p>
+      <p className="text-2xl font-semibold tabular-nums">{value.toLocaleString("en")}</p>
+    </div>
+  );
+}

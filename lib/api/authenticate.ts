@@ -1,0 +1,57 @@
+import { env } from "../env";
+import type { KeyRecord } from "../keys/cache";
+import { sharedKeyVerifier } from "../keys/shared-verifier";
+import type { Verification } from "../keys/verify";
+import { InvalidKeyThrottle } from "../ratelimit/invalid-key-throttle";
+import type { RateLimitResult } from "../ratelimit/limiter";
+import { ApiError } from "./errors";
+import { extractKey } from "./extract-key";
+import { rateLimitHeaders, secondsUntil } from "./ratelimit-headers";
+
+export type Authentication =
+  | { ok: true; key: KeyRecord; ratelimit: RateLimitResult | null; remaining: number | null }
+  | { ok: false; error: ApiError; keyId: string | null };
+
+const holder = globalThis as unknown as { keyholdInvalidKeyThrottle?: InvalidKeyThrottle };
+
+function throttle(): InvalidKeyThrottle {
+  holder.keyholdInvalidKeyThrottle ??= new InvalidKeyThrottle(env().KEYHOLD_INVALID_KEY_LIMIT);
+  return holder.keyholdInvalidKeyThrottle;
+}
+
+/** Who is calling: the key presented in the headers, verified for `scopes`. Never throws. */
+export async function authenticate(headers: Headers, url: URL, ip: string | null, scopes: readonly string[]): Promise<Authentication> {
+  const address = ip ?? "unknown";
+  const blockedMs = throttle().blockedFor(address);
+  if (blockedMs > 0) {
+    const seconds = String(secondsUntil(Date.now() + blockedMs));
+    return {
+      ok: false,
+      keyId: null,
+      error: new ApiError("rate_limited", "Too many invalid API keys from this address. Retry after the time in the Retry-After header.", {
+        headers: { "Retry-After": seconds, "RateLimit-Reset": seconds },
+      }),
+    };
+  }
+
+  let candidate: string;
+  try {
+    candidate = extractKey(headers, url);
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "invalid_key") throttle().recordInvalid(address);
+    return { ok: false, keyId: null, error: error as ApiError };
+  }
+
+  const result = await sharedKeyVerifier().verify(candidate, scopes);
+  if (result.valid) return { ok: true, key: result.key, ratelimit: result.ratelimit, remaining: result.remaining };
+  if (result.code === "invalid_key") throttle().recordInvalid(address);
+  return { ok: false, keyId: result.key?.id ?? null, error: refusal(result, scopes) };
+}
+
+function refusal(result: Extract<Verification, { valid: false }>, scopes: readonly string[]): ApiError {
+  const headers = result.ratelimit ? rateLimitHeaders(result.ratelimit) : undefined;
+  if (result.code === "insufficient_scope") {
+    return new ApiError("insufficient_scope", undefined, { details: { required: scopes }, headers });
+  }
+  return new ApiError(result.code, undefined, { headers });
+}

@@ -1,0 +1,38 @@
+import { ApiError } from "./errors";
+
+// How a key is presented (DESIGN.md section 4): `Authorization: Bearer <key>` or
+// `X-API-Key: <key>`. Anything else is refused with a message that says what was wrong.
+
+const QUERY_KEY_PARAMS = ["api_key", "apikey", "key", "token"];
+
+export function extractKey(headers: Headers, url: URL): string {
+  if (url.search !== "") {
+    for (const name of url.searchParams.keys()) {
+      if (QUERY_KEY_PARAMS.includes(name.toLowerCase())) throw new ApiError("key_in_query");
+    }
+  }
+  const authorization = headers.get("authorization");
+  const apiKeyHeader = headers.get("x-api-key");
+  // An empty header is no key: it neither conflicts with the other header nor stands alone.
+  const fromBearer = authorization ? bearerToken(authorization) || null : null;
+  const fromHeader = apiKeyHeader || null;
+  if (fromBearer !== null && fromHeader !== null && fromBearer !== fromHeader) throw new ApiError("ambiguous_key");
+  const key = fromBearer ?? fromHeader;
+  if (key === null) {
+    throw new ApiError("missing_key", authorization !== null || apiKeyHeader !== null ? "The API key header is empty." : undefined);
+  }
+  return key;
+}
+
+function bearerToken(value: string): string {
+  // The scheme is case-insensitive (RFC 9110); exactly one space before the token (RFC 6750).
+  if (value.length < 6 || value.slice(0, 6).toLowerCase() !== "bearer") {
+    throw new ApiError("invalid_key", "The Authorization header must use the Bearer scheme: `Authorization: Bearer <key>`.");
+  }
+  const rest = value.slice(6);
+  if (rest === "" || rest === " ") return "";
+  if (rest[0] !== " " || rest[1] === " ") {
+    throw new ApiError("invalid_key", "Malformed Authorization header: write `Bearer`, one space, then the key.");
+  }
+  return rest.slice(1);
+}

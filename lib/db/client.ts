@@ -1,0 +1,48 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { onShutdown } from "../server/shutdown";
+import { PrismaClient } from "./generated/client";
+
+export type Db = PrismaClient;
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+// The pool behind each client, kept where the metrics endpoint can read its counts (the
+// adapter keeps a pool it creates itself private). On globalThis because the client may be
+// created by the server's copy of this module and read by a route bundle's copy.
+const pools = ((globalThis as unknown as { keyholdDbPools?: WeakMap<Db, pg.Pool> }).keyholdDbPools ??= new WeakMap());
+
+export function createDb(connectionString: string, poolSize = 10): Db {
+  // adapter-pg sends and reads timestamps without their offset (prisma/orm#26786), so every
+  // session runs in UTC: otherwise a server whose database defaults to, say, Europe/Berlin
+  // would shift every stored time by its offset.
+  const pool = new pg.Pool({ connectionString, max: poolSize, connectionTimeoutMillis: 5_000, options: "-c TimeZone=UTC" });
+  // disposeExternalPool: $disconnect() ends the pool, as it does a pool the adapter made itself.
+  const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  pools.set(db, pool);
+  return db;
+}
+
+// One client per process; kept on globalThis so Next's dev reloads do not open a new pool each time.
+const holder = globalThis as unknown as { keyholdDb?: Db };
+
+export function getDb(): Db {
+  if (!holder.keyholdDb) {
+    const url = process.env.DATABASE_URL;
+    if (!url) throw new Error("DATABASE_URL is not set: start Keyhold through `npm start` or `npm run dev`");
+    const db = createDb(url);
+    holder.keyholdDb = db;
+    onShutdown("close", () => db.$disconnect());
+  }
+  return holder.keyholdDb;
+}
+
+/** Connection counts of the process's pool; null until getDb() has made one. */
+export function getPoolStats(): PoolStats | null {
+  const pool = holder.keyholdDb && pools.get(holder.keyholdDb);
+  return pool ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } : null;
+}

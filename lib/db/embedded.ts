@@ -1,0 +1,36 @@
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+
+// The embedded database: PGlite served over the Postgres wire protocol on loopback, so the
+// app reaches it through the same adapter-pg path as a real PostgreSQL (DESIGN.md section 10).
+
+export interface EmbeddedDatabase {
+  url: string;
+  dataDir: string | null;
+  stop(): Promise<void>;
+}
+
+// Enough for the app's pool (10), the invalidation listener, migrations and the CLI at once.
+const MAX_CONNECTIONS = 64;
+
+export async function startEmbeddedDatabase(options: { dataDir?: string; port?: number } = {}): Promise<EmbeddedDatabase> {
+  const dataDir = options.dataDir ?? null;
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: options.port ?? 0, maxConnections: MAX_CONNECTIONS });
+  await server.start();
+  const [host, port] = server.getServerConn().split(":");
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `postgresql://postgres@${host}:${port}/postgres?sslmode=disable`,
+    dataDir,
+    stop() {
+      stopped ??= (async () => {
+        await server.stop();
+        await db.close();
+      })();
+      return stopped;
+    },
+  };
+}

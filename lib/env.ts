@@ -1,0 +1,62 @@
+import { z } from "zod";
+
+// Every setting that crosses into the app from outside, validated once (DESIGN.md section 11).
+// Empty strings count as unset, so `FOO= npm start` behaves like leaving FOO out.
+
+const postgresUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "postgresql:" || url.protocol === "postgres:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}, "must be a postgresql://user@host:port/database URL");
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    DATABASE_URL: postgresUrl.optional(),
+    NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    NEXTAUTH_URL: z.url({ protocol: /^https?$/, message: "must be an absolute http(s) URL" }).optional(),
+    PORT: z.coerce.number("must be a port number").int().min(1).max(65535).default(3000),
+    KEYHOLD_DATA_DIR: z.string().default(".data"),
+    KEYHOLD_INVALID_KEY_LIMIT: z.coerce.number("must be a whole number").int().min(1).default(20),
+    KEYHOLD_TRUST_PROXY: z.coerce.number("must be a whole number").int().min(0).max(10).default(0),
+    KEYHOLD_USAGE_RETENTION_DAYS: z.coerce.number("must be a whole number").int().min(1).default(30),
+    KEYHOLD_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === "production" && env.DATABASE_URL && !env.NEXTAUTH_SECRET) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["NEXTAUTH_SECRET"],
+        message: "is required in production (NODE_ENV=production with DATABASE_URL set)",
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+// One line naming the variable and the problem, never the value (it may be a secret).
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const present = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ""));
+  const result = envSchema.safeParse(present);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  throw new ConfigError(`Configuration error: ${issue.path.join(".")} ${issue.message}`);
+}
+
+let cached: Env | undefined;
+
+export function env(): Env {
+  cached ??= parseEnv();
+  return cached;
+}

@@ -1,0 +1,29 @@
+import { ApiError } from "../api/errors";
+import type { Actor } from "../auth/actor";
+import { isManagementScope } from "./management-scopes";
+
+// Server-side rules on who may change keys (DESIGN.md sections 5 and 14).
+
+export function assertCanChangeKeys(actor: Actor): void {
+  if (actor.type === "user" && actor.role === "VIEWER") {
+    throw new ApiError("insufficient_scope", "Viewers can read keys but not change them.");
+  }
+}
+
+/**
+ * No escalation: management scopes may only be handed over by someone who holds them. `scopes`
+ * are all the management scopes the result would carry (for a rotation or update, including
+ * the ones the key holds already: its new plaintext would hand them over).
+ */
+export function assertCanGrant(actor: Actor, scopes: readonly string[]): void {
+  const management = scopes.filter(isManagementScope);
+  if (management.length === 0) return;
+  let missing: string[] = [];
+  if (actor.type === "key") missing = management.filter((scope) => !actor.scopes.includes(scope));
+  if (actor.type === "user" && actor.role === "VIEWER") missing = management;
+  if (missing.length > 0) {
+    throw new ApiError("insufficient_scope", `You cannot give a key scopes you do not hold: ${missing.join(", ")}.`, {
+      details: { required: missing },
+    });
+  }
+}

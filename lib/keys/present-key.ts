@@ -1,0 +1,40 @@
+import type { ApiKey } from "../db/generated/client";
+import { keyRecord, type KeyRecordJson } from "./schemas";
+
+export type KeyStatus = "active" | "expired" | "revoked";
+
+export function keyStatus(record: Pick<ApiKey, "revokedAt" | "expiresAt">, now = Date.now()): KeyStatus {
+  if (record.revokedAt) return "revoked";
+  if (record.expiresAt && record.expiresAt.getTime() <= now) return "expired";
+  return "active";
+}
+
+/** The public shape of a key (DESIGN.md section 7.1), parsed so that only its fields can leave. */
+export function presentKey(record: ApiKey, now = Date.now()): KeyRecordJson {
+  return keyRecord.parse({
+    id: record.id,
+    name: record.name,
+    start: record.start,
+    environment: record.environment,
+    ownerId: record.ownerId,
+    scopes: record.scopes,
+    meta: record.meta !== null && typeof record.meta === "object" && !Array.isArray(record.meta) ? record.meta : {},
+    status: keyStatus(record, now),
+    expiresAt: iso(record.expiresAt),
+    revokedAt: iso(record.revokedAt),
+    revokedReason: record.revokedReason,
+    rotatedFromId: record.rotatedFromId,
+    ratelimit:
+      record.ratelimitLimit !== null && record.ratelimitWindowMs !== null
+        ? { limit: record.ratelimitLimit, windowMs: record.ratelimitWindowMs }
+        : null,
+    remaining: record.remaining,
+    lastUsedAt: iso(record.lastUsedAt),
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString(),
+  });
+}
+
+function iso(date: Date | null): string | null {
+  return date ? date.toISOString() : null;
+}

@@ -1,0 +1,104 @@
+import { z } from "zod";
+import { SCOPE_NAME_PATTERN } from "./management-scopes";
+
+// Request and response shapes of the key management API (DESIGN.md section 7.1), side by side.
+// Responses are parsed through these as well: a field not named here (the hash) cannot leak.
+
+// Years 1970 to 9999 in UTC: an offset can push 9999-12-31 past the end of that range, where
+// toISOString() writes a sign PostgreSQL will not parse.
+const MAX_TIME_MS = Date.parse("9999-12-31T23:59:59.999Z");
+const isoDate = z.iso
+  .datetime({ offset: true, message: "must be an ISO 8601 date-time, e.g. 2030-01-31T00:00:00Z" })
+  .refine((value) => Date.parse(value) >= 0 && Date.parse(value) <= MAX_TIME_MS, "must be a time from 1970 to 9999 (UTC)");
+const scopeName = z.string().regex(SCOPE_NAME_PATTERN, "must look like resource:action (lowercase, e.g. orders:read)");
+const meta = z.record(z.string(), z.unknown());
+const ratelimit = z.strictObject({
+  limit: z.number().int().min(1).max(1_000_000),
+  windowMs: z.number().int().min(1_000).max(86_400_000),
+});
+
+export const keyStatus = z.enum(["active", "expired", "revoked"]);
+
+export const keyRecord = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  start: z.string(),
+  environment: z.enum(["live", "test"]),
+  ownerId: z.string().nullable(),
+  scopes: z.array(z.string()),
+  meta,
+  status: keyStatus,
+  expiresAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+  revokedReason: z.string().nullable(),
+  rotatedFromId: z.string().nullable(),
+  ratelimit: ratelimit.nullable(),
+  remaining: z.number().int().nullable(),
+  lastUsedAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type KeyRecordJson = z.infer<typeof keyRecord>;
+
+export const keyWithSecret = keyRecord.extend({ key: z.string() });
+
+export const createKeyRequest = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  ownerId: z.string().trim().min(1).max(200).nullish(),
+  environment: z.enum(["live", "test"]).default("live"),
+  scopes: z.array(scopeName).max(100).default([]),
+  expiresAt: isoDate.nullish(),
+  ratelimit: ratelimit.nullish(),
+  remaining: z.number().int().min(0).max(2_000_000_000).nullish(),
+  meta: meta.default({}),
+});
+
+export const updateKeyRequest = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    scopes: z.array(scopeName).max(100).optional(),
+    expiresAt: isoDate.nullable().optional(),
+    ratelimit: ratelimit.nullable().optional(),
+    remaining: z.number().int().min(0).max(2_000_000_000).nullable().optional(),
+    meta: meta.optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, { message: "send at least one field to change" });
+
+export const rotateKeyRequest = z.strictObject({
+  gracePeriodSeconds: z.number().int().min(0).max(2_592_000).default(0),
+  expiresAt: isoDate.nullish(),
+});
+
+export const revokeKeyRequest = z.strictObject({
+  reason: z.string().trim().max(500).nullish(),
+});
+
+export const listKeysQuery = z.strictObject({
+  ownerId: z.string().min(1).max(200).optional(),
+  status: keyStatus.optional(),
+  scope: z.string().min(1).max(200).optional(),
+  environment: z.enum(["live", "test"]).optional(),
+  q: z.string().min(1).max(200).optional(),
+  cursor: z.string().min(1).max(200).optional(),
+  limit: z.coerce.number("must be a whole number from 1 to 100").int().min(1).max(100).default(20),
+});
+export type ListKeysQuery = z.infer<typeof listKeysQuery>;
+
+export const listKeysResponse = z.strictObject({
+  data: z.array(keyRecord),
+  nextCursor: z.string().nullable(),
+});
+
+export const usageQuery = z.strictObject({
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  granularity: z.enum(["minute", "hour", "day"]).default("hour"),
+});
+
+export const usageResponse = z.strictObject({
+  keyId: z.string(),
+  granularity: z.enum(["minute", "hour", "day"]),
+  from: z.string(),
+  to: z.string(),
+  series: z.array(z.strictObject({ at: z.string(), counts: z.record(z.string(), z.number().int()) })),
+});

@@ -1,0 +1,24 @@
+import { getDb } from "../db/client";
+import { getRateLimiter } from "../ratelimit/limiter";
+import { onShutdown } from "../server/shutdown";
+import { sharedKeyCache } from "./cache";
+import { listenForKeyChanges } from "./invalidation";
+import { KeyVerifier } from "./verify";
+
+const holder = globalThis as unknown as { keyholdVerifier?: KeyVerifier };
+
+// The process's verifier, wired to the shared cache and, on PostgreSQL, to change
+// notifications from other instances. The embedded database has exactly one instance, whose
+// own changes evict its cache directly.
+export function sharedKeyVerifier(): KeyVerifier {
+  if (!holder.keyholdVerifier) {
+    const cache = sharedKeyCache();
+    holder.keyholdVerifier = new KeyVerifier(getDb(), cache, getRateLimiter());
+    const url = process.env.DATABASE_URL;
+    if (url && !process.env.KEYHOLD_EMBEDDED) {
+      const listener = listenForKeyChanges(url, { onChange: (id) => cache.evictById(id), onReset: () => cache.clear() });
+      onShutdown("close", () => listener.stop());
+    }
+  }
+  return holder.keyholdVerifier;
+}

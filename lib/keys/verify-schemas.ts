@@ -1,0 +1,40 @@
+import { z } from "zod";
+
+// Request and response shapes of key verification (DESIGN.md section 7.1). Responses are parsed
+// through these too, so nothing outside them (a hash, say) can reach the JSON.
+
+const environment = z.enum(["live", "test"]);
+const ratelimit = z.object({ limit: z.number().int(), windowMs: z.number().int() }).nullable();
+
+export const verifyKeyRequest = z.strictObject({
+  key: z.string().max(1024),
+  scopes: z.array(z.string().min(1).max(200)).max(100).optional(),
+});
+
+export const verifyKeyResponse = z.discriminatedUnion("valid", [
+  z.strictObject({
+    valid: z.literal(true),
+    keyId: z.string(),
+    ownerId: z.string().nullable(),
+    name: z.string(),
+    environment,
+    scopes: z.array(z.string()),
+    meta: z.record(z.string(), z.unknown()),
+    expiresAt: z.string().nullable(),
+    ratelimit,
+    remaining: z.number().int().nullable(),
+  }),
+  z.strictObject({ valid: z.literal(false), code: z.string() }),
+]);
+
+export const whoamiResponse = z.strictObject({
+  keyId: z.string(),
+  name: z.string(),
+  ownerId: z.string().nullable(),
+  environment,
+  scopes: z.array(z.string()),
+  expiresAt: z.string().nullable(),
+  ratelimit,
+});
+
+export type VerifyKeyResponse = z.infer<typeof verifyKeyResponse>;

@@ -1,0 +1,333 @@
+import { getDb, type Db } from "../db/client";
+
+// Per-key fixed-window rate limits (DESIGN.md section 9). Windows are aligned to the epoch, so
+// every instance agrees on where a window starts without talking to the others. The budget of a
+// window lives in ratelimit_windows; instances lease it in slices, so the hot path is a local
+// decrement, and together they can never admit more than the limit (stricter than the 10% the
+// design allows). When the database cannot be reached the window falls back to an exact
+// per-instance counter, because a key that is fresh in the cache must keep working (section 9).
+
+export interface RateLimitResult {
+  allowed: boolean;
+  limit: number;
+  /** Left in this window as far as this instance knows; for the RateLimit-Remaining header. */
+  remaining: number;
+  /** Epoch ms at which the window ends. */
+  resetAt: number;
+}
+
+export interface RateLimiterOptions {
+  now?: () => number;
+  /** A lease slower than this is treated as a failed one, so a hung database cannot stall requests. */
+  leaseTimeoutMs?: number;
+  /** After a failed lease, windows that start within this long go local without trying the database. */
+  dbRetryMs?: number;
+}
+
+const SLICE_FRACTION = 0.05;
+// Columns are int4; larger values could not be stored or compared in SQL.
+const MAX_INT = 2_147_483_647;
+const CLEANUP_EVERY_MS = 60_000;
+const KEEP_ENDED_MS = 60 * 60_000;
+const CLEANUP_BATCH = 10_000;
+const CLEANUP_MAX_BATCHES = 10;
+const SWEEP_EVERY_MS = 10_000;
+
+type Resolve = (result: RateLimitResult) => void;
+
+interface WindowState {
+  keyId: string;
+  windowMs: number;
+  windowStart: number;
+  resetAt: number;
+  limit: number;
+  /** "shared" leases from the database; "local" counts on this instance only, until the window ends. */
+  mode: "shared" | "local";
+  /** Leased from the database and not yet handed out. */
+  tokens: number;
+  /** `used` from the last lease answer: everything leased by every instance so far. */
+  globalUsed: number;
+  /** Admitted by this instance in this window, whichever mode; the local fallback continues from it. */
+  admitted: number;
+  /** The database said the window is spent: deny without asking again until it ends. */
+  exhausted: boolean;
+  lastRequest: number;
+  leasing: boolean;
+  /** Requests waiting for a lease, oldest first. */
+  waiters: Resolve[];
+}
+
+interface LeaseAnswer {
+  used: number;
+  grant: number;
+}
+
+class LeaseTimeout extends Error {}
+
+export class RateLimiter {
+  private readonly db: Db | null;
+  private readonly now: () => number;
+  private readonly leaseTimeoutMs: number;
+  private readonly dbRetryMs: number;
+  // One entry per key: a key is only ever in one window at a time, so a new window replaces the
+  // old entry and memory is bounded by the number of active keys.
+  private readonly windows = new Map<string, WindowState>();
+  private dbDownUntil = -Infinity;
+  private dbFailing = false;
+  private lastSweep = -Infinity;
+  private lastCleanup = -Infinity;
+  private cleaning: Promise<number> | null = null;
+
+  constructor(db: Db | null, options: RateLimiterOptions = {}) {
+    this.db = db;
+    this.now = options.now ?? Date.now;
+    this.leaseTimeoutMs = options.leaseTimeoutMs ?? 1_000;
+    this.dbRetryMs = options.dbRetryMs ?? 1_000;
+  }
+
+  check(keyId: string, limit: number, windowMs: number): Promise<RateLimitResult> {
+    const now = this.now();
+    try {
+      this.maintain(now);
+      // A limit or window that is not a positive number cannot admit anything; denying is the
+      // safe reading, and throwing would break the "never throw" contract of the verify path.
+      if (!(limit >= 1) || !(windowMs >= 1)) {
+        const safeLimit = Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0;
+        return Promise.resolve({ allowed: false, limit: safeLimit, remaining: 0, resetAt: now });
+      }
+      const lim = Math.min(MAX_INT, Math.floor(limit));
+      const ms = Math.min(MAX_INT, Math.floor(windowMs));
+      const state = this.stateFor(keyId, lim, ms, now);
+      // Waiters go first: a newcomer must not take a token ahead of requests already queued.
+      if (state.waiters.length === 0) {
+        const immediate = this.tryAdmit(state);
+        if (immediate) return Promise.resolve(immediate);
+      }
+      return new Promise<RateLimitResult>((resolve) => {
+        state.waiters.push(resolve);
+        this.pump(state);
+      });
+    } catch (error) {
+      // Only a bug in this file gets here; a request should still get an answer, and one
+      // limited to nothing is the answer that cannot be abused.
+      console.error("rate limiter failed:", error instanceof Error ? error.message : error);
+      return Promise.resolve({ allowed: false, limit, remaining: 0, resetAt: now });
+    }
+  }
+
+  /**
+   * Deletes rows whose window ended more than an hour ago. The table does not record a window's
+   * length, so it comes from the key's current configuration; rows of ids that are not keys, or
+   * of keys without a limit, are kept for the longest window an int4 can describe (~24.8 days),
+   * because deleting a live window's row would hand every instance a fresh budget.
+   */
+  cleanup(): Promise<number> {
+    if (!this.db) return Promise.resolve(0);
+    this.cleaning ??= this.deleteEnded(this.db, this.now()).finally(() => {
+      this.cleaning = null;
+    });
+    return this.cleaning;
+  }
+
+  private async deleteEnded(db: Db, now: number): Promise<number> {
+    const cutoff = new Date(now - KEEP_ENDED_MS);
+    let total = 0;
+    // Batches keep each statement's locks and WAL short when a backlog has built up.
+    for (let batch = 0; batch < CLEANUP_MAX_BATCHES; batch++) {
+      const deleted = await db.$executeRaw`
+        DELETE FROM ratelimit_windows
+        WHERE (key_id, window_start) IN (
+          SELECT w.key_id, w.window_start
+          FROM ratelimit_windows w
+          LEFT JOIN api_keys k ON k.id = w.key_id
+          WHERE w.window_start < ${cutoff}::timestamptz
+            AND w.window_start + COALESCE(k.ratelimit_window_ms, ${MAX_INT}::int) * interval '1 millisecond'
+                < ${cutoff}::timestamptz
+          LIMIT ${CLEANUP_BATCH}::int
+        )`;
+      total += deleted;
+      if (deleted < CLEANUP_BATCH) break;
+    }
+    return total;
+  }
+
+  private maintain(now: number): void {
+    if (now - this.lastSweep >= SWEEP_EVERY_MS) {
+      this.lastSweep = now;
+      // Keys that stopped sending requests would otherwise keep their last window forever.
+      // Waiters of a dropped state still hold it and are answered when its lease returns.
+      for (const [keyId, state] of this.windows) {
+        if (state.resetAt <= now) this.windows.delete(keyId);
+      }
+    }
+    if (this.db && now - this.lastCleanup >= CLEANUP_EVERY_MS) {
+      this.lastCleanup = now;
+      // Off the request's own tick: the request that happens to trigger it must not wait for it.
+      setImmediate(() => {
+        this.cleanup().catch(() => undefined);
+      });
+    }
+  }
+
+  private stateFor(keyId: string, limit: number, windowMs: number, now: number): WindowState {
+    const windowStart = Math.floor(now / windowMs) * windowMs;
+    let state = this.windows.get(keyId);
+    if (!state || state.windowStart !== windowStart || state.windowMs !== windowMs) {
+      state = {
+        keyId,
+        windowMs,
+        windowStart,
+        resetAt: windowStart + windowMs,
+        limit,
+        mode: this.db && now >= this.dbDownUntil ? "shared" : "local",
+        tokens: 0,
+        globalUsed: 0,
+        admitted: 0,
+        exhausted: false,
+        lastRequest: 0,
+        leasing: false,
+        waiters: [],
+      };
+      this.windows.set(keyId, state);
+    } else if (state.limit !== limit) {
+      // The key's limit was changed mid-window; "spent" meant spent under the old one. Held
+      // tokens are kept (tryAdmit will not use them past a lowered limit) so that raising the
+      // limit again does not lose them.
+      state.limit = limit;
+      state.exhausted = false;
+    }
+    return state;
+  }
+
+  /** Answers without I/O when it can: a held token, the local counter, or a spent window. */
+  private tryAdmit(state: WindowState): RateLimitResult | null {
+    if (state.mode === "local") {
+      if (state.admitted < state.limit) {
+        state.admitted++;
+        return this.result(state, true);
+      }
+      return this.result(state, false);
+    }
+    if (state.tokens > 0) {
+      // Leased by anyone but not held here: only a limit lowered mid-window brings it to the
+      // limit while tokens are still held, and then no lease could help either.
+      if (state.globalUsed - state.tokens >= state.limit) return this.result(state, false);
+      state.tokens--;
+      state.admitted++;
+      return this.result(state, true);
+    }
+    if (state.exhausted) return this.result(state, false);
+    return null;
+  }
+
+  private result(state: WindowState, allowed: boolean): RateLimitResult {
+    const remaining =
+      state.mode === "local"
+        ? state.limit - state.admitted
+        : // What nobody has leased yet, plus what this instance holds and has not handed out.
+          state.limit - state.globalUsed + state.tokens;
+    return { allowed, limit: state.limit, remaining: Math.max(0, remaining), resetAt: state.resetAt };
+  }
+
+  /** Answers queued requests in order as far as possible, then starts a lease if some remain. */
+  private pump(state: WindowState): void {
+    if (state.leasing) return;
+    while (state.waiters.length > 0) {
+      const answer = this.tryAdmit(state);
+      if (!answer) break;
+      state.waiters.shift()!(answer);
+    }
+    if (state.waiters.length === 0) return;
+    state.leasing = true;
+    void this.lease(state);
+  }
+
+  private async lease(state: WindowState): Promise<void> {
+    // Requests issued in the same tick as the one that started the lease join it, so a burst
+    // costs one query, not one per request.
+    await Promise.resolve();
+    // Ask for what the queue needs, growing toward the slice while demand keeps coming: an
+    // instance that sees one request per window should not sit on 5% of the budget that
+    // another, busier instance then cannot get.
+    const slice = Math.max(1, Math.floor(state.limit * SLICE_FRACTION));
+    const want = Math.max(1, Math.min(slice, Math.max(state.waiters.length, state.lastRequest * 2)));
+    state.lastRequest = want;
+    let answer: LeaseAnswer | null = null;
+    try {
+      answer = await this.leaseQuery(state, want);
+      if (this.dbFailing) {
+        this.dbFailing = false;
+        console.warn("rate limiter: database reachable again; new windows share their budget");
+      }
+    } catch (error) {
+      if (!this.dbFailing) {
+        this.dbFailing = true;
+        const reason = error instanceof LeaseTimeout ? "timed out" : error instanceof Error ? error.message : String(error);
+        console.warn(`rate limiter: lease failed (${reason}); limits are per instance until the database answers`);
+      }
+      this.dbDownUntil = this.now() + this.dbRetryMs;
+    }
+    state.leasing = false;
+    if (answer) {
+      state.globalUsed = answer.used;
+      state.tokens += Math.max(0, answer.grant);
+      if (answer.grant <= 0 || answer.used >= state.limit) state.exhausted = true;
+    } else {
+      // Only this window: the next one tries the database again, and in the meantime this
+      // instance admits no more than the limit in total, counting what it admitted before.
+      state.mode = "local";
+      state.tokens = 0;
+    }
+    this.pump(state);
+  }
+
+  private leaseQuery(state: WindowState, want: number): Promise<LeaseAnswer> {
+    const db = this.db;
+    if (!db) return Promise.reject(new Error("no database"));
+    const keyId = state.keyId;
+    const windowStart = new Date(state.windowStart);
+    const limit = state.limit;
+    // In SET, ratelimit_windows.* is the row before this update, so last_grant is exactly what
+    // this call got. GREATEST(0, ...) keeps a lowered limit from giving budget back.
+    const query = db.$queryRaw<{ used: number; last_grant: number }[]>`
+      INSERT INTO ratelimit_windows (key_id, window_start, used, last_grant)
+      VALUES (${keyId}, ${windowStart}::timestamptz, LEAST(${want}::int, ${limit}::int), LEAST(${want}::int, ${limit}::int))
+      ON CONFLICT (key_id, window_start) DO UPDATE SET
+        used = ratelimit_windows.used + GREATEST(0, LEAST(${want}::int, ${limit}::int - ratelimit_windows.used)),
+        last_grant = GREATEST(0, LEAST(${want}::int, ${limit}::int - ratelimit_windows.used))
+      RETURNING used, last_grant`.then((rows) => {
+      const row = rows[0];
+      if (!row) throw new Error("lease returned no row");
+      return { used: Number(row.used), grant: Number(row.last_grant) };
+    });
+    return withTimeout(query, this.leaseTimeoutMs);
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  // The query keeps running after a timeout; its late answer or error must not surface as an
+  // unhandled rejection. Tokens it leased are lost for this window, which errs on denying.
+  promise.catch(() => undefined);
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new LeaseTimeout()), ms);
+    timer.unref?.();
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+const holder = globalThis as unknown as { keyholdRateLimiter?: RateLimiter };
+
+/** The process's limiter; on globalThis so the server and Next's bundles share one budget. */
+export function getRateLimiter(): RateLimiter {
+  holder.keyholdRateLimiter ??= new RateLimiter(getDb());
+  return holder.keyholdRateLimiter;
+}

@@ -1,0 +1,106 @@
+import http from "node:http";
+import next from "next";
+import { CLIENT_IP_HEADER } from "../api/client-ip";
+import { getDb } from "../db/client";
+import { env } from "../env";
+import { logger, logRequest, requestLogEntry } from "../observability/logger";
+import { requestContextStorage, requestIdFrom, type RequestContext } from "../observability/request-context";
+import { startUsagePruner } from "../usage/prune-usage";
+import { onShutdown, runShutdownHooks } from "./shutdown";
+
+// Keyhold's HTTP server: Next's request handler behind a plain node:http server, so that
+// (1) the socket address reaches route handlers in a header no client can forge (Next only
+// fills x-forwarded-for when it is absent, so a spoofed one would win), and (2) shutdown is
+// ours: stop accepting, finish in-flight requests, flush buffered usage events, then exit;
+// and (3) every request runs inside a context that route code fills in, written out as one log
+// line when the response is done.
+
+const DRAIN_TIMEOUT_MS = 10_000;
+// Past this, shutdown gives up on whatever hangs (a database that vanished mid-flush) and exits.
+const SHUTDOWN_DEADLINE_MS = 30_000;
+
+// Next answers an /api path whose percent-encoding is not UTF-8 (`/api/v1/keys/%FF`) with a
+// plain-text 500 from inside its router; the JSON error contract (DESIGN.md section 6) holds
+// only if such a request is refused before it gets there.
+function undecodableApiPath(url: string | undefined): boolean {
+  const path = (url ?? "/").split("?")[0] ?? "/";
+  if (path !== "/api" && !path.startsWith("/api/")) return false;
+  try {
+    decodeURIComponent(path);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+export async function serve(options: { dev: boolean; port: number; hostname?: string; dir: string }): Promise<void> {
+  const app = next({ dev: options.dev, dir: options.dir, port: options.port, hostname: options.hostname ?? "localhost" });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+
+  const log = logger();
+  const contexts = requestContextStorage();
+  let stopping = false;
+  const server = http.createServer((req, res) => {
+    const started = performance.now();
+    // While draining, every answer closes its connection: server.close() alone leaves keep-alive
+    // clients sending requests until the drain timeout cuts them off mid-request.
+    if (stopping) res.setHeader("Connection", "close");
+    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "";
+    const context: RequestContext = { id: requestIdFrom(req.headers["x-request-id"]) };
+    // Route code sees the id the log and the response carry, never a refused one.
+    req.headers["x-request-id"] = context.id;
+    res.setHeader("X-Request-Id", context.id);
+    let logged = false;
+    // One line either way: "finish" when the response was sent, "close" without it when the
+    // client hung up first.
+    const done = (aborted: boolean) => {
+      if (logged) return;
+      logged = true;
+      const entry = requestLogEntry({ context, method: req.method, url: req.url, status: res.statusCode, latencyMs: performance.now() - started, aborted });
+      logRequest(log, entry);
+    };
+    res.once("finish", () => done(false));
+    res.once("close", () => done(!res.writableFinished));
+    if (undecodableApiPath(req.url)) {
+      res.writeHead(400, { "Content-Type": "application/json", "Cache-Control": "no-store" });
+      res.end(JSON.stringify({ error: { code: "bad_request", message: "The URL path is not valid percent-encoded UTF-8." } }));
+      return;
+    }
+    contexts.run(context, () => void handle(req, res));
+  });
+  // Longer than a typical load balancer's idle timeout, so it closes idle connections first.
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, () => resolve());
+  });
+  console.log(`Keyhold: ready on http://localhost:${options.port}`);
+
+  const pruner = startUsagePruner({ db: getDb(), retentionDays: env().KEYHOLD_USAGE_RETENTION_DAYS });
+  onShutdown("flush", () => pruner.stop());
+
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`Keyhold: ${signal} received, shutting down`);
+    setTimeout(() => {
+      console.error("Keyhold: shutdown did not finish in time; exiting");
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Connections become idle as their last answer (with Connection: close) goes out.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    server.closeIdleConnections();
+    const timer = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS);
+    await drained;
+    clearInterval(sweep);
+    clearTimeout(timer);
+    await runShutdownHooks();
+    await app.close().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}

@@ -1,0 +1,177 @@
+import pg from "pg";
+import { afterEach, describe, expect, it } from "vitest";
+import { createDb, type Db } from "../../lib/db/client";
+import { KEY_CACHE_TTL_MS, KeyCache } from "../../lib/keys/cache";
+import { hashKey } from "../../lib/keys/hash";
+import { listenForKeyChanges } from "../../lib/keys/invalidation";
+import { issueKey, revokeKey } from "../../lib/keys/service";
+import { KeyVerifier } from "../../lib/keys/verify";
+import { RateLimiter } from "../../lib/ratelimit/limiter";
+import { startTcpProxy } from "../helpers/tcp-proxy";
+
+// DESIGN.md section 9 with the verifier as several instances hold it: each with its own cache
+// and database client on one shared database. Quotas are exact across them, a change notified
+// by anyone evicts a cached key within a second, a database outage fails closed except for keys
+// fresh in the cache, and no cache entry outlives its TTL.
+
+const system = { type: "system" as const, id: null };
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!().catch(() => undefined);
+});
+
+function databaseUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error("DATABASE_URL is not set (tests/helpers/setup-env.ts provides it)");
+  return url;
+}
+
+function client(url = databaseUrl()): Db {
+  const db = createDb(url);
+  cleanups.push(() => db.$disconnect());
+  return db;
+}
+
+/** One app instance's verifier: a client, a cache and a rate limiter of its own. */
+function instance(url = databaseUrl(), now: () => number = Date.now) {
+  const db = client(url);
+  const cache = new KeyCache(KEY_CACHE_TTL_MS, now);
+  return { db, cache, verifier: new KeyVerifier(db, cache, new RateLimiter(db), now) };
+}
+
+async function sql<R extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> {
+  const connection = new pg.Client({ connectionString: databaseUrl() });
+  await connection.connect();
+  try {
+    return (await connection.query<R>(text, params)).rows;
+  } finally {
+    await connection.end();
+  }
+}
+
+async function newKey(input: { remaining?: number } = {}) {
+  return issueKey(client(), { name: "verifier-test", ...input }, system);
+}
+
+async function proxied() {
+  const target = new URL(databaseUrl());
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+  cleanups.push(() => proxy.close());
+  const url = new URL(databaseUrl());
+  url.hostname = "127.0.0.1";
+  url.port = String(proxy.port);
+  return { proxy, url: url.toString() };
+}
+
+describe("KeyVerifier across instances sharing one database", () => {
+  it("spends a quota of 5 exactly once each under 50 concurrent verifications split over two instances", async () => {
+    const a = instance();
+    const b = instance();
+    const { key, record } = await newKey({ remaining: 5 });
+
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => (i % 2 === 0 ? a : b).verifier.verify(key)));
+
+    const valid = results.filter((result) => result.valid);
+    expect(valid).toHaveLength(5);
+    // Each success saw a distinct remaining value: no two instances spent the same unit.
+    expect(valid.map((result) => result.remaining).sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(results.filter((result) => !result.valid && result.code === "quota_exceeded")).toHaveLength(45);
+    const [row] = await sql<{ remaining: number }>("SELECT remaining FROM api_keys WHERE id = $1", [record.id]);
+    expect(row.remaining).toBe(0);
+  });
+
+  it("evicts a cached key within a second of its revocation by another instance, through LISTEN/NOTIFY", async () => {
+    const listening = instance();
+    const deaf = instance();
+    let onListening!: () => void;
+    const ready = new Promise<void>((resolve) => (onListening = resolve));
+    const listener = listenForKeyChanges(databaseUrl(), {
+      onChange: (id) => listening.cache.evictById(id),
+      onReset: () => {
+        listening.cache.clear();
+        onListening();
+      },
+    });
+    cleanups.push(() => listener.stop());
+    await ready;
+
+    const { key, record } = await newKey();
+    expect((await listening.verifier.verify(key)).valid).toBe(true);
+    expect((await deaf.verifier.verify(key)).valid).toBe(true);
+    expect(listening.cache.get(hashKey(key))).toMatchObject({ id: record.id, revokedAt: null });
+
+    // Revoked through a client of its own, as another instance would; this process's shared
+    // cache is not either verifier's, so only the notification can reach them. Connected
+    // beforehand, so the second measured is the notification's, not a connection setup's.
+    const elsewhere = client();
+    await elsewhere.$queryRaw`SELECT 1`;
+    const started = performance.now();
+    await revokeKey(elsewhere, record.id, "leaked", system);
+    let code: string | null = null;
+    while (performance.now() - started < 3_000) {
+      const result = await listening.verifier.verify(key);
+      if (!result.valid) {
+        code = result.code;
+        break;
+      }
+      await sleep(50);
+    }
+    const elapsed = performance.now() - started;
+    console.log(`revocation evicted the cached key after ${elapsed.toFixed(0)} ms`);
+    expect(code).toBe("revoked_key");
+    expect(elapsed).toBeLessThan(1_000);
+    // Without a listener the entry is served until its TTL: the eviction above is the listener's doing.
+    expect((await deaf.verifier.verify(key)).valid).toBe(true);
+  });
+
+  it("keeps verifying cached keys without a quota while the database is cut, and refuses everything else", async () => {
+    const { proxy, url } = await proxied();
+    const a = instance(url);
+    const cached = await newKey();
+    const quota = await newKey({ remaining: 10 });
+    const unseen = await newKey();
+    expect((await a.verifier.verify(cached.key)).valid).toBe(true);
+    expect((await a.verifier.verify(quota.key)).valid).toBe(true);
+
+    await proxy.cut();
+    for (let i = 0; i < 5; i++) expect(await a.verifier.verify(cached.key)).toMatchObject({ valid: true, key: { id: cached.record.id } });
+    expect(await a.verifier.verify(unseen.key)).toMatchObject({ valid: false, code: "unavailable", key: null });
+    // A quota is only enforced by the database, so even a cached key with one is refused.
+    expect(await a.verifier.verify(quota.key)).toMatchObject({ valid: false, code: "unavailable", key: { id: quota.record.id } });
+
+    await proxy.restore();
+    expect((await a.verifier.verify(unseen.key)).valid).toBe(true);
+    const [row] = await sql<{ remaining: number }>("SELECT remaining FROM api_keys WHERE id = $1", [quota.record.id]);
+    expect(row.remaining).toBe(9);
+  });
+
+  it("does not use a cache entry once it is as old as the TTL", async () => {
+    const clock = { t: Date.now() };
+    const a = instance(databaseUrl(), () => clock.t);
+    const { key, record } = await newKey();
+    expect((await a.verifier.verify(key)).valid).toBe(true);
+    // Behind the service's back: no notification, so only a fresh lookup can see it.
+    await sql("UPDATE api_keys SET revoked_at = now() WHERE id = $1", [record.id]);
+
+    clock.t += KEY_CACHE_TTL_MS - 1;
+    expect((await a.verifier.verify(key)).valid).toBe(true);
+    clock.t += 1;
+    expect(await a.verifier.verify(key)).toMatchObject({ valid: false, code: "revoked_key" });
+  });
+
+  it("refuses a key whose cache entry has outlived the TTL while the database is cut", async () => {
+    const { proxy, url } = await proxied();
+    const clock = { t: Date.now() };
+    const a = instance(url, () => clock.t);
+    const { key } = await newKey();
+    expect((await a.verifier.verify(key)).valid).toBe(true);
+
+    await proxy.cut();
+    clock.t += KEY_CACHE_TTL_MS - 1;
+    expect((await a.verifier.verify(key)).valid).toBe(true);
+    clock.t += 1;
+    expect(await a.verifier.verify(key)).toMatchObject({ valid: false, code: "unavailable" });
+  });
+});
