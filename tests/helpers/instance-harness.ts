@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { expect } from "@playwright/test";
 import pg from "pg";
 import { createDb, type Db } from "../../lib/db/client";
 import { launch, waitForHealthy, type Launched } from "./launcher";
