@@ -5,7 +5,7 @@ import { ApiError } from "@/lib/api/errors";
 import type { ActionResult } from "@/lib/auth/run-action";
 import { getDb } from "@/lib/db/client";
 import { hasUsers } from "@/lib/users/has-users";
-import { createUser } from "@/lib/users/service";
+import { createFirstOwner } from "@/lib/users/service";
 
 const setupRequest = z.strictObject({ email: z.string(), name: z.string(), password: z.string(), confirm: z.string() });
 
@@ -15,10 +15,11 @@ export async function setupOwnerAction(input: unknown): Promise<ActionResult> {
   if (!parsed.success) return { ok: false, error: "Fill in every field." };
   const { email, name, password, confirm } = parsed.data;
   if (password !== confirm) return { ok: false, error: "The passwords do not match.", fields: { confirm: "Does not match the password." } };
-  // Server actions are public endpoints: the page being gone is not enough.
+  // Server actions are public endpoints: the page being gone is not enough. The cheap check
+  // saves a bcrypt hash; createFirstOwner decides for two first runs at once.
   if (await hasUsers(getDb())) return { ok: false, error: "Setup is complete already. Sign in instead." };
   try {
-    await createUser(getDb(), { email, name, password, role: "OWNER" }, { type: "system", id: null });
+    await createFirstOwner(getDb(), { email, name, password });
     return { ok: true, data: null };
   } catch (error) {
     if (error instanceof ApiError) return { ok: false, error: error.message, fields: fieldOf(error) };

@@ -61,6 +61,24 @@ export interface NewUser {
 
 export async function createUser(db: Db, input: NewUser, actor: Actor): Promise<UserRecord> {
   assertCanManageUsers(actor);
+  return insertUser(db, input, actor, async () => {});
+}
+
+// Any constant unlikely to collide with another advisory lock (the migration runner uses Prisma's).
+const FIRST_RUN_LOCK = 4_817_220_031;
+
+/**
+ * First run (/setup): the OWNER account, made only while no user exists. Two first runs at once
+ * make one OWNER: the empty table has no row to lock, so an advisory lock orders them.
+ */
+export async function createFirstOwner(db: Db, input: Omit<NewUser, "role">): Promise<UserRecord> {
+  return insertUser(db, { ...input, role: "OWNER" }, { type: "system", id: null }, async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${FIRST_RUN_LOCK})`;
+    if ((await tx.user.count()) > 0) throw new ApiError("conflict", "Setup is complete already. Sign in instead.");
+  });
+}
+
+async function insertUser(db: Db, input: NewUser, actor: Actor, guard: (tx: Tx) => Promise<void>): Promise<UserRecord> {
   const email = normalizeEmail(input.email);
   const role = parseField("role", roleSchema, input.role);
   const name = input.name == null || input.name.trim() === "" ? email.slice(0, email.indexOf("@")) : parseField("name", nameSchema, input.name);
@@ -70,6 +88,7 @@ export async function createUser(db: Db, input: NewUser, actor: Actor): Promise<
   const passwordHash = await bcrypt.hash(input.password, BCRYPT_COST);
   try {
     return await db.$transaction(async (tx) => {
+      await guard(tx);
       const user = await tx.user.create({ data: { id: newId("usr"), email, name, role, passwordHash } });
       await writeAudit(tx, { actor, action: "user.create", targetType: "user", targetId: user.id, data: { email, name, role } });
       return toRecord(user);

@@ -7,6 +7,7 @@ import { migrate } from "../../lib/db/migrate";
 import {
   changeOwnPassword,
   changeRole,
+  createFirstOwner,
   createUser,
   disableUser,
   resetPassword,
@@ -116,6 +117,31 @@ describe("createUser", () => {
     expect(await db.user.count({ where: { email: "z@example.com" } })).toBe(0);
     const audit = await db.auditLog.findFirstOrThrow({ where: { targetType: "user", data: { path: ["email"], equals: "x@example.com" } } });
     expect(audit).toMatchObject({ actorType: "user", actorId: owner.id });
+  });
+});
+
+describe("createFirstOwner", () => {
+  it("makes the OWNER while no user exists, and exactly one when five first runs race", async () => {
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 5 }, (_, i) => createFirstOwner(db, { email: `first${i}@example.com`, name: `First ${i}`, password: PASSWORD })),
+    );
+    const made = attempts.filter((attempt) => attempt.status === "fulfilled");
+    expect(made).toHaveLength(1);
+    expect(made[0].value.role).toBe("OWNER");
+    for (const attempt of attempts.filter((attempt) => attempt.status === "rejected")) {
+      expect(attempt.reason).toBeInstanceOf(ApiError);
+      expect([(attempt.reason as ApiError).code, (attempt.reason as ApiError).message]).toEqual(["conflict", "Setup is complete already. Sign in instead."]);
+    }
+    expect(await db.user.findMany({ select: { email: true } })).toEqual([{ email: made[0].value.email }]);
+    expect(await db.auditLog.count({ where: { action: "user.create" } })).toBe(1);
+  });
+
+  it("refuses once any user exists, even a VIEWER, and writes nothing", async () => {
+    await make("viewer@example.com", "VIEWER");
+    const error = await rejection(createFirstOwner(db, { email: "late@example.com", password: PASSWORD }));
+    expect(error.code).toBe("conflict");
+    expect(await db.user.count()).toBe(1);
+    expect(await db.auditLog.count({ where: { action: "user.create" } })).toBe(1);
   });
 });
 
