@@ -16,6 +16,8 @@ const contentSecurityPolicy = [
 
 const nextConfig: NextConfig = {
   poweredByHeader: false,
+  // The Docker image ships .next/standalone, completed by scripts/build-standalone.mjs.
+  output: "standalone",
   // The build checks the app's own code; tests and scripts are checked by `npm run typecheck`.
   typescript: { tsconfigPath: "tsconfig.build.json" },
   // Native-ish and file-system packages stay out of the server bundle.

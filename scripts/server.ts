@@ -1,6 +1,15 @@
-// The app server process the launcher runs: `node --import tsx scripts/server.ts start|dev`.
+// The app server process the launcher runs: `node --import tsx scripts/server.ts start|dev`, or
+// scripts/server.mjs in the standalone output.
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { serve } from "../lib/server/http-server";
 
 const dev = process.argv[2] === "dev";
-await serve({ dev, port: Number(process.env.PORT ?? 3000), dir: path.resolve(import.meta.dirname, "..") });
+const dir = path.resolve(import.meta.dirname, "..");
+// The standalone output has no next.config.ts: its resolved config is in the build manifest,
+// handed to Next the way Next's own standalone server.js does.
+const manifest = path.join(dir, ".next", "required-server-files.json");
+if (!existsSync(path.join(dir, "next.config.ts")) && existsSync(manifest)) {
+  process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(JSON.parse(readFileSync(manifest, "utf8")).config);
+}
+await serve({ dev, port: Number(process.env.PORT ?? 3000), dir });

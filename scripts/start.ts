@@ -84,7 +84,11 @@ async function main() {
     }
   }
 
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts", "server.ts"), mode], {
+  // Bundled into the standalone output, the server is plain JavaScript next to this file.
+  const server = import.meta.filename.endsWith(".mjs")
+    ? [path.join(import.meta.dirname, "server.mjs")]
+    : ["--import", "tsx", path.join(root, "scripts", "server.ts")];
+  const child = spawn(process.execPath, [...server, mode], {
     cwd: root,
     env,
     stdio: "inherit",

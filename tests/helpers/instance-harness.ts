@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { createDb, type Db } from "../../lib/db/client";
-import { launch, waitForHealthy, type Launched } from "./launcher";
+import { launch, waitForHealthy, type Launched, type LauncherSource } from "./launcher";
 import { createTestDatabase, type TestDatabase } from "./test-database";
 
 // App instances started through the real launcher on one test database, for the end-to-end specs
@@ -38,9 +38,9 @@ export class Harness {
   }
 
   /** Launches the real launcher; call ready() on the result once every instance is launched. */
-  launch(port: number, databaseUrl: string, env: Record<string, string> = {}): Instance {
+  launch(port: number, databaseUrl: string, env: Record<string, string> = {}, source?: LauncherSource): Instance {
     const dataDir = mkdtempSync(path.join(tmpdir(), "keyhold-instances-"));
-    const run = launch("start", { PORT: String(port), DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: SECRET, KEYHOLD_DATA_DIR: dataDir, ...env });
+    const run = launch("start", { PORT: String(port), DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: SECRET, KEYHOLD_DATA_DIR: dataDir, ...env }, source);
     this.defer(async () => {
       await stop(run);
       rmSync(dataDir, { recursive: true, force: true });

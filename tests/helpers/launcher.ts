@@ -26,11 +26,19 @@ process.once("exit", () => {
   }
 });
 
-export function launch(mode: "start" | "dev", env: Record<string, string>): Launched {
-  // Plain node with tsx as a loader, as `npm start` runs it: the tsx CLI relays signals with a
-  // short acknowledgement timeout and may SIGKILL the launcher before it shuts down in order.
-  const child = spawn(process.execPath, ["--import", "tsx", "scripts/start.ts", mode], {
-    cwd: root,
+/** Where the launcher comes from: the repository, or a copy of the standalone output (bundled). */
+export interface LauncherSource {
+  cwd: string;
+  args: string[];
+}
+
+// Plain node with tsx as a loader, as `npm start` runs it: the tsx CLI relays signals with a
+// short acknowledgement timeout and may SIGKILL the launcher before it shuts down in order.
+const repository: LauncherSource = { cwd: root, args: ["--import", "tsx", "scripts/start.ts"] };
+
+export function launch(mode: "start" | "dev", env: Record<string, string>, source: LauncherSource = repository): Launched {
+  const child = spawn(process.execPath, [...source.args, mode], {
+    cwd: source.cwd,
     detached: true,
     env: {
       PATH: process.env.PATH,
