@@ -2,6 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { signOut } from "next-auth/react";
 import { toast } from "sonner";
 import { changeOwnPasswordAction, changeRoleAction, createUserAction, disableUserAction } from "@/app/(dashboard)/users/actions";
 import { Button } from "../ui/button";
@@ -179,8 +180,8 @@ export function ChangePasswordForm() {
       toast.error(result.error);
       return;
     }
-    setErrors({});
-    toast.success("Password changed");
+    // The new password ends every session signed in with the old one, this one included.
+    await signOut({ callbackUrl: "/login?password=changed" });
   }
 
   return (

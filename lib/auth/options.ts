@@ -5,10 +5,12 @@ import { getDb } from "../db/client";
 import { env } from "../env";
 import { verifyCredentials } from "../users/service";
 import { sharedLoginThrottle } from "./login-throttle";
+import { passwordFingerprint } from "./password-fingerprint";
 
 // Dashboard sign-in: email and password (bcrypt) checked against our users table, a JWT session
-// cookie. The session only carries the user id: role and disabled state are read from the
-// database on every request (lib/auth/session.ts), so a change applies on the next request.
+// cookie. The session carries the user id and a fingerprint of the password hash: role, disabled
+// state and the current password are checked against the database on every request
+// (lib/auth/session.ts), so a change applies on the next request.
 
 export const authOptions: NextAuthOptions = {
   secret: process.env.NEXTAUTH_SECRET,
@@ -49,11 +51,15 @@ export const authOptions: NextAuthOptions = {
   ],
   callbacks: {
     async jwt({ token, user }) {
-      if (user) token.sub = user.id;
+      if (user) {
+        token.sub = user.id;
+        const row = await getDb().user.findUnique({ where: { id: user.id }, select: { passwordHash: true } });
+        token.pwf = row ? passwordFingerprint(row.passwordHash) : null;
+      }
       return token;
     },
     async session({ session, token }) {
-      if (session.user) (session.user as { id?: string }).id = token.sub;
+      if (session.user) Object.assign(session.user, { id: token.sub, pwf: token.pwf });
       return session;
     },
   },

@@ -571,6 +571,15 @@ test.describe("signed in as an owner", () => {
     }
   });
 
+  test("a key id that does not exist, or is not a key id, is a 404 page with a way back", async ({ page }) => {
+    for (const id of ["key_0000000000000000000000", "not-a-key"]) {
+      const response = await page.goto(`/keys/${id}`);
+      expect(response?.status()).toBe(404);
+      await expect(page.getByRole("heading", { level: 1, name: "Not found" })).toBeVisible();
+      await expect(page.getByRole("main").getByRole("link", { name: "All keys" })).toBeVisible();
+    }
+  });
+
   test("audit log: filter by actor, action and target", async ({ page }) => {
     const scope = `audited${tag()}:read`;
     await page.goto("/scopes");

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { expect, test as base, type BrowserContext, type Locator, type Page } from "@playwright/test";
 import { issueKey } from "../../lib/keys/service";
 import { createScope } from "../../lib/scopes/service";
+import { resetPassword } from "../../lib/users/service";
 import { createTestUser, signIn, type TestUser } from "../helpers/dashboard-users";
 import { e2eDb } from "../helpers/e2e-database";
 
@@ -191,6 +192,17 @@ test.describe("changes apply on the user's next request", () => {
     expect(again.message).toBe(GENERIC_FAILURE);
   });
 
+  test("a password reset by the OWNER (or the CLI) ends the user's sessions on their next navigation", async ({ open }) => {
+    const owner = await createTestUser("OWNER");
+    const user = await createTestUser("ADMIN");
+    const page = await open(user);
+    await page.goto("/keys");
+    await expectHeading(page, "Keys");
+    await resetPassword(e2eDb(), user.email, `reset-${randomBytes(9).toString("base64url")}`, { type: "user", id: owner.id, role: "OWNER" });
+    await nav(page).getByRole("link", { name: "Scopes" }).click();
+    await page.waitForURL((url) => url.pathname === "/login");
+  });
+
   test("a VIEWER promoted to ADMIN gets the mutation buttons on the next navigation, and loses them when demoted", async ({ open }) => {
     const owner = await createTestUser("OWNER");
     const user = await createTestUser("VIEWER");
@@ -348,9 +360,7 @@ test.describe("users (OWNER only)", () => {
       await expect(nav(page).getByRole("link", { name: "Keys" })).toBeVisible();
       await expect(nav(page).getByRole("link", { name: "Users" })).toHaveCount(0);
       const response = await page.goto("/users");
-      // Not asserted: the dashboard's loading.tsx streams the shell before the page decides it
-      // is not found, so the status line is 200 (with noindex) rather than 404.
-      console.log(`/users as ${role}: HTTP ${response?.status()}`);
+      expect(response?.status()).toBe(404);
       await expect(page.getByRole("heading", { level: 1, name: "Not found" })).toBeVisible();
       await expect(page.getByRole("button", { name: "Add user" })).toHaveCount(0);
       await expect(page.getByRole("table")).toHaveCount(0);
@@ -365,9 +375,13 @@ test.describe("users (OWNER only)", () => {
 
 test.describe("own password", () => {
   for (const role of ["OWNER", "ADMIN", "VIEWER"] as const) {
-    test(`${role}: changes their own password on /account; the old one stops working`, async ({ open }) => {
+    test(`${role}: changes their own password on /account; the old one stops working and every session ends`, async ({ open }) => {
       const user = await createTestUser(role);
       const page = await open(user);
+      // The same person signed in elsewhere (another browser): signed out by the change too.
+      const elsewhere = await open(user);
+      await elsewhere.goto("/keys");
+      await expectHeading(elsewhere, "Keys");
       await nav(page).getByRole("link", { name: "Account" }).click();
       await expectHeading(page, "Account");
       const before = (await e2eDb().user.findUniqueOrThrow({ where: { id: user.id } })).passwordHash;
@@ -387,11 +401,12 @@ test.describe("own password", () => {
       expect((await e2eDb().user.findUniqueOrThrow({ where: { id: user.id } })).passwordHash).toBe(before);
 
       await submit(user.password, next);
-      await expect(page.getByText("Password changed")).toBeVisible();
-      expect((await e2eDb().user.findUniqueOrThrow({ where: { id: user.id } })).passwordHash).not.toBe(before);
-
-      await page.getByRole("button", { name: "Sign out" }).click();
       await page.waitForURL((url) => url.pathname === "/login");
+      await expect(page.getByText("Password changed. You are signed out everywhere: sign in with the new one.")).toBeVisible();
+      expect((await e2eDb().user.findUniqueOrThrow({ where: { id: user.id } })).passwordHash).not.toBe(before);
+      await nav(elsewhere).getByRole("link", { name: "Scopes" }).click();
+      await elsewhere.waitForURL((url) => url.pathname === "/login");
+
       expect((await attemptSignIn(page, user.email, user.password)).message).toBe(GENERIC_FAILURE);
       await attemptSignIn(page, user.email, next);
       await page.waitForURL((url) => url.pathname === "/");

@@ -1,5 +1,9 @@
 // Shown while a dashboard page's server data loads; the layout (navigation) stays in place.
-export default function Loading() {
+// app/(dashboard)/(pages)/loading.tsx shows it for most pages. /users and /keys/[id] sit outside
+// that group with their own loading.tsx below a layout that checks first: a loading boundary
+// above those layouts would stream the page before they could answer 404, and the status line
+// would say 200.
+export function PageLoading() {
   return (
     <div role="status" aria-live="polite" className="animate-pulse">
       <span className="sr-only">Loading…</span>
