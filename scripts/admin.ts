@@ -20,6 +20,7 @@ import { presentKey, type KeyStatus } from "../lib/keys/present-key";
 import { createKeyRequest, keyRecord, keyWithSecret, listKeysResponse } from "../lib/keys/schemas";
 import { issueKey, revokeKey } from "../lib/keys/service";
 import { lockDataDir } from "../lib/server/data-dir";
+import { debugHint, onInterrupt, runCommand, UsageError, write, type Failure } from "./cli/run-command";
 import { checkPassword, createUser, disableUser, normalizeEmail, resetPassword, ROLES, type UserRecord } from "../lib/users/service";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -50,9 +51,6 @@ Database: DATABASE_URL when set, else the embedded database in \${KEYHOLD_DATA_D
 which only one process may open: stop the server first.
 Exit codes: 0 success, 1 user error, 2 anything else. With --json, run \`npm run --silent admin\`
 so npm's banner stays out of stdout.`;
-
-/** Wrong input from whoever ran the command: exit 1 with its message. */
-class UsageError extends Error {}
 
 type Output = { json: unknown } | { text: string };
 
@@ -484,10 +482,6 @@ function redactKeys(text: string): string {
   return text.replace(/(kh_(?:live|test)_[0-9A-Za-z]{4})[0-9A-Za-z]{8,}/g, "$1...[redacted]");
 }
 
-function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
-  return new Promise((resolve) => stream.write(`${text}\n`, () => resolve()));
-}
-
 // ---- database and main -----------------------------------------------------------------
 
 interface OpenDatabase {
@@ -569,39 +563,24 @@ async function emit(output: Output): Promise<void> {
   await write(process.stdout, "json" in output ? JSON.stringify(output.json, null, 2) : output.text);
 }
 
-function describeFailure(error: unknown): { code: number; message: string } {
+function describeFailure(error: unknown): Failure {
   if (error instanceof UsageError || error instanceof ConfigError) return { code: 1, message: error.message };
   if (error instanceof ApiError && error.status < 500) return { code: 1, message: error.message };
   if (!(error instanceof Error)) return { code: 2, message: `unexpected failure: ${String(error)}` };
   // Prisma puts the call site first and the cause last; anything else leads with its cause.
   const lines = error.message.split("\n").map((line) => line.trim()).filter(Boolean);
   const cause = (error.name.startsWith("PrismaClient") ? lines.at(-1) : lines[0]) ?? error.name;
-  const hint = process.env.KEYHOLD_DEBUG === "1" ? "" : " (KEYHOLD_DEBUG=1 shows details)";
-  return { code: 2, message: `unexpected failure: ${error.name}: ${cause.slice(0, 300)}${hint}` };
+  return { code: 2, message: `unexpected failure: ${error.name}: ${cause.slice(0, 300)}${debugHint()}` };
 }
 
 // Stopping PGlite midway through a write could damage the embedded database, so while it is
 // open the first Ctrl-C lets the current step finish; a second one, or any before, exits at once.
 let embeddedOpen = false;
-let interrupted = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    if (!embeddedOpen || interrupted) {
-      process.stderr.write("error: interrupted\n");
-      process.exit(2);
-    }
-    interrupted = true;
-    process.stderr.write("Interrupted: finishing the current step to keep the embedded database intact (again to force).\n");
-  });
-}
-
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (error) {
-  const { code, message } = describeFailure(error);
-  await write(process.stderr, `error: ${redactKeys(message).replace(/\s*\n\s*/g, " ")}`);
-  if (code === 2 && process.env.KEYHOLD_DEBUG === "1") console.error(error);
-  process.exitCode = code;
-}
-// Nothing may keep the process alive once the work is done (a pool, a stray timer).
-process.exit(process.exitCode);
+onInterrupt(
+  () => embeddedOpen,
+  () => "Interrupted: finishing the current step to keep the embedded database intact (again to force).",
+);
+await runCommand(main, (error) => {
+  const failure = describeFailure(error);
+  return { ...failure, message: redactKeys(failure.message) };
+});

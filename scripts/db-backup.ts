@@ -5,7 +5,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { BackupError, backupDatabase } from "../lib/db/backup";
 import { ConfigError, parseEnv } from "../lib/env";
-import { lockDataDir } from "../lib/server/data-dir";
+import { debugHint, firstSentence, lockForCommand, onInterrupt, runCommand, UsageError, write, type Failure } from "./cli/run-command";
 
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -17,9 +17,6 @@ Database: DATABASE_URL when set (dumped by the system's pg_dump, which must be o
 embedded database in \${KEYHOLD_DATA_DIR:-.data}/pglite, which only one process may open: stop the
 server first.
 Exit codes: 0 success, 1 user error, 2 anything else.`;
-
-/** Wrong input from whoever ran the command: exit 1 with its message. */
-class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -48,14 +45,7 @@ async function main(argv: string[]): Promise<number> {
   } else {
     // Resolved like the launcher and the admin CLI do, so all find the same folder.
     const dataDir = path.resolve(root, config.KEYHOLD_DATA_DIR);
-    let unlock: () => void;
-    try {
-      unlock = lockDataDir(dataDir);
-    } catch (error) {
-      // PGlite is single-process: opening it beside the running server could corrupt it.
-      const reason = (error instanceof Error ? error.message : String(error)).split(";")[0];
-      throw new UsageError(`${reason}; stop it first, then run the backup again.`);
-    }
+    const unlock = lockForCommand(dataDir, "backup");
     try {
       const pgliteDir = path.join(dataDir, "pglite");
       busy = true;
@@ -74,43 +64,17 @@ function defaultFileName(): string {
   return `keyhold-backup-${new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}.sql`;
 }
 
-function firstSentence(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split(/(?<=\.)\s/)[0];
-}
-
-function describeFailure(error: unknown): { code: number; message: string } {
+function describeFailure(error: unknown): Failure {
   if (error instanceof UsageError || error instanceof BackupError || error instanceof ConfigError) return { code: 1, message: error.message };
   const message = error instanceof Error ? error.message : String(error);
-  const hint = process.env.KEYHOLD_DEBUG === "1" ? "" : " (KEYHOLD_DEBUG=1 shows details)";
-  return { code: 2, message: `backup failed: ${message.split("\n")[0].slice(0, 300)}${hint}` };
-}
-
-function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
-  return new Promise((resolve) => stream.write(`${text}\n`, () => resolve()));
+  return { code: 2, message: `backup failed: ${message.split("\n")[0].slice(0, 300)}${debugHint()}` };
 }
 
 // While the dump runs, the first Ctrl-C lets it finish, so the embedded database is closed
 // properly and no partial file is left; a second one, or any before, exits at once.
 let busy = false;
-let interrupted = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    if (!busy || interrupted) {
-      process.stderr.write("error: interrupted\n");
-      process.exit(2);
-    }
-    interrupted = true;
-    process.stderr.write("Interrupted: finishing the backup first (again to stop at once).\n");
-  });
-}
-
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (error) {
-  const { code, message } = describeFailure(error);
-  await write(process.stderr, `error: ${message.replace(/\s*\n\s*/g, " ")}`);
-  if (code === 2 && process.env.KEYHOLD_DEBUG === "1") console.error(error);
-  process.exitCode = code;
-}
-// Nothing may keep the process alive once the work is done (a pool, a stray timer).
-process.exit(process.exitCode);
+onInterrupt(
+  () => busy,
+  () => "Interrupted: finishing the backup first (again to stop at once).",
+);
+await runCommand(main, describeFailure);

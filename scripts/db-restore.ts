@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import type { EmbeddedDatabase } from "../lib/db/embedded";
 import { RestoreError, restoreDatabase, type RestoredCounts, type RestoreTarget } from "../lib/db/restore";
 import { ConfigError, parseEnv } from "../lib/env";
-import { lockDataDir } from "../lib/server/data-dir";
+import { debugHint, firstSentence, lockForCommand, onInterrupt, runCommand, UsageError, write, type Failure } from "./cli/run-command";
 
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -30,9 +30,6 @@ const LABELS: Record<keyof RestoredCounts, [string, string]> = {
 
 // A line while restoring at most this often, so a long restore shows it is moving.
 const PROGRESS_INTERVAL_MS = 5_000;
-
-/** Wrong input from whoever ran the command: exit 1 with its message. */
-class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -63,14 +60,7 @@ async function main(argv: string[]): Promise<number> {
     // Resolved like the launcher and the admin CLI do, so all find the same folder.
     const dataDir = path.resolve(root, config.KEYHOLD_DATA_DIR);
     label = `the embedded database in ${path.join(dataDir, "pglite")}`;
-    let unlock: () => void;
-    try {
-      unlock = lockDataDir(dataDir);
-    } catch (error) {
-      // PGlite is single-process: opening it beside the running server could corrupt it.
-      const reason = (error instanceof Error ? error.message : String(error)).split(";")[0];
-      throw new UsageError(`${reason}; stop it first, then run the restore again.`);
-    }
+    const unlock = lockForCommand(dataDir, "restore");
     let embedded: EmbeddedDatabase | undefined;
     try {
       // Loaded only here: PGlite is the heaviest import, and a restore into PostgreSQL needs none of it.
@@ -113,44 +103,22 @@ function formatBytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
-function firstSentence(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split(/(?<=\.)\s/)[0];
-}
-
-function describeFailure(error: unknown): { code: number; message: string } {
+function describeFailure(error: unknown): Failure {
   if (error instanceof UsageError || error instanceof RestoreError || error instanceof ConfigError) return { code: 1, message: error.message };
   if (aborter.signal.aborted) return { code: 2, message: "interrupted; nothing was restored." };
   const message = error instanceof Error ? error.message : String(error);
-  const hint = process.env.KEYHOLD_DEBUG === "1" ? "" : " (KEYHOLD_DEBUG=1 shows details)";
-  return { code: 2, message: `restore failed: ${message.split("\n")[0].slice(0, 500)}${hint}` };
-}
-
-function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
-  return new Promise((resolve) => stream.write(`${text}\n`, () => resolve()));
+  return { code: 2, message: `restore failed: ${message.split("\n")[0].slice(0, 500)}${debugHint()}` };
 }
 
 // While restoring, the first Ctrl-C rolls the restore back and closes the database properly;
 // a second one, or any before, exits at once (PostgreSQL rolls back a transaction whose
 // connection is gone by itself).
 let busy = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    if (!busy || aborter.signal.aborted) {
-      process.stderr.write("error: interrupted\n");
-      process.exit(2);
-    }
+onInterrupt(
+  () => busy,
+  () => {
     aborter.abort();
-    process.stderr.write("Interrupted: rolling the restore back (again to stop at once).\n");
-  });
-}
-
-try {
-  process.exitCode = await main(process.argv.slice(2));
-} catch (error) {
-  const { code, message } = describeFailure(error);
-  await write(process.stderr, `error: ${message.replace(/\s*\n\s*/g, " ")}`);
-  if (code === 2 && process.env.KEYHOLD_DEBUG === "1") console.error(error);
-  process.exitCode = code;
-}
-// Nothing may keep the process alive once the work is done (a pool, a stray timer).
-process.exit(process.exitCode);
+    return "Interrupted: rolling the restore back (again to stop at once).";
+  },
+);
+await runCommand(main, describeFailure);
