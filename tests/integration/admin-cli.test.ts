@@ -12,6 +12,7 @@ import { migrate } from "../../lib/db/migrate";
 import { parseKey } from "../../lib/keys/format";
 import { keyRecord, keyWithSecret, listKeysResponse } from "../../lib/keys/schemas";
 import { issueKey, revokeKey } from "../../lib/keys/service";
+import { expectOneLineError, expectSuccess, type Run } from "../helpers/cli-run";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-database";
 
 // DESIGN.md section 13: the admin CLI run as a person or a script would run it, as a separate
@@ -22,12 +23,6 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 const WHOLE_KEY = /kh_(?:live|test)_[0-9A-Za-z]{38}/g;
 const SYSTEM: Actor = { type: "system", id: null };
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 function runCli(args: string[], options: { env?: Record<string, string | undefined>; input?: string } = {}): Promise<Run> {
   const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: database.url, KEYHOLD_DEBUG: undefined, ...options.env };
@@ -88,21 +83,6 @@ function runOnTerminal(args: string[], first: string, second: string): Promise<R
     child.on("error", reject);
     child.on("close", (code) => resolve({ code, stdout, stderr }));
   });
-}
-
-function expectSuccess(run: Run): void {
-  expect(run.stderr, run.stderr).toBe("");
-  expect(run.code).toBe(0);
-}
-
-function expectOneLineError(run: Run, code: 1 | 2, pattern: RegExp): void {
-  expect(run.code, run.stderr).toBe(code);
-  expect(run.stdout).toBe("");
-  const lines = run.stderr.split("\n").filter((line) => line !== "");
-  expect(lines, run.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^error: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(run.stderr).not.toMatch(/\n\s+at /);
 }
 
 function sha256(text: string): string {

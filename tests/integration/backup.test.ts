@@ -15,6 +15,7 @@ import { RateLimiter } from "../../lib/ratelimit/limiter";
 import { createScope } from "../../lib/scopes/service";
 import { UsageRecorder } from "../../lib/usage/recorder";
 import { createUser } from "../../lib/users/service";
+import { expectOneLineError, expectSuccess, type Run } from "../helpers/cli-run";
 import { createTestDatabase, testServerUrl, type TestDatabase } from "../helpers/test-database";
 
 // `npm run db:backup` and `npm run db:restore`, run as a person would run them: separate
@@ -30,12 +31,6 @@ const BASE = Date.UTC(2026, 10, 23, 12, 0, 0);
 // like psql meta-commands, dollar quotes, comment markers and characters beyond ASCII.
 const ODD_NAME = "it's \"odd\"; DROP TABLE x;\n\\restrict k3y\n\\unrestrict k3y\n$$ -- /* ü 🔑 \\";
 const PASSWORD = "s3cret-pw-never-printed";
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 function runScript(script: "db-backup" | "db-restore", args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
   const merged: Record<string, string | undefined> = {
@@ -64,20 +59,6 @@ function runScript(script: "db-backup" | "db-restore", args: string[], env: Reco
       resolve({ code, stdout, stderr });
     });
   });
-}
-
-function expectSuccess(run: Run): void {
-  expect(run.stderr, run.stderr).toBe("");
-  expect(run.code).toBe(0);
-}
-
-function expectOneLineError(run: Run, code: 1 | 2, pattern: RegExp): void {
-  expect(run.code, run.stderr).toBe(code);
-  expect(run.stdout).toBe("");
-  const lines = run.stderr.split("\n").filter((line) => line !== "");
-  expect(lines, run.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^error: /);
-  expect(lines[0]).toMatch(pattern);
 }
 
 const temporary: string[] = [];
