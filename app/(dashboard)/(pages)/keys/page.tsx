@@ -13,7 +13,7 @@ import { listKeys } from "@/lib/keys/list-keys";
 import { keyStatus } from "@/lib/keys/present-key";
 import { listKeysQuery } from "@/lib/keys/schemas";
 import { listScopes } from "@/lib/scopes/service";
-import { TableFrame } from "@/components/ui/table-frame";
+import { DataTable } from "@/components/ui/data-table";
 
 export const metadata: Metadata = { title: "Keys" };
 
@@ -96,47 +96,32 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
           )}
         </EmptyState>
       ) : (
-        <TableFrame label="Keys table">
-          <table className="w-full text-left text-sm">
-            <thead className="border-b border-zinc-200 bg-zinc-50 text-xs text-zinc-600 uppercase">
-              <tr>
-                <th className="px-3 py-2 font-medium">Name</th>
-                <th className="px-3 py-2 font-medium">Key</th>
-                <th className="px-3 py-2 font-medium">Status</th>
-                <th className="px-3 py-2 font-medium">Owner</th>
-                <th className="px-3 py-2 font-medium">Scopes</th>
-                <th className="px-3 py-2 font-medium">Last used</th>
-                <th className="px-3 py-2 font-medium">Created</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-zinc-100">
-              {data.map((key) => (
-                <tr key={key.id} className="hover:bg-zinc-50">
-                  <td className="px-3 py-2">
-                    <Link href={`/keys/${key.id}`} className="font-medium text-blue-800 hover:underline">
-                      {key.name}
-                    </Link>
-                    {key.environment === "test" && <span className="ml-1.5 text-xs text-zinc-600">test</span>}
-                  </td>
-                  <td className="px-3 py-2 font-mono text-xs whitespace-nowrap">{key.start}…</td>
-                  <td className="px-3 py-2">
-                    <KeyStatusBadge status={keyStatus(key)} expiresAt={key.expiresAt} />
-                  </td>
-                  <td className="px-3 py-2 text-zinc-700">{key.ownerId ?? <span className="text-zinc-500">none</span>}</td>
-                  <td className="max-w-56 truncate px-3 py-2 text-xs text-zinc-700" title={key.scopes.join(", ")}>
-                    {key.scopes.join(", ") || <span className="text-zinc-500">none</span>}
-                  </td>
-                  <td className="px-3 py-2 whitespace-nowrap">
-                    <Time date={key.lastUsedAt} />
-                  </td>
-                  <td className="px-3 py-2 whitespace-nowrap">
-                    <Time date={key.createdAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </TableFrame>
+        <DataTable label="Keys table" columns={["Name", "Key", "Status", "Owner", "Scopes", "Last used", "Created"]}>
+          {data.map((key) => (
+            <tr key={key.id} className="hover:bg-zinc-50">
+              <td className="px-3 py-2">
+                <Link href={`/keys/${key.id}`} className="font-medium text-blue-800 hover:underline">
+                  {key.name}
+                </Link>
+                {key.environment === "test" && <span className="ml-1.5 text-xs text-zinc-600">test</span>}
+              </td>
+              <td className="px-3 py-2 font-mono text-xs whitespace-nowrap">{key.start}…</td>
+              <td className="px-3 py-2">
+                <KeyStatusBadge status={keyStatus(key)} expiresAt={key.expiresAt} />
+              </td>
+              <td className="px-3 py-2 text-zinc-700">{key.ownerId ?? <span className="text-zinc-500">none</span>}</td>
+              <td className="max-w-56 truncate px-3 py-2 text-xs text-zinc-700" title={key.scopes.join(", ")}>
+                {key.scopes.join(", ") || <span className="text-zinc-500">none</span>}
+              </td>
+              <td className="px-3 py-2 whitespace-nowrap">
+                <Time date={key.lastUsedAt} />
+              </td>
+              <td className="px-3 py-2 whitespace-nowrap">
+                <Time date={key.createdAt} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <div className="mt-3 flex justify-end gap-2">
         {filters.cursor && (

@@ -8,7 +8,7 @@ import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { usageSeries } from "@/lib/usage/query-usage";
 import { invalidAttemptsByIp, topKeys, topPaths } from "@/lib/usage/usage-summary";
-import { TableFrame } from "@/components/ui/table-frame";
+import { DataTable } from "@/components/ui/data-table";
 
 export const metadata: Metadata = { title: "Usage" };
 
@@ -129,29 +129,16 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
 
 function Table({ label, head, rows }: { label: string; head: string[]; rows: React.ReactNode[][] }) {
   return (
-    <TableFrame label={label}>
-      <table className="w-full text-left text-sm">
-        <thead className="border-b border-zinc-200 bg-zinc-50 text-xs text-zinc-600 uppercase">
-          <tr>
-            {head.map((title) => (
-              <th key={title} className="px-3 py-2 font-medium">
-                {title}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-zinc-100">
-          {rows.map((cells, index) => (
-            <tr key={index}>
-              {cells.map((cell, column) => (
-                <td key={column} className="px-3 py-1.5 tabular-nums">
-                  {cell}
-                </td>
-              ))}
-            </tr>
+    <DataTable label={label} columns={head}>
+      {rows.map((cells, index) => (
+        <tr key={index}>
+          {cells.map((cell, column) => (
+            <td key={column} className="px-3 py-1.5 tabular-nums">
+              {cell}
+            </td>
           ))}
-        </tbody>
-      </table>
-    </TableFrame>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
