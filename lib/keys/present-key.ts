@@ -1,5 +1,6 @@
 import type { ApiKey } from "../db/generated/client";
 import { keyRecord, type KeyRecordJson } from "./schemas";
+import { ratelimitOf } from "./ratelimit-of";
 
 export type KeyStatus = "active" | "expired" | "revoked";
 
@@ -24,10 +25,7 @@ export function presentKey(record: ApiKey, now = Date.now()): KeyRecordJson {
     revokedAt: iso(record.revokedAt),
     revokedReason: record.revokedReason,
     rotatedFromId: record.rotatedFromId,
-    ratelimit:
-      record.ratelimitLimit !== null && record.ratelimitWindowMs !== null
-        ? { limit: record.ratelimitLimit, windowMs: record.ratelimitWindowMs }
-        : null,
+    ratelimit: ratelimitOf(record),
     remaining: record.remaining,
     lastUsedAt: iso(record.lastUsedAt),
     createdAt: record.createdAt.toISOString(),

@@ -10,6 +10,7 @@ import { generateKey, keyStart, type KeyEnvironment } from "./format";
 import { hashKey } from "./hash";
 import { notifyKeyChanged } from "./invalidation";
 import { isManagementScope } from "./management-scopes";
+import { ratelimitOf } from "./ratelimit-of";
 
 // Key lifecycle: the only code that writes api_keys, shared by the HTTP API, the dashboard and
 // the CLI. Every change is authorized here, audited in the same transaction, and announced to
@@ -223,10 +224,7 @@ function settingsOf(record: ApiKey) {
     environment: record.environment,
     scopes: record.scopes,
     expiresAt: record.expiresAt?.toISOString() ?? null,
-    ratelimit:
-      record.ratelimitLimit !== null && record.ratelimitWindowMs !== null
-        ? { limit: record.ratelimitLimit, windowMs: record.ratelimitWindowMs }
-        : null,
+    ratelimit: ratelimitOf(record),
     remaining: record.remaining,
     meta: (record.meta ?? {}) as Record<string, unknown>,
   };

@@ -4,6 +4,7 @@ import type { RateLimitResult } from "../ratelimit/limiter";
 import type { KeyCache, KeyRecord } from "./cache";
 import { parseKey } from "./format";
 import { hashKey } from "./hash";
+import { ratelimitOf } from "./ratelimit-of";
 
 // The hot path of DESIGN.md section 9: format and checksum (no I/O), SHA-256, the in-process
 // cache, the database by hash on a miss, then revoked, expired, scopes, rate limit, quota.
@@ -148,10 +149,7 @@ function toRecord(row: Row): KeyRecord {
     meta: row.meta !== null && typeof row.meta === "object" && !Array.isArray(row.meta) ? (row.meta as Record<string, unknown>) : {},
     expiresAt: row.expiresAt?.getTime() ?? null,
     revokedAt: row.revokedAt?.getTime() ?? null,
-    ratelimit:
-      row.ratelimitLimit !== null && row.ratelimitWindowMs !== null
-        ? { limit: row.ratelimitLimit, windowMs: row.ratelimitWindowMs }
-        : null,
+    ratelimit: ratelimitOf(row),
     hasQuota: row.remaining !== null,
   };
 }

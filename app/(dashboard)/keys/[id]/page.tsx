@@ -13,6 +13,7 @@ import { canChange, requireUser } from "@/lib/auth/session";
 import { listAuditEntries } from "@/lib/audit/query-audit";
 import { getDb } from "@/lib/db/client";
 import { keyStatus } from "@/lib/keys/present-key";
+import { ratelimitOf } from "@/lib/keys/ratelimit-of";
 import { getKey } from "@/lib/keys/service";
 import { listScopes } from "@/lib/scopes/service";
 import { usageSeries } from "@/lib/usage/query-usage";
@@ -48,6 +49,7 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
     listScopes(db),
   ]);
   const status = keyStatus(key, now.getTime());
+  const ratelimit = ratelimitOf(key);
   const inGrace = successors.length > 0 && status === "active" && key.expiresAt !== null;
   const lastHourCount = lastHour.reduce((sum, point) => sum + (point.counts.valid ?? 0), 0);
   const meta = key.meta !== null && typeof key.meta === "object" && !Array.isArray(key.meta) ? (key.meta as Record<string, unknown>) : {};
@@ -66,7 +68,7 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
                 name: key.name,
                 scopes: key.scopes,
                 expiresAt: key.expiresAt?.toISOString() ?? null,
-                ratelimit: key.ratelimitLimit && key.ratelimitWindowMs ? { limit: key.ratelimitLimit, windowMs: key.ratelimitWindowMs } : null,
+                ratelimit,
                 remaining: key.remaining,
                 meta,
                 revoked: status === "revoked",
@@ -98,7 +100,7 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
         <Item label="Expires">
           <Time date={key.expiresAt} empty="never" />
         </Item>
-        <Item label="Rate limit">{key.ratelimitLimit ? `${key.ratelimitLimit} per ${(key.ratelimitWindowMs ?? 0) / 1000} s` : "none"}</Item>
+        <Item label="Rate limit">{ratelimit ? `${ratelimit.limit} per ${ratelimit.windowMs / 1000} s` : "none"}</Item>
         <Item label="Quota left">{key.remaining ?? "unlimited"}</Item>
         <Item label="Last used">
           <Time date={key.lastUsedAt} />
