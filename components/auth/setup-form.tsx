@@ -1,32 +1,20 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useState } from "react";
-import { toast } from "sonner";
 import { setupOwnerAction } from "@/app/setup/actions";
 import { Button } from "../ui/button";
 import { Field, Input } from "../ui/field";
-import { submitWith } from "../ui/form";
+import { useActionForm } from "../ui/use-action-form";
 
 export function SetupForm() {
   const router = useRouter();
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [pending, setPending] = useState(false);
-
-  async function submit(form: FormData) {
-    setPending(true);
-    const result = await setupOwnerAction(Object.fromEntries(["email", "name", "password", "confirm"].map((name) => [name, String(form.get(name) ?? "")])));
-    setPending(false);
-    if (!result.ok) {
-      setErrors(result.fields ?? {});
-      toast.error(result.error);
-      return;
-    }
-    router.replace("/login?setup=done");
-  }
+  const { pending, errors, onSubmit } = useActionForm({
+    send: (form) => setupOwnerAction(Object.fromEntries(["email", "name", "password", "confirm"].map((name) => [name, String(form.get(name) ?? "")]))),
+    done: () => router.replace("/login?setup=done"),
+  });
 
   return (
-    <form onSubmit={submitWith(submit)} className="flex flex-col gap-4 rounded-lg border border-zinc-200 bg-white p-5">
+    <form onSubmit={onSubmit} className="flex flex-col gap-4 rounded-lg border border-zinc-200 bg-white p-5">
       <Field label="Email" htmlFor="email" error={errors.email}>
         <Input id="email" name="email" type="email" autoComplete="username" required aria-invalid={Boolean(errors.email)} />
       </Field>

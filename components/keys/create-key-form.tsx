@@ -5,7 +5,7 @@ import { toast } from "sonner";
 import { createKeyAction } from "@/app/(dashboard)/keys/actions";
 import { Button } from "../ui/button";
 import { Field, Input, Select, Textarea } from "../ui/field";
-import { submitWith } from "../ui/form";
+import { useActionForm, type FieldErrors } from "../ui/use-action-form";
 import { KeyReveal } from "./key-reveal";
 
 const EXPIRY_DAYS: Record<string, number> = { "30d": 30, "90d": 90, "1y": 365 };
@@ -18,55 +18,44 @@ export interface ScopeOption {
 export function CreateKeyForm({ scopes, managementScopes }: { scopes: ScopeOption[]; managementScopes: ScopeOption[] }) {
   const [expiry, setExpiry] = useState("never");
   const [metaText, setMetaText] = useState("{}");
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [pending, setPending] = useState(false);
   const [created, setCreated] = useState<{ id: string; key: string } | null>(null);
 
   const metaError = parseMeta(metaText).error;
 
-  async function submit(form: FormData) {
-    const meta = parseMeta(metaText);
-    if (meta.error) {
-      setErrors({ meta: meta.error });
-      return;
-    }
-    const body: Record<string, unknown> = {
-      name: String(form.get("name") ?? ""),
-      environment: String(form.get("environment") ?? "live"),
-      scopes: form.getAll("scopes").map(String),
-      meta: meta.value,
-    };
-    const owner = String(form.get("ownerId") ?? "").trim();
-    if (owner) body.ownerId = owner;
-    const expiresAt = expiryDate(expiry, String(form.get("expiresOn") ?? ""));
-    if (expiresAt === "invalid") {
-      setErrors({ expiresAt: "Pick a date in the future." });
-      return;
-    }
-    if (expiresAt) body.expiresAt = expiresAt;
-    const limit = String(form.get("limit") ?? "");
-    const windowSeconds = String(form.get("windowSeconds") ?? "");
-    if (limit || windowSeconds) body.ratelimit = { limit: Number(limit), windowMs: Number(windowSeconds) * 1000 };
-    const remaining = String(form.get("remaining") ?? "");
-    if (remaining) body.remaining = Number(remaining);
-
-    setPending(true);
-    setErrors({});
-    const result = await createKeyAction(body);
-    setPending(false);
-    if (!result.ok) {
-      setErrors(result.fields ?? {});
-      toast.error(result.error);
-      return;
-    }
-    toast.success("Key created");
-    setCreated(result.data);
-  }
+  const { pending, errors, onSubmit } = useActionForm({
+    check: (form): FieldErrors | null => {
+      if (metaError) return { meta: metaError };
+      if (expiryDate(expiry, String(form.get("expiresOn") ?? "")) === "invalid") return { expiresAt: "Pick a date in the future." };
+      return null;
+    },
+    send: (form) => {
+      const body: Record<string, unknown> = {
+        name: String(form.get("name") ?? ""),
+        environment: String(form.get("environment") ?? "live"),
+        scopes: form.getAll("scopes").map(String),
+        meta: parseMeta(metaText).value,
+      };
+      const owner = String(form.get("ownerId") ?? "").trim();
+      if (owner) body.ownerId = owner;
+      const expiresAt = expiryDate(expiry, String(form.get("expiresOn") ?? ""));
+      if (expiresAt) body.expiresAt = expiresAt;
+      const limit = String(form.get("limit") ?? "");
+      const windowSeconds = String(form.get("windowSeconds") ?? "");
+      if (limit || windowSeconds) body.ratelimit = { limit: Number(limit), windowMs: Number(windowSeconds) * 1000 };
+      const remaining = String(form.get("remaining") ?? "");
+      if (remaining) body.remaining = Number(remaining);
+      return createKeyAction(body);
+    },
+    done: (key) => {
+      toast.success("Key created");
+      setCreated(key);
+    },
+  });
 
   if (created) return <KeyReveal apiKey={created.key} keyId={created.id} />;
 
   return (
-    <form onSubmit={submitWith(submit)} className="grid max-w-3xl grid-cols-1 gap-4 rounded-lg border border-zinc-200 bg-white p-5 md:grid-cols-2">
+    <form onSubmit={onSubmit} className="grid max-w-3xl grid-cols-1 gap-4 rounded-lg border border-zinc-200 bg-white p-5 md:grid-cols-2">
       <Field label="Name" htmlFor="name" error={errors.name}>
         <Input id="name" name="name" required maxLength={200} aria-invalid={Boolean(errors.name)} placeholder="Billing service" />
       </Field>

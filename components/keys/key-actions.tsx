@@ -7,7 +7,7 @@ import { revokeKeyAction, rotateKeyAction, updateKeyAction } from "@/app/(dashbo
 import { Button } from "../ui/button";
 import { Dialog } from "../ui/dialog";
 import { Field, Input, Select, Textarea } from "../ui/field";
-import { submitWith } from "../ui/form";
+import { useActionForm } from "../ui/use-action-form";
 import { KeyReveal } from "./key-reveal";
 
 export interface EditableKey {
@@ -57,8 +57,6 @@ export function KeyActions({ apiKey, scopeNames }: { apiKey: EditableKey; scopeN
 function EditForm({ apiKey, scopeNames, onDone }: { apiKey: EditableKey; scopeNames: string[]; onDone: () => void }) {
   const router = useRouter();
   const [meta, setMeta] = useState(JSON.stringify(apiKey.meta, null, 2));
-  const [pending, setPending] = useState(false);
-  const [errors, setErrors] = useState<Record<string, string>>({});
   let metaError: string | null = null;
   try {
     const parsed: unknown = JSON.parse(meta);
@@ -67,35 +65,32 @@ function EditForm({ apiKey, scopeNames, onDone }: { apiKey: EditableKey; scopeNa
     metaError = "Not valid JSON.";
   }
 
-  async function submit(form: FormData) {
-    if (metaError) return;
-    const limit = String(form.get("limit") ?? "");
-    const windowSeconds = String(form.get("windowSeconds") ?? "");
-    const remaining = String(form.get("remaining") ?? "");
-    const expires = String(form.get("expiresAt") ?? "");
-    setPending(true);
-    const result = await updateKeyAction(apiKey.id, {
-      name: String(form.get("name") ?? ""),
-      scopes: form.getAll("scopes").map(String),
-      expiresAt: expires ? new Date(`${expires}:00Z`).toISOString() : null,
-      ratelimit: limit || windowSeconds ? { limit: Number(limit), windowMs: Number(windowSeconds) * 1000 } : null,
-      remaining: remaining === "" ? null : Number(remaining),
-      meta: JSON.parse(meta),
-    });
-    setPending(false);
-    if (!result.ok) {
-      setErrors(result.fields ?? {});
-      toast.error(result.error);
-      return;
-    }
-    toast.success("Key updated");
-    onDone();
-    router.refresh();
-  }
+  const { pending, errors, onSubmit } = useActionForm({
+    check: () => (metaError ? { meta: metaError } : null),
+    send: (form) => {
+      const limit = String(form.get("limit") ?? "");
+      const windowSeconds = String(form.get("windowSeconds") ?? "");
+      const remaining = String(form.get("remaining") ?? "");
+      const expires = String(form.get("expiresAt") ?? "");
+      return updateKeyAction(apiKey.id, {
+        name: String(form.get("name") ?? ""),
+        scopes: form.getAll("scopes").map(String),
+        expiresAt: expires ? new Date(`${expires}:00Z`).toISOString() : null,
+        ratelimit: limit || windowSeconds ? { limit: Number(limit), windowMs: Number(windowSeconds) * 1000 } : null,
+        remaining: remaining === "" ? null : Number(remaining),
+        meta: JSON.parse(meta),
+      });
+    },
+    done: () => {
+      toast.success("Key updated");
+      onDone();
+      router.refresh();
+    },
+  });
 
   const allScopes = [...new Set([...scopeNames, ...apiKey.scopes])].sort();
   return (
-    <form onSubmit={submitWith(submit)} className="flex flex-col gap-3">
+    <form onSubmit={onSubmit} className="flex flex-col gap-3">
       <Field label="Name" htmlFor="edit-name" error={errors.name}>
         <Input id="edit-name" name="name" defaultValue={apiKey.name} required maxLength={200} />
       </Field>
@@ -142,26 +137,22 @@ function EditForm({ apiKey, scopeNames, onDone }: { apiKey: EditableKey; scopeNa
 function RotateForm({ apiKey, onCancel }: { apiKey: EditableKey; onCancel: () => void }) {
   const router = useRouter();
   const [grace, setGrace] = useState("none");
-  const [pending, setPending] = useState(false);
   const [rotated, setRotated] = useState<{ id: string; key: string } | null>(null);
-
-  async function submit(form: FormData) {
-    const seconds = grace === "custom" ? Math.round(Number(form.get("customHours") ?? 0) * 3600) : GRACE[grace]!;
-    setPending(true);
-    const result = await rotateKeyAction(apiKey.id, { gracePeriodSeconds: seconds });
-    setPending(false);
-    if (!result.ok) {
-      toast.error(result.error);
-      return;
-    }
-    toast.success("Key rotated");
-    setRotated(result.data);
-    router.refresh();
-  }
+  const { pending, errors, onSubmit } = useActionForm({
+    send: (form) => {
+      const seconds = grace === "custom" ? Math.round(Number(form.get("customHours") ?? 0) * 3600) : GRACE[grace]!;
+      return rotateKeyAction(apiKey.id, { gracePeriodSeconds: seconds });
+    },
+    done: (next) => {
+      toast.success("Key rotated");
+      setRotated(next);
+      router.refresh();
+    },
+  });
 
   if (rotated) return <KeyReveal apiKey={rotated.key} keyId={rotated.id} />;
   return (
-    <form onSubmit={submitWith(submit)} className="flex flex-col gap-3">
+    <form onSubmit={onSubmit} className="flex flex-col gap-3">
       <p className="text-sm text-zinc-700">A new key with the same settings is created. The current key keeps working until the grace period ends.</p>
       <Field label="Grace period" htmlFor="grace">
         <Select id="grace" value={grace} onChange={(event) => setGrace(event.target.value)}>
@@ -173,7 +164,7 @@ function RotateForm({ apiKey, onCancel }: { apiKey: EditableKey; onCancel: () =>
         </Select>
       </Field>
       {grace === "custom" && (
-        <Field label="Hours" htmlFor="custom-hours" hint="Up to 720 hours (30 days).">
+        <Field label="Hours" htmlFor="custom-hours" hint="Up to 720 hours (30 days)." error={errors.gracePeriodSeconds}>
           <Input id="custom-hours" name="customHours" type="number" min={0} max={720} step="0.25" required />
         </Field>
       )}
@@ -192,28 +183,22 @@ function RotateForm({ apiKey, onCancel }: { apiKey: EditableKey; onCancel: () =>
 function RevokeForm({ apiKey, onDone }: { apiKey: EditableKey; onDone: () => void }) {
   const router = useRouter();
   const [confirm, setConfirm] = useState("");
-  const [pending, setPending] = useState(false);
-
-  async function submit(form: FormData) {
-    setPending(true);
-    const result = await revokeKeyAction(apiKey.id, String(form.get("reason") ?? ""));
-    setPending(false);
-    if (!result.ok) {
-      toast.error(result.error);
-      return;
-    }
-    toast.success("Key revoked");
-    onDone();
-    router.refresh();
-  }
+  const { pending, errors, onSubmit } = useActionForm({
+    send: (form) => revokeKeyAction(apiKey.id, String(form.get("reason") ?? "")),
+    done: () => {
+      toast.success("Key revoked");
+      onDone();
+      router.refresh();
+    },
+  });
 
   return (
-    <form onSubmit={submitWith(submit)} className="flex flex-col gap-3">
+    <form onSubmit={onSubmit} className="flex flex-col gap-3">
       <p className="text-sm text-zinc-700">Requests with this key are refused at once, on every instance. This cannot be undone.</p>
       <Field label={`Type the key's name (${apiKey.name}) to confirm`} htmlFor="confirm-name">
         <Input id="confirm-name" value={confirm} onChange={(event) => setConfirm(event.target.value)} autoComplete="off" />
       </Field>
-      <Field label="Reason (optional)" htmlFor="revoke-reason">
+      <Field label="Reason (optional)" htmlFor="revoke-reason" error={errors.reason}>
         <Input id="revoke-reason" name="reason" maxLength={500} placeholder="Leaked in a public repository" />
       </Field>
       <div className="flex justify-end gap-2">

@@ -7,33 +7,25 @@ import { createScopeAction, updateScopeAction } from "@/app/(dashboard)/scopes/a
 import { Button } from "../ui/button";
 import { Dialog } from "../ui/dialog";
 import { Field, Input } from "../ui/field";
-import { submitWith } from "../ui/form";
+import { useActionForm } from "../ui/use-action-form";
 
 export function AddScopeButton() {
   const router = useRouter();
   const [open, setOpen] = useState(false);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [pending, setPending] = useState(false);
-
-  async function submit(form: FormData) {
-    setPending(true);
-    const result = await createScopeAction({ name: String(form.get("name") ?? ""), description: String(form.get("description") ?? "") });
-    setPending(false);
-    if (!result.ok) {
-      setErrors(result.fields ?? {});
-      toast.error(result.error);
-      return;
-    }
-    toast.success(`Scope ${result.data.name} added`);
-    setOpen(false);
-    router.refresh();
-  }
+  const { pending, errors, onSubmit } = useActionForm({
+    send: (form) => createScopeAction({ name: String(form.get("name") ?? ""), description: String(form.get("description") ?? "") }),
+    done: (scope) => {
+      toast.success(`Scope ${scope.name} added`);
+      setOpen(false);
+      router.refresh();
+    },
+  });
 
   return (
     <>
       <Button onClick={() => setOpen(true)}>Add scope</Button>
       <Dialog open={open} onClose={() => setOpen(false)} title="Add a scope">
-        <form onSubmit={submitWith(submit)} className="flex flex-col gap-3">
+        <form onSubmit={onSubmit} className="flex flex-col gap-3">
           <Field label="Name" htmlFor="scope-name" hint="resource:action in lowercase, e.g. orders:read" error={errors.name}>
             <Input id="scope-name" name="name" required pattern="[a-z][a-z0-9_\-]*(:[a-z][a-z0-9_\-]*)+" placeholder="orders:read" />
           </Field>
@@ -57,20 +49,14 @@ export function AddScopeButton() {
 export function EditScopeButton({ id, name, description }: { id: string; name: string; description: string }) {
   const router = useRouter();
   const [open, setOpen] = useState(false);
-  const [pending, setPending] = useState(false);
-
-  async function submit(form: FormData) {
-    setPending(true);
-    const result = await updateScopeAction(id, { description: String(form.get("description") ?? "") });
-    setPending(false);
-    if (!result.ok) {
-      toast.error(result.error);
-      return;
-    }
-    toast.success("Scope updated");
-    setOpen(false);
-    router.refresh();
-  }
+  const { pending, errors, onSubmit } = useActionForm({
+    send: (form) => updateScopeAction(id, { description: String(form.get("description") ?? "") }),
+    done: () => {
+      toast.success("Scope updated");
+      setOpen(false);
+      router.refresh();
+    },
+  });
 
   return (
     <>
@@ -78,8 +64,8 @@ export function EditScopeButton({ id, name, description }: { id: string; name: s
         Edit
       </Button>
       <Dialog open={open} onClose={() => setOpen(false)} title={`Edit ${name}`}>
-        <form onSubmit={submitWith(submit)} className="flex flex-col gap-3">
-          <Field label="Description" htmlFor={`description-${id}`}>
+        <form onSubmit={onSubmit} className="flex flex-col gap-3">
+          <Field label="Description" htmlFor={`description-${id}`} error={errors.description}>
             <Input id={`description-${id}`} name="description" defaultValue={description} maxLength={500} />
           </Field>
           <div className="flex justify-end gap-2">

@@ -8,40 +8,33 @@ import { changeOwnPasswordAction, changeRoleAction, createUserAction, disableUse
 import { Button } from "../ui/button";
 import { Dialog } from "../ui/dialog";
 import { Field, Input, Select } from "../ui/field";
-import { submitWith } from "../ui/form";
+import { useActionForm } from "../ui/use-action-form";
 
 type Role = "OWNER" | "ADMIN" | "VIEWER";
 
 export function AddUserButton() {
   const router = useRouter();
   const [open, setOpen] = useState(false);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [pending, setPending] = useState(false);
-
-  async function submit(form: FormData) {
-    setPending(true);
-    const result = await createUserAction({
-      email: String(form.get("email") ?? ""),
-      name: String(form.get("name") ?? ""),
-      password: String(form.get("password") ?? ""),
-      role: String(form.get("role") ?? "VIEWER"),
-    });
-    setPending(false);
-    if (!result.ok) {
-      setErrors(result.fields ?? {});
-      toast.error(result.error);
-      return;
-    }
-    toast.success(`User ${result.data.email} created`);
-    setOpen(false);
-    router.refresh();
-  }
+  const { pending, errors, onSubmit } = useActionForm({
+    send: (form) =>
+      createUserAction({
+        email: String(form.get("email") ?? ""),
+        name: String(form.get("name") ?? ""),
+        password: String(form.get("password") ?? ""),
+        role: String(form.get("role") ?? "VIEWER"),
+      }),
+    done: (user) => {
+      toast.success(`User ${user.email} created`);
+      setOpen(false);
+      router.refresh();
+    },
+  });
 
   return (
     <>
       <Button onClick={() => setOpen(true)}>Add user</Button>
       <Dialog open={open} onClose={() => setOpen(false)} title="Add a user">
-        <form onSubmit={submitWith(submit)} className="flex flex-col gap-3">
+        <form onSubmit={onSubmit} className="flex flex-col gap-3">
           <Field label="Email" htmlFor="user-email" error={errors.email}>
             <Input id="user-email" name="email" type="email" required />
           </Field>
@@ -124,21 +117,15 @@ export function RoleSelect({ userId, role, email, self = false }: { userId: stri
 export function DisableUserButton({ email, self = false }: { email: string; self?: boolean }) {
   const router = useRouter();
   const [open, setOpen] = useState(false);
-  const [pending, setPending] = useState(false);
-
-  async function disable() {
-    setPending(true);
-    const result = await disableUserAction(email);
-    setPending(false);
-    if (!result.ok) {
-      toast.error(result.error);
-      return;
-    }
-    toast.success(`${email} disabled`);
-    setOpen(false);
-    // For themselves this lands on the sign-in page: the next request finds them disabled.
-    router.refresh();
-  }
+  const { pending, onSubmit } = useActionForm({
+    send: () => disableUserAction(email),
+    done: () => {
+      toast.success(`${email} disabled`);
+      setOpen(false);
+      // For themselves this lands on the sign-in page: the next request finds them disabled.
+      router.refresh();
+    },
+  });
 
   return (
     <>
@@ -146,46 +133,34 @@ export function DisableUserButton({ email, self = false }: { email: string; self
         Disable
       </Button>
       <Dialog open={open} onClose={() => setOpen(false)} title={self ? "Disable your own account?" : `Disable ${email}?`}>
-        <p className="text-sm text-zinc-700">
-          {self ? "You are signed out at once and cannot sign in again." : "They are signed out on their next request and cannot sign in again."}
-        </p>
-        <div className="flex justify-end gap-2">
-          <Button variant="secondary" onClick={() => setOpen(false)}>
-            Cancel
-          </Button>
-          <Button variant="danger" onClick={disable} disabled={pending}>
-            {pending ? "Disabling…" : "Disable user"}
-          </Button>
-        </div>
+        <form onSubmit={onSubmit} className="flex flex-col gap-3">
+          <p className="text-sm text-zinc-700">
+            {self ? "You are signed out at once and cannot sign in again." : "They are signed out on their next request and cannot sign in again."}
+          </p>
+          <div className="flex justify-end gap-2">
+            <Button variant="secondary" onClick={() => setOpen(false)}>
+              Cancel
+            </Button>
+            <Button type="submit" variant="danger" disabled={pending}>
+              {pending ? "Disabling…" : "Disable user"}
+            </Button>
+          </div>
+        </form>
       </Dialog>
     </>
   );
 }
 
 export function ChangePasswordForm() {
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [pending, setPending] = useState(false);
-
-  async function submit(form: FormData) {
-    const password = String(form.get("password") ?? "");
-    if (password !== String(form.get("confirm") ?? "")) {
-      setErrors({ confirm: "Does not match the new password." });
-      return;
-    }
-    setPending(true);
-    const result = await changeOwnPasswordAction({ current: String(form.get("current") ?? ""), password });
-    setPending(false);
-    if (!result.ok) {
-      setErrors(result.fields ?? {});
-      toast.error(result.error);
-      return;
-    }
+  const { pending, errors, onSubmit } = useActionForm({
+    check: (form) => (form.get("password") === form.get("confirm") ? null : { confirm: "Does not match the new password." }),
+    send: (form) => changeOwnPasswordAction({ current: String(form.get("current") ?? ""), password: String(form.get("password") ?? "") }),
     // The new password ends every session signed in with the old one, this one included.
-    await signOut({ callbackUrl: "/login?password=changed" });
-  }
+    done: () => signOut({ callbackUrl: "/login?password=changed" }),
+  });
 
   return (
-    <form onSubmit={submitWith(submit)} className="flex max-w-md flex-col gap-3 rounded-lg border border-zinc-200 bg-white p-5">
+    <form onSubmit={onSubmit} className="flex max-w-md flex-col gap-3 rounded-lg border border-zinc-200 bg-white p-5">
       <Field label="Current password" htmlFor="current" error={errors.current ?? errors.currentPassword}>
         <Input id="current" name="current" type="password" autoComplete="current-password" required />
       </Field>
