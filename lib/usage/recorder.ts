@@ -33,16 +33,8 @@ export interface UsageRecorderOptions {
   stopTimeoutMs?: number;
 }
 
-interface BufferedEvent {
-  keyId: string | null;
-  outcome: string;
-  method: string;
-  path: string;
-  status: number;
-  latencyMs: number;
-  ip: string | null;
-  at: number;
-}
+// The time as epoch milliseconds: checked once on the way in, bucketed by arithmetic at flush.
+type BufferedEvent = Omit<UsageEventInput, "at"> & { at: number };
 
 // One statement is one transaction and one round trip; a 5000-row chunk stays well below
 // PostgreSQL's parameter and message limits because each column is a single array parameter.

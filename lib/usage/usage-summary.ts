@@ -1,4 +1,5 @@
 import type { Db } from "../db/client";
+import type { UsageEventInput } from "./recorder";
 import { Prisma } from "../db/generated/client";
 import { env } from "../env";
 import { UsageQueryError, checkLimit, checkRange, fromEpochMs, instant, toCount } from "./query-usage";
@@ -44,15 +45,9 @@ export interface InvalidAttempts {
   lastAt: string;
 }
 
-export interface UsageEventView {
+/** A stored event as the API and dashboard show it: with its id, and its time as ISO 8601. */
+export interface UsageEventView extends Omit<UsageEventInput, "at"> {
   id: string;
-  keyId: string | null;
-  outcome: string;
-  method: string;
-  path: string;
-  status: number;
-  latencyMs: number;
-  ip: string | null;
   at: string;
 }
 
