@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { Nav } from "@/components/layout/nav";
+import { SidebarRefresh } from "@/components/layout/sidebar-refresh";
 import { SignOutButton } from "@/components/layout/sign-out-button";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
@@ -24,6 +25,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
           </div>
         </div>
         <Nav isOwner={user.role === "OWNER"} />
+        <SidebarRefresh email={user.email} role={user.role} />
         <div className="mt-auto hidden flex-col gap-1 px-3 text-xs text-zinc-600 md:flex">
           <span className="truncate" title={user.email}>
             {user.email}

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { expect, test as base, type BrowserContext, type Locator, type Page } from "@playwright/test";
 import { issueKey } from "../../lib/keys/service";
 import { createScope } from "../../lib/scopes/service";
-import { resetPassword } from "../../lib/users/service";
+import { changeRole, resetPassword } from "../../lib/users/service";
 import { createTestUser, signIn, type TestUser } from "../helpers/dashboard-users";
 import { e2eDb } from "../helpers/e2e-database";
 
@@ -240,6 +240,31 @@ test.describe("changes apply on the user's next request", () => {
     await nav(userPage).getByRole("link", { name: "Scopes" }).click();
     await expectHeading(userPage, "Scopes");
     await expect(userPage.getByRole("button", { name: "Add scope" })).toHaveCount(0);
+  });
+
+  test("the sidebar follows a role change on the next navigation: the Users link and the role shown", async ({ open }) => {
+    const owner = await createTestUser("OWNER");
+    const user = await createTestUser("ADMIN");
+    const ownerActor = { type: "user" as const, id: owner.id, role: "OWNER" as const };
+    const page = await open(user);
+    await page.goto("/keys");
+    const sidebar = page.getByRole("complementary");
+    await expect(sidebar.getByText("admin", { exact: true })).toBeVisible();
+    await expect(nav(page).getByRole("link", { name: "Users" })).toHaveCount(0);
+
+    await changeRole(e2eDb(), user.id, "OWNER", ownerActor);
+    await nav(page).getByRole("link", { name: "Scopes" }).click();
+    await expectHeading(page, "Scopes");
+    await expect(sidebar.getByText("owner", { exact: true })).toBeVisible();
+    await nav(page).getByRole("link", { name: "Users" }).click();
+    await expectHeading(page, "Users");
+
+    await changeRole(e2eDb(), user.id, "VIEWER", ownerActor);
+    await nav(page).getByRole("link", { name: "Keys" }).click();
+    await expectHeading(page, "Keys");
+    await expect(sidebar.getByText("viewer", { exact: true })).toBeVisible();
+    await expect(nav(page).getByRole("link", { name: "Users" })).toHaveCount(0);
+    await expect(page.getByRole("link", { name: "New key" })).toHaveCount(0);
   });
 });
 
