@@ -1,6 +1,7 @@
 // `npm run db:backup [-- FILE]`: a plain-SQL backup of Keyhold's database that `npm run
 // db:restore` (or psql) restores into an empty embedded or PostgreSQL database. Exit codes as the
 // admin CLI's (DESIGN.md section 13): 0 success, 1 a user error (one line on stderr), 2 anything else.
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { BackupError, backupDatabase } from "../lib/db/backup";
@@ -45,7 +46,9 @@ async function main(argv: string[]): Promise<number> {
   } else {
     // Resolved like the launcher and the admin CLI do, so all find the same folder.
     const dataDir = path.resolve(root, config.KEYHOLD_DATA_DIR);
-    const unlock = lockForCommand(dataDir, "backup");
+    // Where no embedded database was ever started there is nothing to lock, and locking would
+    // leave an empty data folder behind; the backup then says there is nothing to back up.
+    const unlock = existsSync(dataDir) ? lockForCommand(dataDir, "backup") : () => undefined;
     try {
       const pgliteDir = path.join(dataDir, "pglite");
       busy = true;

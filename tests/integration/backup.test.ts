@@ -343,6 +343,15 @@ describe("npm run db:backup and db:restore", { timeout: 240_000 }, () => {
     expectOneLineError(usage, 1, /db:restore takes one FILE/);
   });
 
+  it("refuses to back up where no embedded database was ever started, without creating a data folder", async () => {
+    const dataDir = path.join(tempDir(), "never-started");
+    const file = path.join(tempDir(), "nothing.sql");
+    const run = await runScript("db-backup", [file], { KEYHOLD_DATA_DIR: dataDir });
+    expectOneLineError(run, 1, /There is no embedded database in .*never-started\/pglite to back up \(set DATABASE_URL to back up PostgreSQL\)\.$/);
+    expect(existsSync(dataDir)).toBe(false);
+    expect(existsSync(file)).toBe(false);
+  });
+
   it("refuses to back up or restore while another live process holds the data folder", async () => {
     const { file: dump } = await backUpEmbedded();
     const holder: ChildProcess = spawn(process.execPath, ["-e", "setInterval(() => {}, 60_000)"], { stdio: "ignore" });
