@@ -531,6 +531,26 @@ test.describe("signed in as an owner", () => {
     await expect(page.locator("tbody tr")).toHaveCount(2);
   });
 
+  test("a form whose request never gets an answer says so, keeps what was typed and can be sent again", async ({ page }) => {
+    const name = `lost${tag()}:read`;
+    await page.goto("/scopes");
+    await page.getByRole("button", { name: "Add scope" }).click();
+    const add = page.getByRole("dialog", { name: "Add a scope" });
+    await add.getByLabel("Name").fill(name);
+    // The connection drops on the way to the server action.
+    await page.route("**/scopes", (route) => (route.request().headers()["next-action"] ? route.abort("connectionreset") : route.continue()));
+    await add.getByRole("button", { name: "Add scope" }).click();
+    await expect(page.getByText("Could not reach Keyhold. Check the connection and try again.")).toBeVisible();
+    await expect(add.getByRole("button", { name: "Add scope" })).toBeEnabled();
+    await expect(add.getByLabel("Name")).toHaveValue(name);
+    expect(await e2eDb().scope.count({ where: { name } })).toBe(0);
+
+    await page.unrouteAll();
+    await add.getByRole("button", { name: "Add scope" }).click();
+    await expect(page.getByText(`Scope ${name} added`)).toBeVisible();
+    expect(await e2eDb().scope.count({ where: { name } })).toBe(1);
+  });
+
   test("usage: ranges, outcomes, top keys, top paths and invalid-key attempts by address", async ({ page, request }) => {
     const name = `Busy ${tag()}`;
     // The tables rank the top ten of a database every spec file writes to: this key and this
