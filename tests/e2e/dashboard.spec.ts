@@ -644,6 +644,29 @@ test.describe("signed in as an owner", () => {
     await expect(page.getByRole("heading", { name: "Audit log", level: 1 })).toBeVisible();
   });
 
+  test("audit log pages: older entries under the same filters, and back to the newest", async ({ page }) => {
+    const admin = await createTestUser("ADMIN");
+    const actor = { type: "user" as const, id: admin.id, role: "ADMIN" as const };
+    // One page is 50 entries: 55 changes by one user make a second page of 5.
+    for (let i = 0; i < 55; i++) await issueKey(e2eDb(), { name: `Paged ${i}` }, actor);
+
+    await page.goto(`/audit?actorType=user&actorId=${admin.id}`);
+    const rows = page.locator("tbody tr");
+    await expect(rows).toHaveCount(50);
+    await expect(rows.first()).toContainText("Paged 54");
+    await expect(page.getByRole("link", { name: "Newest" })).toHaveCount(0);
+    await page.getByRole("link", { name: "Older" }).click();
+    await expect(page).toHaveURL(/cursor=\d+/);
+    await expect(page).toHaveURL(new RegExp(`actorId=${admin.id}`));
+    await expect(rows).toHaveCount(5);
+    await expect(rows.last()).toContainText("Paged 0");
+    await expect(page.getByRole("link", { name: "Older" })).toHaveCount(0);
+    await page.getByRole("link", { name: "Newest" }).click();
+    await expect(page).not.toHaveURL(/cursor=/);
+    await expect(page).toHaveURL(new RegExp(`actorId=${admin.id}`));
+    await expect(rows).toHaveCount(50);
+  });
+
   test("dialogs keep focus inside while open, close with Escape and give focus back", async ({ page }) => {
     await page.goto("/scopes");
     const opener = page.getByRole("button", { name: "Add scope" });

@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { AuditTable } from "@/components/audit/audit-table";
-import { buttonClass } from "@/components/ui/button";
+import { CursorPager } from "@/components/ui/cursor-pager";
 import { Input, Select } from "@/components/ui/field";
+import { FilterActions } from "@/components/ui/filter-actions";
 import { PageHeader } from "@/components/ui/page-header";
 import { requireUser } from "@/lib/auth/session";
 import { AuditQueryError, listAuditEntries, type AuditQuery } from "@/lib/audit/query-audit";
@@ -31,7 +31,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     throw error;
   });
   const filtered = Boolean(query.actorType || query.actorId || query.action || query.targetType || query.targetId);
-  const kept = Object.fromEntries(Object.entries(params).filter((entry): entry is [string, string] => Boolean(entry[1]) && entry[0] !== "cursor"));
+  const inUrl = Object.fromEntries(Object.entries(params).filter((entry): entry is [string, string] => Boolean(entry[1])));
 
   return (
     <>
@@ -61,30 +61,10 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           ))}
         </Select>
         <Input name="targetId" defaultValue={params.targetId ?? ""} placeholder="Target id" aria-label="Target id" />
-        <div className="flex gap-2">
-          <button type="submit" className={buttonClass("secondary", "flex-1 lg:flex-none")}>
-            Filter
-          </button>
-          {filtered && (
-            <Link href="/audit" className={buttonClass("ghost", "flex-1 lg:flex-none")}>
-              Clear
-            </Link>
-          )}
-        </div>
+        <FilterActions clearHref="/audit" filtered={filtered} />
       </form>
       <AuditTable entries={page.data} label="Audit log entries" emptyTitle={filtered ? "No entries match these filters." : undefined} />
-      <div className="mt-3 flex justify-end gap-2">
-        {params.cursor && (
-          <Link className={buttonClass("secondary")} href={`/audit?${new URLSearchParams(kept).toString()}`}>
-            Newest
-          </Link>
-        )}
-        {page.nextCursor && (
-          <Link className={buttonClass("secondary")} href={`/audit?${new URLSearchParams({ ...kept, cursor: page.nextCursor }).toString()}`}>
-            Older
-          </Link>
-        )}
-      </div>
+      <CursorPager path="/audit" filters={inUrl} cursor={params.cursor} nextCursor={page.nextCursor} labels={{ first: "Newest", next: "Older" }} />
     </>
   );
 }

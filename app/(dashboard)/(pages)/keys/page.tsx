@@ -2,8 +2,10 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { KeyStatusBadge } from "@/components/keys/key-status-badge";
 import { buttonClass } from "@/components/ui/button";
+import { CursorPager } from "@/components/ui/cursor-pager";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Input, Select } from "@/components/ui/field";
+import { FilterActions } from "@/components/ui/filter-actions";
 import { PageHeader } from "@/components/ui/page-header";
 import { Time } from "@/components/ui/time";
 import { ApiError } from "@/lib/api/errors";
@@ -37,7 +39,6 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
     });
   const [{ data, nextCursor }, scopes] = await Promise.all([page(filters), listScopes(db)]);
   const filtered = Boolean(filters.q || filters.status || filters.scope || filters.ownerId || filters.environment);
-  const next = new URLSearchParams({ ...values, cursor: nextCursor ?? "" });
 
   return (
     <>
@@ -74,16 +75,7 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
           <option value="live">live</option>
           <option value="test">test</option>
         </Select>
-        <div className="col-span-2 flex gap-2 lg:col-span-1">
-          <button type="submit" className={buttonClass("secondary", "flex-1 lg:flex-none")}>
-            Filter
-          </button>
-          {filtered && (
-            <Link href="/keys" className={buttonClass("ghost", "flex-1 lg:flex-none")}>
-              Clear
-            </Link>
-          )}
-        </div>
+        <FilterActions clearHref="/keys" filtered={filtered} className="col-span-2 lg:col-span-1" />
       </form>
       {data.length === 0 ? (
         <EmptyState title={filtered ? "No keys match these filters." : "No keys yet."}>
@@ -123,18 +115,7 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
           ))}
         </DataTable>
       )}
-      <div className="mt-3 flex justify-end gap-2">
-        {filters.cursor && (
-          <Link className={buttonClass("secondary")} href={`/keys?${new URLSearchParams({ ...values, cursor: "" }).toString().replace(/(^|&)cursor=(&|$)/, "$1")}`}>
-            First page
-          </Link>
-        )}
-        {nextCursor && (
-          <Link className={buttonClass("secondary")} href={`/keys?${next.toString()}`}>
-            Next page
-          </Link>
-        )}
-      </div>
+      <CursorPager path="/keys" filters={values} cursor={filters.cursor} nextCursor={nextCursor} labels={{ first: "First page", next: "Next page" }} />
     </>
   );
 }
