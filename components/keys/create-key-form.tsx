@@ -20,11 +20,11 @@ export function CreateKeyForm({ scopes, managementScopes }: { scopes: ScopeOptio
   const [metaText, setMetaText] = useState("{}");
   const [created, setCreated] = useState<{ id: string; key: string } | null>(null);
 
-  const metaError = parseMeta(metaText).error;
+  const meta = parseMeta(metaText);
 
   const { pending, errors, onSubmit } = useActionForm({
     check: (form): FieldErrors | null => {
-      if (metaError) return { meta: metaError };
+      if (meta.error) return { meta: meta.error };
       if (expiryDate(expiry, String(form.get("expiresOn") ?? "")) === "invalid") return { expiresAt: "Pick a date in the future." };
       return null;
     },
@@ -33,7 +33,7 @@ export function CreateKeyForm({ scopes, managementScopes }: { scopes: ScopeOptio
         name: String(form.get("name") ?? ""),
         environment: String(form.get("environment") ?? "live"),
         scopes: form.getAll("scopes").map(String),
-        meta: parseMeta(metaText).value,
+        meta: meta.value,
       };
       const owner = String(form.get("ownerId") ?? "").trim();
       if (owner) body.ownerId = owner;
@@ -105,11 +105,11 @@ export function CreateKeyForm({ scopes, managementScopes }: { scopes: ScopeOptio
       <Field label="Quota" htmlFor="remaining" hint="Total uses before the key stops working; empty for unlimited." error={errors.remaining}>
         <Input id="remaining" name="remaining" type="number" min={0} placeholder="10000" />
       </Field>
-      <Field label="Metadata (JSON object)" htmlFor="meta" error={metaError ?? errors.meta}>
-        <Textarea id="meta" rows={3} value={metaText} onChange={(event) => setMetaText(event.target.value)} aria-invalid={Boolean(metaError)} />
+      <Field label="Metadata (JSON object)" htmlFor="meta" error={meta.error ?? errors.meta}>
+        <Textarea id="meta" rows={3} value={metaText} onChange={(event) => setMetaText(event.target.value)} aria-invalid={Boolean(meta.error)} />
       </Field>
       <div className="flex items-end md:col-span-2">
-        <Button type="submit" disabled={pending || Boolean(metaError)}>
+        <Button type="submit" disabled={pending || Boolean(meta.error)}>
           {pending ? "Creating…" : "Create key"}
         </Button>
       </div>

@@ -12,13 +12,12 @@ import { readSidebarUser } from "@/app/(dashboard)/actions";
 export function SidebarRefresh({ email, role }: { email: string; role: string }) {
   const pathname = usePathname();
   const router = useRouter();
-  const shown = useRef({ email, role, pathname });
+  const askedFor = useRef(pathname);
 
   useEffect(() => {
-    const before = shown.current;
-    shown.current = { email, role, pathname };
     // A full load or a refresh just rendered the layout with fresh data: nothing to ask.
-    if (before.pathname === pathname) return;
+    if (askedFor.current === pathname) return;
+    askedFor.current = pathname;
     let cancelled = false;
     readSidebarUser().then(
       (now) => {
