@@ -10,9 +10,8 @@ ENV NEXT_TELEMETRY_DISABLED=1
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
 COPY scripts/prisma-generate.mjs ./scripts/
-# npm install, not npm ci: the lock file leaves out other platforms' optional packages (see
-# .ci/run), which npm ci reports as missing on an image of another architecture.
-RUN npm install --no-audit --no-fund
+# The lock file holds every platform's optional packages, so npm ci works on any architecture.
+RUN npm ci --no-audit --no-fund
 
 FROM deps AS build
 COPY . .
