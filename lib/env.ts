@@ -22,7 +22,9 @@ const envSchema = z
     KEYHOLD_DATA_DIR: z.string().default(".data"),
     KEYHOLD_INVALID_KEY_LIMIT: z.coerce.number("must be a whole number").int().min(1).default(20),
     KEYHOLD_TRUST_PROXY: z.coerce.number("must be a whole number").int().min(0).max(10).default(0),
-    KEYHOLD_USAGE_RETENTION_DAYS: z.coerce.number("must be a whole number").int().min(1).default(30),
+    // Raw usage events, then the hourly and daily counts (DESIGN.md section 15.2).
+    KEYHOLD_USAGE_RAW_RETENTION_DAYS: z.coerce.number("must be a whole number").int().min(1).max(400).default(7),
+    KEYHOLD_USAGE_RETENTION_DAYS: z.coerce.number("must be a whole number").int().min(1).default(400),
     KEYHOLD_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })

@@ -22,7 +22,8 @@ describe("parseEnv", () => {
       KEYHOLD_DATA_DIR: ".data",
       KEYHOLD_INVALID_KEY_LIMIT: 20,
       KEYHOLD_TRUST_PROXY: 0,
-      KEYHOLD_USAGE_RETENTION_DAYS: 30,
+      KEYHOLD_USAGE_RAW_RETENTION_DAYS: 7,
+      KEYHOLD_USAGE_RETENTION_DAYS: 400,
       LOG_LEVEL: "info",
     });
   });
@@ -108,6 +109,7 @@ describe("parseEnv", () => {
       KEYHOLD_DATA_DIR: "",
       KEYHOLD_INVALID_KEY_LIMIT: "",
       KEYHOLD_TRUST_PROXY: "",
+      KEYHOLD_USAGE_RAW_RETENTION_DAYS: "",
       KEYHOLD_USAGE_RETENTION_DAYS: "",
       KEYHOLD_METRICS_TOKEN: "",
       LOG_LEVEL: "",
@@ -116,11 +118,12 @@ describe("parseEnv", () => {
   });
 
   it("coerces numbers", () => {
-    const env = parseEnv({ PORT: "8080", KEYHOLD_INVALID_KEY_LIMIT: "5", KEYHOLD_TRUST_PROXY: "2", KEYHOLD_USAGE_RETENTION_DAYS: "7" });
+    const env = parseEnv({ PORT: "8080", KEYHOLD_INVALID_KEY_LIMIT: "5", KEYHOLD_TRUST_PROXY: "2", KEYHOLD_USAGE_RAW_RETENTION_DAYS: "3", KEYHOLD_USAGE_RETENTION_DAYS: "90" });
     expect(env.PORT).toBe(8080);
     expect(env.KEYHOLD_INVALID_KEY_LIMIT).toBe(5);
     expect(env.KEYHOLD_TRUST_PROXY).toBe(2);
-    expect(env.KEYHOLD_USAGE_RETENTION_DAYS).toBe(7);
+    expect(env.KEYHOLD_USAGE_RAW_RETENTION_DAYS).toBe(3);
+    expect(env.KEYHOLD_USAGE_RETENTION_DAYS).toBe(90);
   });
 
   it.each([
@@ -134,6 +137,8 @@ describe("parseEnv", () => {
     ["KEYHOLD_TRUST_PROXY", "1.5"],
     ["KEYHOLD_TRUST_PROXY", "yes"],
     ["KEYHOLD_USAGE_RETENTION_DAYS", "0"],
+    ["KEYHOLD_USAGE_RAW_RETENTION_DAYS", "0"],
+    ["KEYHOLD_USAGE_RAW_RETENTION_DAYS", "401"],
     ["NODE_ENV", "staging"],
     ["LOG_LEVEL", "verbose"],
     ["NEXTAUTH_URL", "not a url"],
