@@ -3,7 +3,7 @@
 // services as the API and the dashboard, as actor `cli`, so every change is authorized and audited
 // the same way. Exit codes: 0 success, 1 a user error (one line on stderr), 2 anything else.
 // This file only dispatches: each command lives in scripts/admin/<command>.ts.
-import { ApiError } from "../lib/api/errors";
+import { ApiError } from "../lib/errors/api-error";
 import { ConfigError, parseEnv } from "../lib/env";
 import type { Command, Output } from "./admin/command";
 import { createKeyCommand } from "./admin/create-key";

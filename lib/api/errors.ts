@@ -1,31 +1,9 @@
 import { ZodError } from "zod";
-import { ERROR_CODES, type ErrorCode } from "./error-codes";
+import { ApiError } from "../errors/api-error";
+import type { ErrorCode } from "../errors/error-codes";
 
-// One error class for everything the API refuses, turned into a response in one place
-// (errorResponse). Anything else thrown becomes a generic 500 that reveals nothing.
-
-export interface ApiErrorOptions {
-  details?: unknown;
-  headers?: Record<string, string>;
-}
-
-export class ApiError extends Error {
-  readonly code: ErrorCode;
-  readonly details: unknown;
-  readonly headers: Record<string, string>;
-
-  constructor(code: ErrorCode, message?: string, options: ApiErrorOptions = {}) {
-    super(message ?? ERROR_CODES[code].message);
-    this.name = "ApiError";
-    this.code = code;
-    this.details = options.details;
-    this.headers = options.headers ?? {};
-  }
-
-  get status(): number {
-    return ERROR_CODES[this.code].status;
-  }
-}
+// How an ApiError (lib/errors/api-error.ts) becomes an HTTP response. Anything else thrown becomes a
+// generic 500 that reveals nothing.
 
 export function badRequest(error: ZodError, message = "The request is not valid."): ApiError {
   return new ApiError("bad_request", message, {

@@ -14,7 +14,7 @@ import {
 } from "../keys/schemas";
 import { verifyKeyRequest, verifyKeyResponse, whoamiResponse } from "../keys/verify-schemas";
 import { createScopeRequest, listScopesResponse, scopeRecord } from "../scopes/schemas";
-import { ERROR_CODES, type ErrorCode } from "./error-codes";
+import { ERROR_CODES, type ErrorCode } from "../errors/error-codes";
 
 // The OpenAPI 3.1 description of DESIGN.md section 7. Every body and response schema is generated
 // from the zod schema its handler parses with, so the document cannot drift from what the API

@@ -1,5 +1,5 @@
 import type { NextRequest } from "next/server";
-import type { Actor } from "../auth/actor";
+import type { Actor } from "../access/actor";
 import { env } from "../env";
 import type { KeyRecord } from "../keys/cache";
 import { recordVerification } from "../observability/metrics";

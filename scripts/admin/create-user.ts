@@ -1,5 +1,5 @@
 // `create-user`: a dashboard user with a role; the password is asked for, never an argument.
-import type { Role } from "../../lib/auth/actor";
+import type { Role } from "../../lib/access/actor";
 import { createUser, ROLES } from "../../lib/users/service";
 import { UsageError } from "../cli/run-command";
 import { CLI_ACTOR, commandUsage, parseCommand, type Command } from "./command";

@@ -1,5 +1,5 @@
 // `revoke-key`: revokes one key named by its id, its start, or (during an incident) the whole key.
-import { ApiError } from "../../lib/api/errors";
+import { ApiError } from "../../lib/errors/api-error";
 import type { Db } from "../../lib/db/client";
 import { isId } from "../../lib/db/ids";
 import { KEY_PATTERN, parseKey } from "../../lib/keys/format";

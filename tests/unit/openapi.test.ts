@@ -3,7 +3,7 @@ import path from "node:path";
 import { compileErrors, validate } from "@readme/openapi-parser";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ERROR_CODES } from "../../lib/api/error-codes";
+import { ERROR_CODES } from "../../lib/errors/error-codes";
 import { API_ROUTES, buildOpenApiDocument, errorCodesOf } from "../../lib/api/openapi";
 import * as keySchemas from "../../lib/keys/schemas";
 import * as verifySchemas from "../../lib/keys/verify-schemas";
