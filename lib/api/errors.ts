@@ -1,9 +1,18 @@
-import { ZodError } from "zod";
+import { z, ZodError } from "zod";
 import { ApiError } from "../errors/api-error";
-import type { ErrorCode } from "../errors/error-codes";
+import { ERROR_CODES, type ErrorCode } from "../errors/error-codes";
 
 // How an ApiError (lib/errors/api-error.ts) becomes an HTTP response. Anything else thrown becomes a
 // generic 500 that reveals nothing.
+
+/** The body of every error answer (DESIGN.md section 6), as the OpenAPI document describes it. */
+export const errorBody = z.strictObject({
+  error: z.strictObject({
+    code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+});
 
 export function badRequest(error: ZodError, message = "The request is not valid."): ApiError {
   return new ApiError("bad_request", message, {
@@ -19,7 +28,7 @@ export function errorResponse(error: unknown): Response {
   if (apiError.status === 401) {
     headers.set("WWW-Authenticate", apiError.code === "missing_key" ? 'Bearer realm="keyhold"' : 'Bearer realm="keyhold", error="invalid_token"');
   }
-  const body: { error: { code: ErrorCode; message: string; details?: unknown } } = {
+  const body: z.infer<typeof errorBody> = {
     error: { code: apiError.code, message: apiError.message },
   };
   if (apiError.details !== undefined) body.error.details = apiError.details;
