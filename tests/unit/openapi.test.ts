@@ -124,9 +124,9 @@ describe("GET /api/openapi.json document", () => {
     for (const file of files) {
       const served = API_CONTRACTS.filter((contract) => routeFileOf(contract.path) === file);
       expect(served.length, `${file} has a contract`).toBeGreaterThan(0);
-      const module = await loadRoute(file);
+      const routeModule = await loadRoute(file);
       for (const method of METHODS) {
-        const handler = module[method];
+        const handler = routeModule[method];
         if (handler === undefined) continue;
         if (isBound(handler)) {
           expect(served, `${method} in ${file}`).toContain(handler.contract);
