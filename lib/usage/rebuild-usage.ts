@@ -1,6 +1,7 @@
-import type { Actor } from "../auth/actor";
+import type { Actor } from "../access/actor";
 import { writeAudit } from "../audit/write-audit";
 import type { Db } from "../db/client";
+import { ApiError } from "../errors/api-error";
 import type { Prisma } from "../db/generated/client";
 import { UsageAggregate } from "./aggregate-usage";
 import { latencyBucket } from "./latency-histogram";
@@ -32,12 +33,8 @@ export interface RebuildResult {
   events: number;
 }
 
-/** A range the rebuild refuses; the message is for the person who asked. */
-export class RebuildRangeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "RebuildRangeError";
-  }
+function badRange(path: "from" | "to", message: string): ApiError {
+  return new ApiError("bad_request", message, { details: [{ path, message }] });
 }
 
 // Counts of requests refused without a lookup exist only in the derived tables (key ""): a
@@ -129,9 +126,9 @@ function isSerializationFailure(error: unknown): boolean {
 
 export async function rebuildUsage(db: Db, options: RebuildOptions): Promise<RebuildResult> {
   const { from, to } = options;
-  if (!(from instanceof Date) || Number.isNaN(from.getTime())) throw new RebuildRangeError("--from must be an ISO 8601 date");
-  if (!(to instanceof Date) || Number.isNaN(to.getTime())) throw new RebuildRangeError("--to must be an ISO 8601 date");
-  if (from.getTime() >= to.getTime()) throw new RebuildRangeError("--from must be before --to");
+  if (!(from instanceof Date) || Number.isNaN(from.getTime())) throw badRange("from", "--from must be an ISO 8601 date");
+  if (!(to instanceof Date) || Number.isNaN(to.getTime())) throw badRange("to", "--to must be an ISO 8601 date");
+  if (from.getTime() >= to.getTime()) throw badRange("from", "--from must be before --to");
   const start = from.getTime() - (from.getTime() % DAY_MS);
   const end = Math.ceil(to.getTime() / DAY_MS) * DAY_MS;
   const now = options.now ?? new Date();
@@ -139,7 +136,7 @@ export async function rebuildUsage(db: Db, options: RebuildOptions): Promise<Reb
   const oldestDay = oldest - (oldest % DAY_MS);
   if (start < oldestDay) {
     // The derived rows of those days are all that is left of them; recomputing would erase them.
-    throw new RebuildRangeError(`raw events are kept ${options.rawRetentionDays} days: --from must be on or after ${new Date(oldestDay).toISOString()}`);
+    throw badRange("from", `raw events are kept ${options.rawRetentionDays} days: --from must be on or after ${new Date(oldestDay).toISOString()}`);
   }
   const range = { from: new Date(start).toISOString(), to: new Date(end).toISOString() };
 

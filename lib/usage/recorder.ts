@@ -1,6 +1,6 @@
 import type { Db } from "../db/client";
 import { getDb } from "../db/client";
-import { onShutdown } from "../server/shutdown";
+import { onShutdown } from "../process/shutdown";
 import { latencyBucket } from "./latency-histogram";
 import { LastUsedThrottle } from "./last-used-throttle";
 import { UsageBuffer, type StoredEvent } from "./usage-buffer";
