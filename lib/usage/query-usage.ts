@@ -74,10 +74,6 @@ export interface LatencyPercentiles {
   p99: number | null;
 }
 
-export interface UsagePointWithLatency extends UsagePoint {
-  latency: LatencyPercentiles;
-}
-
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 

@@ -2,6 +2,8 @@ import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createDb, type Db } from "../../lib/db/client";
 import { migrate } from "../../lib/db/migrate";
+import { keyAddresses } from "../../lib/usage/key-addresses";
+import { keyUsageWithLatency } from "../../lib/usage/key-usage";
 import { latencySeries } from "../../lib/usage/query-usage";
 import { UsageRecorder } from "../../lib/usage/recorder";
 import { rebuildUsage } from "../../lib/usage/rebuild-usage";
@@ -292,5 +294,55 @@ describe("flush hooks", () => {
       { outcome: "missing_key", requests: 1 },
       { outcome: "valid", requests: 1 },
     ]);
+  });
+});
+
+describe("what the key page and the API read", () => {
+  it("lists a key's addresses of the last 30 UTC days, most recent first, at most 100", async () => {
+    const now = new Date(DAY + 40 * 86_400_000 + 3_600_000);
+    const usage = new UsageRecorder(db);
+    const use = (ip: string, daysAgo: number, outcome = "valid", keyId = "key_a") =>
+      usage.record({ keyId, outcome, method: "GET", path: "/x", status: 200, latencyMs: 1, ip, at: new Date(now.getTime() - daysAgo * 86_400_000) });
+    use("192.0.2.1", 0);
+    use("192.0.2.1", 0, "rate_limited");
+    use("192.0.2.1", 3);
+    use("2001:db8::7", 0.01);
+    use("192.0.2.2", 29);
+    use("192.0.2.3", 31);
+    use("192.0.2.9", 0, "valid", "key_b");
+    for (let i = 0; i < 120; i++) use(`198.51.100.${i}`, 10 + i / 1_000);
+    await usage.stop();
+
+    const addresses = await keyAddresses(db, "key_a", now);
+    expect(addresses).toHaveLength(100);
+    expect(addresses.slice(0, 2)).toEqual([
+      { ip: "192.0.2.1", requests: 3, denied: 1, lastSeenAt: now.toISOString() },
+      { ip: "2001:db8::7", requests: 1, denied: 0, lastSeenAt: new Date(now.getTime() - 864_000).toISOString() },
+    ]);
+    expect(addresses.map((a) => a.ip)).not.toContain("192.0.2.3");
+    expect(addresses.map((a) => a.ip)).not.toContain("192.0.2.9");
+    expect(addresses.at(-1)!.ip).toBe("198.51.100.97");
+    expect(await keyAddresses(db, "key_nobody", now)).toEqual([]);
+  });
+
+  it("adds p50, p95 and p99 to each bucket of a key's series only when asked", async () => {
+    const usage = new UsageRecorder(db);
+    for (let i = 1; i <= 100; i++) {
+      usage.record({ keyId: "key_a", outcome: "valid", method: "GET", path: "/x", status: 200, latencyMs: i, ip: null, at: new Date(DAY + i * 1_000) });
+    }
+    usage.record({ keyId: "key_a", outcome: "valid", method: "GET", path: "/x", status: 200, latencyMs: 1_000, ip: null, at: new Date(DAY + 7_200_000) });
+    await usage.stop();
+    const query = { keyId: "key_a", from: new Date(DAY), to: new Date(DAY + 86_400_000), granularity: "hour" } as const;
+
+    expect(await keyUsageWithLatency(db, query, false)).toEqual([
+      { at: "2026-11-23T00:00:00.000Z", counts: { valid: 100 } },
+      { at: "2026-11-23T02:00:00.000Z", counts: { valid: 1 } },
+    ]);
+    const [first, second] = await keyUsageWithLatency(db, query, true);
+    expect(first.counts).toEqual({ valid: 100 });
+    for (const [q, exact] of [["p50", 50], ["p95", 95], ["p99", 99]] as const) {
+      expect(Math.abs(first.latency![q]! - exact) / exact).toBeLessThan(0.05);
+    }
+    expect(Math.abs(second.latency!.p50! - 1_000) / 1_000).toBeLessThan(0.05);
   });
 });
