@@ -1,8 +1,8 @@
 import { addToHistogram, histogramLiteral, type Histogram } from "./latency-histogram";
 
-// Folds usage events into the rows of the derived tables (DESIGN.md section 15.2) and writes
-// them as additive upserts. The flush and `usage rebuild` both go through here, so a rebuild
-// from raw events reproduces exactly what the flush wrote.
+// Folds a flush's usage events into the rows of the derived tables (DESIGN.md section 15.2) and
+// writes them as additive upserts. `usage rebuild` computes the same rows in SQL
+// (rebuild-usage.ts); tests/integration/usage-derived.test.ts holds the two to equality.
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;

@@ -2,26 +2,38 @@
 // two keys add up bucket by bucket, so a percentile over any range comes from the derived rows
 // without raw events, and its error is bounded by the bucket width: each bucket spans a factor
 // of RATIO, and a percentile is reported as its bucket's geometric middle, so it is within
-// sqrt(RATIO) - 1 (3.9%) of the exact value. migration 20261202110000 repeats the formula in SQL.
+// sqrt(RATIO) - 1 (3.9%) of the exact value.
 
 const MIN_MS = 0.01;
 const RATIO = 1.08;
-const LOG_RATIO = Math.log(RATIO);
 /** The last bucket holds everything from about 16 minutes up. */
 export const MAX_BUCKET = 240;
+
+/**
+ * The lower bounds of buckets 1 to MAX_BUCKET, in ms. A rebuild passes these very numbers to
+ * PostgreSQL's width_bucket(), so the flush and a rebuild always agree on a bucket.
+ */
+export const BUCKET_BOUNDS: readonly number[] = Array.from({ length: MAX_BUCKET }, (_, i) => MIN_MS * RATIO ** i);
 
 /** Sparse counts: bucket index to count. */
 export type Histogram = Map<number, number>;
 
 /**
- * The bucket of a latency: 0 below 0.01 ms, else 1 + floor(log_1.08(ms / 0.01)). The latency is
- * rounded to a 4-byte float first, as usage_events.latency_ms stores it, so the flush and a
- * rebuild from raw events put every event in the same bucket.
+ * The bucket of a latency: how many bounds are at or below it (0 below 0.01 ms). The latency is
+ * rounded to a 4-byte float first, as usage_events.latency_ms stores it.
  */
 export function latencyBucket(latencyMs: number): number {
   const ms = Math.fround(latencyMs);
-  if (!(ms >= MIN_MS)) return 0;
-  return Math.min(MAX_BUCKET, 1 + Math.floor(Math.log(ms / MIN_MS) / LOG_RATIO));
+  if (!(ms >= BUCKET_BOUNDS[0])) return 0;
+  let low = 0;
+  let high = BUCKET_BOUNDS.length;
+  // Invariant: BUCKET_BOUNDS[low] <= ms, and ms < BUCKET_BOUNDS[high] (or high is the end).
+  while (high - low > 1) {
+    const middle = (low + high) >>> 1;
+    if (BUCKET_BOUNDS[middle] <= ms) low = middle;
+    else high = middle;
+  }
+  return low + 1;
 }
 
 export function addToHistogram(histogram: Histogram, bucket: number, count = 1): void {

@@ -144,30 +144,47 @@ export async function usageSeries(db: Db, query: UsageSeriesQuery): Promise<Usag
   return series.filter((point) => Object.keys(point.counts).length > 0);
 }
 
+export interface PerformancePoint {
+  /** Start of the bucket, ISO 8601 in UTC. */
+  at: string;
+  latency: LatencyPercentiles;
+  requests: number;
+  /** Responses of the protected handler (or refusals) with a 4xx or a 5xx status. */
+  status4xx: number;
+  status5xx: number;
+}
+
 /**
- * Latency percentiles per hour or day bucket in [from, to), merged from the hourly histograms
- * of one key, or of every key when keyId is null; buckets without requests are left out.
+ * Latency percentiles and error counts per hour or day bucket in [from, to), merged from the
+ * hourly rows of one key, or of every key when keyId is null; buckets without requests are left out.
  */
-export async function latencySeries(db: Db, query: UsageSeriesQuery): Promise<{ at: string; latency: LatencyPercentiles }[]> {
+export async function latencySeries(db: Db, query: UsageSeriesQuery): Promise<PerformancePoint[]> {
   const { keyId, from, to, granularity } = query;
   if (granularity === "minute") throw new UsageQueryError("latency is kept per hour: granularity must be hour or day");
   checkRange(from, to);
   const table = keyId === null ? "usage_hours" : "usage_key_hours";
   const byKey = keyId === null ? "" : "AND key_id = $4";
-  const rows = await db.$queryRawUnsafe<(HistogramRow & { bucket_ms: number })[]>(
-    `SELECT bucket_ms, array_lower(latency, 1) AS first_bucket, latency
+  const rows = await db.$queryRawUnsafe<(HistogramRow & { bucket_ms: number; requests: bigint; s4: bigint; s5: bigint })[]>(
+    `SELECT bucket_ms, array_lower(latency, 1) AS first_bucket, latency, requests, s4, s5
      FROM (
-       SELECT (extract(epoch FROM date_trunc($3::text, hour, 'UTC')) * 1000)::float8 AS bucket_ms, usage_hist_sum(latency) AS latency
+       SELECT (extract(epoch FROM date_trunc($3::text, hour, 'UTC')) * 1000)::float8 AS bucket_ms, usage_hist_sum(latency) AS latency,
+              sum(requests)::bigint AS requests, sum(status_4xx)::bigint AS s4, sum(status_5xx)::bigint AS s5
        FROM ${table}
        WHERE hour >= $1::timestamptz AND hour < $2::timestamptz ${byKey}
        GROUP BY 1
      ) b
-     WHERE latency IS NOT NULL
+     WHERE requests > 0
      ORDER BY 1`,
     instant(new Date(from.getTime() - (from.getTime() % HOUR_MS))),
     instant(to),
     granularity,
     ...(keyId === null ? [] : [keyId]),
   );
-  return rows.map((row) => ({ at: fromEpochMs(row.bucket_ms), latency: latencyOf(row) }));
+  return rows.map((row) => ({
+    at: fromEpochMs(row.bucket_ms),
+    latency: latencyOf(row),
+    requests: toCount(row.requests),
+    status4xx: toCount(row.s4),
+    status5xx: toCount(row.s5),
+  }));
 }

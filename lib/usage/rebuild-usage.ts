@@ -3,8 +3,7 @@ import { writeAudit } from "../audit/write-audit";
 import type { Db } from "../db/client";
 import { ApiError } from "../errors/api-error";
 import type { Prisma } from "../db/generated/client";
-import { UsageAggregate } from "./aggregate-usage";
-import { latencyBucket } from "./latency-histogram";
+import { BUCKET_BOUNDS } from "./latency-histogram";
 import { UNLOOKED_OUTCOME_LIST } from "./usage-event";
 
 // `usage rebuild` (DESIGN.md section 15.2): recomputes the derived usage tables of whole UTC
@@ -14,7 +13,6 @@ import { UNLOOKED_OUTCOME_LIST } from "./usage-event";
 // running it twice, or beside a live server, never counts an event twice.
 
 const DAY_MS = 86_400_000;
-const READ_CHUNK = 20_000;
 const ATTEMPTS = 5;
 
 export interface RebuildOptions {
@@ -61,62 +59,53 @@ const GLOBAL_HOURS = [
    GROUP BY hour, outcome`,
 ];
 
-interface RawRow {
-  id: string;
-  key_id: string | null;
-  outcome: string;
-  method: string;
-  path: string;
-  status: number;
-  latency_ms: number;
-  ip: string | null;
-  at_ms: number;
-}
+const IN_RANGE = "at >= $1::timestamptz AND at < $2::timestamptz";
+// The bucket of each event's latency: width_bucket over the very bounds latencyBucket() uses.
+const BUCKET = "width_bucket(latency_ms::float8, $3::float8[])";
+const HISTOGRAM = "usage_hist_sum(array_fill(n, ARRAY[1], ARRAY[bucket]))";
+const STATUS_CLASSES = `count(*) FILTER (WHERE status BETWEEN 400 AND 499)::int AS s4, count(*) FILTER (WHERE status BETWEEN 500 AND 599)::int AS s5`;
+
+// What the flush's UsageAggregate writes, computed in SQL over the raw rows of the range. Each
+// adds to a row that is still there (the counts kept above), as the flush would. Raw events do
+// not record a cost yet, so credits count one per request, as the flush counted them.
+const INSERTS = [
+  `INSERT INTO usage_rollups (key_id, minute, outcome, count)
+   SELECT coalesce(key_id, ''), date_trunc('minute', at, 'UTC'), outcome, count(*)::int
+   FROM usage_events WHERE ${IN_RANGE} GROUP BY 1, 2, 3
+   ON CONFLICT (key_id, minute, outcome) DO UPDATE SET count = usage_rollups.count + EXCLUDED.count`,
+  `INSERT INTO usage_key_hours (key_id, hour, outcome, requests, credits, status_4xx, status_5xx, latency)
+   SELECT key_id, hour, outcome, sum(n)::int, sum(n)::int, sum(s4)::int, sum(s5)::int, ${HISTOGRAM}
+   FROM (SELECT coalesce(key_id, '') AS key_id, date_trunc('hour', at, 'UTC') AS hour, outcome, ${BUCKET} AS bucket, count(*)::int AS n, ${STATUS_CLASSES}
+         FROM usage_events WHERE ${IN_RANGE} GROUP BY 1, 2, 3, 4) b
+   GROUP BY 1, 2, 3
+   ON CONFLICT (key_id, hour, outcome) DO UPDATE SET requests = usage_key_hours.requests + EXCLUDED.requests, credits = usage_key_hours.credits + EXCLUDED.credits,
+     status_4xx = usage_key_hours.status_4xx + EXCLUDED.status_4xx, status_5xx = usage_key_hours.status_5xx + EXCLUDED.status_5xx,
+     latency = usage_hist_add(usage_key_hours.latency, EXCLUDED.latency)`,
+  `INSERT INTO usage_key_days (key_id, day, outcome, requests, credits)
+   SELECT coalesce(key_id, ''), date_trunc('day', at, 'UTC'), outcome, count(*)::int, count(*)::int
+   FROM usage_events WHERE ${IN_RANGE} GROUP BY 1, 2, 3
+   ON CONFLICT (key_id, day, outcome) DO UPDATE SET requests = usage_key_days.requests + EXCLUDED.requests, credits = usage_key_days.credits + EXCLUDED.credits`,
+  `INSERT INTO usage_path_hours (hour, method, path, outcome, requests, status_4xx, status_5xx, latency)
+   SELECT hour, method, path, outcome, sum(n)::int, sum(s4)::int, sum(s5)::int, ${HISTOGRAM}
+   FROM (SELECT date_trunc('hour', at, 'UTC') AS hour, method, path, outcome, ${BUCKET} AS bucket, count(*)::int AS n, ${STATUS_CLASSES}
+         FROM usage_events WHERE ${IN_RANGE} GROUP BY 1, 2, 3, 4, 5) b
+   GROUP BY 1, 2, 3, 4`,
+  `INSERT INTO usage_key_addresses (key_id, day, ip, requests, denied, last_seen_at)
+   SELECT key_id, date_trunc('day', at, 'UTC'), ip, count(*)::int, count(*) FILTER (WHERE outcome <> 'valid')::int, max(at)
+   FROM usage_events WHERE ${IN_RANGE} AND key_id IS NOT NULL AND ip IS NOT NULL GROUP BY 1, 2, 3`,
+  `INSERT INTO usage_invalid_addresses (hour, ip, attempts, first_at, last_at)
+   SELECT date_trunc('hour', at, 'UTC'), coalesce(ip, ''), count(*)::int, min(at), max(at)
+   FROM usage_events WHERE ${IN_RANGE} AND outcome = 'invalid_key' GROUP BY 1, 2`,
+];
 
 async function rebuildIn(tx: Prisma.TransactionClient, from: string, to: string): Promise<number> {
   for (const sql of DELETES) await tx.$executeRawUnsafe(sql, from, to, UNLOOKED_OUTCOME_LIST);
   for (const sql of DELETES_RAW_ONLY) await tx.$executeRawUnsafe(sql, from, to);
-  let events = 0;
-  let after: { at: string; id: string } | null = null;
-  for (;;) {
-    // Keyset pages in primary-key order; each page costs the same however far in it is.
-    const rows: RawRow[] = await tx.$queryRawUnsafe(
-      `SELECT id::text AS id, key_id, outcome, method, path, status, latency_ms, ip, (extract(epoch FROM at) * 1000)::float8 AS at_ms
-       FROM usage_events
-       WHERE at >= $1::timestamptz AND at < $2::timestamptz AND ($3::timestamptz IS NULL OR (at, id) > ($3::timestamptz, $4::bigint))
-       ORDER BY at, id
-       LIMIT ${READ_CHUNK}`,
-      from,
-      to,
-      after?.at ?? null,
-      after?.id ?? null,
-    );
-    if (rows.length === 0) break;
-    const aggregate = new UsageAggregate();
-    for (const row of rows) {
-      aggregate.add({
-        keyId: row.key_id,
-        outcome: row.outcome,
-        method: row.method,
-        path: row.path,
-        status: row.status,
-        bucket: latencyBucket(row.latency_ms),
-        at: row.at_ms,
-        ip: row.ip,
-        // Raw events do not record a cost yet: each counts as one credit, as the flush counted it.
-        cost: 1,
-        count: 1,
-      });
-    }
-    const { ctes, params } = aggregate.writes(1);
-    await tx.$executeRawUnsafe(`WITH ${ctes.map((cte, i) => `w${i} AS (${cte})`).join(", ")} SELECT 1`, ...params);
-    events += rows.length;
-    const last = rows.at(-1)!;
-    after = { at: new Date(last.at_ms).toISOString(), id: last.id };
-    if (rows.length < READ_CHUNK) break;
-  }
+  // Only the statements with latency buckets take the bounds as their third parameter.
+  for (const sql of INSERTS) await tx.$executeRawUnsafe(sql, from, to, ...(sql.includes(BUCKET) ? [BUCKET_BOUNDS] : []));
   for (const sql of GLOBAL_HOURS) await tx.$executeRawUnsafe(sql, from, to);
-  return events;
+  const [{ n }] = await tx.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM usage_events WHERE ${IN_RANGE}`, from, to);
+  return Number(n);
 }
 
 function isSerializationFailure(error: unknown): boolean {

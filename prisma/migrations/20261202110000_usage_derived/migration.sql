@@ -24,8 +24,9 @@ END $$;
 
 CREATE AGGREGATE usage_hist_sum(INTEGER[]) (SFUNC = usage_hist_add, STYPE = INTEGER[]);
 
--- The bucket of a latency, as lib/usage/latency-histogram.ts computes it; used here only to
--- carry the previous layout's raw events into the histograms.
+-- The bucket of a latency as lib/usage/latency-histogram.ts defines it (1 + floor(log_1.08 of
+-- ms / 0.01), capped at 240); used here only to carry the previous layout's raw events into
+-- the histograms. A later `usage rebuild` computes the same buckets from the exact bounds.
 CREATE FUNCTION usage_latency_bucket(ms REAL) RETURNS INTEGER
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT CASE WHEN ms < 0.01 THEN 0 ELSE least(240, 1 + floor(ln(ms::float8 / 0.01) / ln(1.08))::int) END
