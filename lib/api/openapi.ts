@@ -15,6 +15,7 @@ import {
 import { verifyKeyRequest, verifyKeyResponse, whoamiResponse } from "../keys/verify-schemas";
 import { createScopeRequest, listScopesResponse, scopeRecord } from "../scopes/schemas";
 import { ERROR_CODES, type ErrorCode } from "./error-codes";
+import { liveResponse } from "./live";
 
 // The OpenAPI 3.1 description of DESIGN.md section 7. Every body and response schema is generated
 // from the zod schema its handler parses with, so the document cannot drift from what the API
@@ -54,6 +55,7 @@ const RESPONSE_SCHEMAS = {
   Scope: scopeRecord,
   ScopeList: listScopesResponse,
   Health: healthResponse,
+  Live: liveResponse,
   Error: errorBody,
 } satisfies Record<string, z.ZodType>;
 
@@ -91,6 +93,16 @@ export const API_ROUTES: readonly ApiRoute[] = [
     scopes: null,
     success: { status: 200, schema: healthResponse, description: "Up, and the database answers." },
     otherResponses: [{ status: 503, schema: healthResponse, description: "Degraded: the database cannot be reached." }],
+  },
+  {
+    method: "GET",
+    path: "/api/health/live",
+    operationId: "getLiveness",
+    summary: "Liveness: the process answers",
+    description: "Touches neither the database nor any key: a load balancer's liveness probe. `/api/health` is the readiness probe.",
+    tag: "service",
+    scopes: null,
+    success: { status: 200, schema: liveResponse, description: "The process is up." },
   },
   {
     method: "GET",
