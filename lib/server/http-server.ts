@@ -6,6 +6,7 @@ import { env } from "../env";
 import { logger, logRequest, requestLogEntry } from "../observability/logger";
 import { requestContextStorage, requestIdFrom, type RequestContext } from "../observability/request-context";
 import { startUsagePruner } from "../usage/prune-usage";
+import { guardRequest } from "./request-guard";
 import { onShutdown, runShutdownHooks } from "./shutdown";
 
 // Keyhold's HTTP server: Next's request handler behind a plain node:http server, so that
@@ -62,6 +63,7 @@ export async function serve(options: { dev: boolean; port: number; hostname?: st
     };
     res.once("finish", () => done(false));
     res.once("close", () => done(!res.writableFinished));
+    if (guardRequest(req, res)) return;
     if (undecodableApiPath(req.url)) {
       res.writeHead(400, { "Content-Type": "application/json", "Cache-Control": "no-store" });
       res.end(JSON.stringify({ error: { code: "bad_request", message: "The URL path is not valid percent-encoded UTF-8." } }));
