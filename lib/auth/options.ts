@@ -3,6 +3,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { clientIp } from "../api/client-ip";
 import { getDb } from "../db/client";
 import { env } from "../env";
+import { throttleAddress } from "../ratelimit/throttle-address";
 import { verifyCredentials } from "../users/service";
 import { sharedLoginThrottle } from "./login-throttle";
 import { passwordFingerprint } from "./password-fingerprint";
@@ -26,7 +27,7 @@ export const authOptions: NextAuthOptions = {
         if (!email || !password) return null;
         const headers = new Headers(request?.headers as Record<string, string> | undefined);
         const emailKey = `email:${email}`;
-        const keys = [emailKey, `ip:${clientIp(headers, env().KEYHOLD_TRUST_PROXY) ?? "unknown"}`];
+        const keys = [emailKey, `ip:${throttleAddress(clientIp(headers, env().KEYHOLD_TRUSTED_PROXIES))}`];
         const throttle = sharedLoginThrottle();
         const admission = throttle.begin(keys);
         // Refused unchecked, with the same answer as a wrong password: the queue for this email

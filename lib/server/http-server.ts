@@ -76,9 +76,11 @@ export async function serve(options: { dev: boolean; port: number; hostname?: st
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, () => resolve());
+    // KEYHOLD_HOST unset: every interface, as before.
+    server.listen(options.port, env().KEYHOLD_HOST, () => resolve());
   });
-  console.log(`Keyhold: ready on http://localhost:${options.port}`);
+  const host = env().KEYHOLD_HOST ?? "localhost";
+  console.log(`Keyhold: ready on http://${host.includes(":") ? `[${host}]` : host}:${options.port}`);
 
   const pruner = startUsagePruner({ db: getDb(), retentionDays: env().KEYHOLD_USAGE_RETENTION_DAYS });
   onShutdown("flush", () => pruner.stop());

@@ -12,7 +12,7 @@ import { startFreshServer, type FreshServer } from "../helpers/fresh-server";
 const system = { type: "system" as const, id: null };
 const KEY_PATTERN = /^kh_(live|test)_[0-9A-Za-z]{38}$/;
 
-// The e2e server trusts one X-Forwarded-For hop: each test speaks from an address of its own, so
+// The e2e server trusts X-Forwarded-For from loopback: each test speaks from an address of its own, so
 // the invalid-key throttle of another spec file cannot refuse it.
 function address(): string {
   const octet = () => Math.floor(Math.random() * 254) + 1;

@@ -16,7 +16,7 @@ const system = { type: "system" as const, id: null };
 const CREDENTIALS_CALLBACK = "/api/auth/callback/credentials";
 const GENERIC_FAILURE = "Wrong email or password.";
 
-// Every page gets a client address of its own (the e2e server trusts one X-Forwarded-For hop):
+// Every page gets a client address of its own (the e2e server trusts X-Forwarded-For from loopback):
 // sign-in failures are throttled per address too, and must not slow down other tests.
 function clientAddress(): string {
   const octet = () => Math.floor(Math.random() * 254) + 1;

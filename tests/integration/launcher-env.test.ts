@@ -10,10 +10,11 @@ import { describe, expect, it } from "vitest";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 
-function start(mode: "start" | "dev", env: Record<string, string>) {
+function start(mode: "start" | "dev", extra: Record<string, string>) {
+  const env: Record<string, string | undefined> = { PATH: process.env.PATH, HOME: process.env.HOME, ...extra };
   return spawnSync(process.execPath, ["--import", "tsx", "scripts/start.ts", mode], {
     cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    env: env as NodeJS.ProcessEnv,
     encoding: "utf8",
     timeout: 60_000,
   });
