@@ -5,7 +5,8 @@ import { getDb } from "../db/client";
 import { env } from "../env";
 import { throttleAddress } from "../ratelimit/throttle-address";
 import { verifyCredentials } from "../users/service";
-import { sharedLoginThrottle } from "./login-throttle";
+import { SIGNIN_UNAVAILABLE } from "./signin-errors";
+import { throttledCheck } from "./throttled-check";
 import { passwordFingerprint } from "./password-fingerprint";
 
 // Dashboard sign-in: email and password (bcrypt) checked against our users table, a JWT session
@@ -26,26 +27,16 @@ export const authOptions: NextAuthOptions = {
         const password = String(credentials?.password ?? "");
         if (!email || !password) return null;
         const headers = new Headers(request?.headers as Record<string, string> | undefined);
-        const emailKey = `email:${email}`;
-        const keys = [emailKey, `ip:${throttleAddress(clientIp(headers, env().KEYHOLD_TRUSTED_PROXIES))}`];
-        const throttle = sharedLoginThrottle();
-        const admission = throttle.begin(keys);
-        // Refused unchecked, with the same answer as a wrong password: the queue for this email
-        // or address is long enough that only a flood of parallel attempts can have built it.
-        if ("refused" in admission) return null;
-        let outcome: "success" | "failure" | "unknown" = "unknown";
-        let user: Awaited<ReturnType<typeof verifyCredentials>> = null;
+        const address = throttleAddress(clientIp(headers, env().KEYHOLD_TRUSTED_PROXIES));
+        let user;
         try {
-          // Waiting here (rather than refusing) slows guessing while a user who mistyped just sees a pause.
-          if (admission.wait > 0) await new Promise((resolve) => setTimeout(resolve, admission.wait));
-          user = await verifyCredentials(getDb(), email, password);
-          outcome = user ? "success" : "failure";
-        } finally {
-          // A success clears the email's failures only: one valid account must not reset the
-          // count of an address that is guessing at others.
-          throttle.finish(keys, outcome, [emailKey]);
+          user = await throttledCheck({ email, address }, () => verifyCredentials(getDb(), email, password));
+        } catch (error) {
+          console.error(`sign-in check failed: ${error instanceof Error ? error.name : typeof error}`);
+          throw new Error(SIGNIN_UNAVAILABLE);
         }
-        if (!user) return null;
+        // A refusal answers like a wrong password: only a flood from this address builds one.
+        if (user === null || user === "refused") return null;
         return { id: user.id, email: user.email, name: user.name };
       },
     }),

@@ -2,6 +2,7 @@ import bcrypt from "bcryptjs";
 import { z } from "zod";
 import { ApiError } from "../api/errors";
 import type { Actor, Role } from "../auth/actor";
+import { throttledCheck } from "../auth/throttled-check";
 import { writeAudit } from "../audit/write-audit";
 import type { Db } from "../db/client";
 import { Prisma, type User } from "../db/generated/client";
@@ -159,13 +160,17 @@ export async function changeRole(db: Db, userId: string, role: Role, actor: Acto
   });
 }
 
-/** A signed-in user changing their own password; knowing the current one is the authorization. */
-export async function changeOwnPassword(db: Db, userId: string, currentPassword: string, newPassword: string): Promise<UserRecord> {
+/**
+ * A signed-in user changing their own password; knowing the current one is the authorization.
+ * Guesses at it are throttled like sign-ins (a stolen session must not become a password oracle);
+ * `address` is the client's, as the throttles count it.
+ */
+export async function changeOwnPassword(db: Db, userId: string, currentPassword: string, newPassword: string, address: string): Promise<UserRecord> {
   const user = isId("usr", userId) ? await db.user.findUnique({ where: { id: userId } }) : null;
   if (!user || user.disabledAt) throw new ApiError("not_found", "No active user with this id.");
-  if (!(await bcrypt.compare(currentPassword, user.passwordHash))) {
-    throw fieldError("currentPassword", "The current password is not correct.");
-  }
+  const checked = await throttledCheck({ email: user.email, address }, async () => ((await bcrypt.compare(currentPassword, user.passwordHash)) ? true : null));
+  if (checked === "refused") throw new ApiError("rate_limited", "Too many wrong passwords. Wait a few minutes, then try again.");
+  if (checked === null) throw fieldError("currentPassword", "The current password is not correct.");
   checkPassword(newPassword);
   const passwordHash = await bcrypt.hash(newPassword, BCRYPT_COST);
   return db.$transaction(async (tx) => {
