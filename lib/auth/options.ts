@@ -6,13 +6,14 @@ import { env } from "../env";
 import { throttleAddress } from "../ratelimit/throttle-address";
 import { verifyCredentials } from "../users/service";
 import { SIGNIN_UNAVAILABLE } from "./signin-errors";
+import { endSessions } from "./session-user";
 import { throttledCheck } from "./throttled-check";
-import { passwordFingerprint } from "./password-fingerprint";
 
 // Dashboard sign-in: email and password (bcrypt) checked against our users table, a JWT session
-// cookie. The session carries the user id and a fingerprint of the password hash: role, disabled
-// state and the current password are checked against the database on every request
-// (lib/auth/session.ts), so a change applies on the next request.
+// cookie. The session carries the user id and the user's session version, nothing derived from
+// the password: role, disabled state and the version are checked against the database on every
+// request (lib/auth/session-user.ts), so a change, a new password or a sign-out applies on the
+// next request.
 
 export const authOptions: NextAuthOptions = {
   secret: process.env.NEXTAUTH_SECRET,
@@ -45,14 +46,20 @@ export const authOptions: NextAuthOptions = {
     async jwt({ token, user }) {
       if (user) {
         token.sub = user.id;
-        const row = await getDb().user.findUnique({ where: { id: user.id }, select: { passwordHash: true } });
-        token.pwf = row ? passwordFingerprint(row.passwordHash) : null;
+        const row = await getDb().user.findUnique({ where: { id: user.id }, select: { sessionVersion: true } });
+        token.sv = row?.sessionVersion ?? null;
       }
       return token;
     },
     async session({ session, token }) {
-      if (session.user) Object.assign(session.user, { id: token.sub, pwf: token.pwf });
+      if (session.user) Object.assign(session.user, { id: token.sub, sv: token.sv });
       return session;
+    },
+  },
+  events: {
+    // The browser drops its cookie; this makes a copy of it worthless too.
+    async signOut({ token }) {
+      await endSessions(getDb(), token?.sub);
     },
   },
 };

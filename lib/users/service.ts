@@ -13,8 +13,8 @@ import { isId, newId } from "../db/ids";
 // authorized here and audited in the same transaction; passwords and their hashes never reach
 // the audit log, an error message or a return value.
 
-/** A user as callers see it: everything but the password hash. */
-export type UserRecord = Omit<User, "passwordHash">;
+/** A user as callers see it: everything but the password hash and the session version. */
+export type UserRecord = Omit<User, "passwordHash" | "sessionVersion">;
 
 export const ROLES = ["OWNER", "ADMIN", "VIEWER"] as const satisfies readonly Role[];
 
@@ -109,7 +109,8 @@ export async function resetPassword(db: Db, email: string, newPassword: string, 
   const passwordHash = await bcrypt.hash(newPassword, BCRYPT_COST);
   return db.$transaction(async (tx) => {
     const user = await lockUser(tx, { email: normalized });
-    const updated = await tx.user.update({ where: { id: user.id }, data: { passwordHash } });
+    // A new password ends every session signed in with the old one.
+    const updated = await tx.user.update({ where: { id: user.id }, data: { passwordHash, sessionVersion: { increment: 1 } } });
     await writeAudit(tx, { actor, action: "user.password_reset", targetType: "user", targetId: user.id, data: { email: normalized } });
     return toRecord(updated);
   });
@@ -177,7 +178,7 @@ export async function changeOwnPassword(db: Db, userId: string, currentPassword:
     // Compare-and-set on the hash just checked: a reset or another change that landed meanwhile wins.
     const changed = await tx.user.updateMany({
       where: { id: user.id, passwordHash: user.passwordHash, disabledAt: null },
-      data: { passwordHash },
+      data: { passwordHash, sessionVersion: { increment: 1 } },
     });
     if (changed.count === 0) throw new ApiError("conflict", "The password was changed meanwhile; sign in again and retry.");
     const actor: Actor = { type: "user", id: user.id, role: user.role };

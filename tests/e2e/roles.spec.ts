@@ -93,7 +93,11 @@ test.describe("sign in and out", () => {
     const page = await open(user);
     await expectHeading(page, "Overview");
     await expect(page.getByText(user.email)).toBeVisible();
-    expect((await page.context().cookies()).some((cookie) => cookie.name.includes("next-auth.session-token"))).toBe(true);
+    const session = (await page.context().cookies()).filter((cookie) => cookie.name.includes("next-auth.session-token"));
+    expect(session.length).toBeGreaterThan(0);
+    // The browser-visible session names the user and nothing derived from the password.
+    const visible = await (await page.request.get("/api/auth/session")).json();
+    expect(Object.keys(visible.user).sort()).toEqual(["email", "id", "name", "sv"]);
 
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.waitForURL((url) => url.pathname === "/login");
@@ -102,6 +106,11 @@ test.describe("sign in and out", () => {
       await page.goto(pathname);
       await expect(page).toHaveURL((url) => url.pathname === "/login");
     }
+
+    // A copy of the cookie taken before signing out is worth nothing after it (DESIGN.md 15.7).
+    await page.context().addCookies(session);
+    await page.goto("/keys");
+    await expect(page).toHaveURL((url) => url.pathname === "/login");
   });
 
   test("a wrong password, an unknown email and a disabled account get the same generic answer", async ({ open }) => {
