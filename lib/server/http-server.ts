@@ -6,6 +6,7 @@ import { env } from "../env";
 import { logger, logRequest, requestLogEntry } from "../observability/logger";
 import { requestContextStorage, requestIdFrom, type RequestContext } from "../observability/request-context";
 import { startUsagePruner } from "../usage/prune-usage";
+import { announceSetup } from "./announce-setup";
 import { guardRequest } from "./request-guard";
 import { onShutdown, runShutdownHooks } from "./shutdown";
 
@@ -81,6 +82,8 @@ export async function serve(options: { dev: boolean; port: number; hostname?: st
   });
   const host = env().KEYHOLD_HOST ?? "localhost";
   console.log(`Keyhold: ready on http://${host.includes(":") ? `[${host}]` : host}:${options.port}`);
+
+  await announceSetup(getDb(), env().NEXTAUTH_SECRET, env().NEXTAUTH_URL ?? `http://localhost:${options.port}`);
 
   const pruner = startUsagePruner({ db: getDb(), retentionDays: env().KEYHOLD_USAGE_RETENTION_DAYS });
   onShutdown("flush", () => pruner.stop());

@@ -710,7 +710,7 @@ test.describe("VIEWER", () => {
     const id = Object.entries(manifest.node).find(([, entry]) => entry.exportedName === "setupOwnerAction")?.[0];
     expect(id).toBeTruthy();
     const email = `${unique("setup-replay")}@example.com`;
-    const body = JSON.stringify([{ email, name: "Intruder", password: "intruder-password-1", confirm: "intruder-password-1" }]);
+    const body = JSON.stringify([{ token: "guessed", email, name: "Intruder", password: "intruder-password-1", confirm: "intruder-password-1" }]);
     const viewer = await open(await createTestUser("VIEWER"));
     const anonymous = await open();
     for (const page of [viewer, anonymous]) {
