@@ -1,10 +1,13 @@
+import { headers } from "next/headers";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { Nav } from "@/components/layout/nav";
 import { SidebarRefresh } from "@/components/layout/sidebar-refresh";
 import { SignOutButton } from "@/components/layout/sign-out-button";
+import { LocaleProvider } from "@/components/ui/locale-context";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
+import { viewerLocale } from "@/lib/locale/viewer-locale";
 import { hasUsers } from "@/lib/users/has-users";
 
 export const dynamic = "force-dynamic";
@@ -36,7 +39,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
           <SignOutButton />
         </div>
       </aside>
-      <main className="min-w-0 flex-1 p-4 md:p-6">{children}</main>
+      <main className="min-w-0 flex-1 p-4 md:p-6">
+        <LocaleProvider locale={viewerLocale((await headers()).get("accept-language"))}>{children}</LocaleProvider>
+      </main>
     </div>
   );
 }

@@ -1,6 +1,8 @@
 "use client";
 
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { formatNumber } from "@/lib/locale/format-number";
+import { useLocale } from "../ui/locale-context";
 
 const COLORS: Record<string, string> = {
   valid: "#15803d",
@@ -38,6 +40,7 @@ export function UsageChart({
   to: string;
   label: string;
 }) {
+  const locale = useLocale();
   const outcomes = [...new Set(series.flatMap((point) => Object.keys(point.counts)))].sort((a, b) => (a === "valid" ? -1 : b === "valid" ? 1 : a.localeCompare(b)));
   const data = everyBucket(series, granularity, from, to).map((point) => ({ at: point.at, ...point.counts }));
   const total = series.reduce((sum, point) => sum + Object.values(point.counts).reduce((a, b) => a + b, 0), 0);
@@ -47,15 +50,15 @@ export function UsageChart({
   return (
     <figure className="rounded-lg border border-zinc-200 bg-white p-3" aria-label={label}>
       <figcaption className="sr-only">
-        {label}: {total} requests
-        {outcomes.map((outcome) => `, ${outcome} ${series.reduce((sum, point) => sum + (point.counts[outcome] ?? 0), 0)}`).join("")}
+        {label}: {formatNumber(total, locale)} requests
+        {outcomes.map((outcome) => `, ${outcome} ${formatNumber(series.reduce((sum, point) => sum + (point.counts[outcome] ?? 0), 0), locale)}`).join("")}
       </figcaption>
       <div className="h-64 w-full">
         <ResponsiveContainer width="100%" height="100%">
           <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
             <CartesianGrid strokeDasharray="3 3" vertical={false} />
             <XAxis dataKey="at" tickFormatter={(value: string) => tick(value, granularity)} fontSize={11} minTickGap={24} />
-            <YAxis allowDecimals={false} fontSize={11} />
+            <YAxis allowDecimals={false} fontSize={11} tickFormatter={(value: number) => formatNumber(value, locale)} />
             <Tooltip labelFormatter={(value) => String(value).replace("T", " ").slice(0, 16) + " UTC"} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
             {outcomes.map((outcome, index) => (

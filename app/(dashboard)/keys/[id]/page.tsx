@@ -4,6 +4,7 @@ import { notFound } from "next/navigation";
 import { AuditTable } from "@/components/audit/audit-table";
 import { KeyActions } from "@/components/keys/key-actions";
 import { KeyStatusBadge } from "@/components/keys/key-status-badge";
+import { Num } from "@/components/ui/number";
 import { PageHeader } from "@/components/ui/page-header";
 import { Time } from "@/components/ui/time";
 import { EventsTable } from "@/components/usage/events-table";
@@ -81,7 +82,7 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
         <div role="status" className="mb-4 rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950">
           This key was rotated and stops working <Time date={key.expiresAt} />.{" "}
           {lastHourCount > 0 ? (
-            <strong>It is still in use: {lastHourCount} successful requests in the last hour (last used <Time date={key.lastUsedAt} />).</strong>
+            <strong>It is still in use: <Num value={lastHourCount} /> successful requests in the last hour (last used <Time date={key.lastUsedAt} />).</strong>
           ) : (
             <>No successful requests in the last hour{key.lastUsedAt && <> (last used <Time date={key.lastUsedAt} />)</>}.</>
           )}
@@ -100,8 +101,16 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
         <Item label="Expires">
           <Time date={key.expiresAt} empty="never" />
         </Item>
-        <Item label="Rate limit">{ratelimit ? `${ratelimit.limit} per ${ratelimit.windowMs / 1000} s` : "none"}</Item>
-        <Item label="Quota left">{key.remaining ?? "unlimited"}</Item>
+        <Item label="Rate limit">
+          {ratelimit ? (
+            <>
+              <Num value={ratelimit.limit} /> per <Num value={ratelimit.windowMs / 1000} /> s
+            </>
+          ) : (
+            "none"
+          )}
+        </Item>
+        <Item label="Quota left">{key.remaining === null ? "unlimited" : <Num value={key.remaining} />}</Item>
         <Item label="Last used">
           <Time date={key.lastUsedAt} />
         </Item>
