@@ -1,21 +1,18 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { KeyStatusBadge } from "@/components/keys/key-status-badge";
+import { KeysTable } from "@/components/keys/keys-table";
 import { buttonClass } from "@/components/ui/button";
 import { CursorPager } from "@/components/ui/cursor-pager";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Input, Select } from "@/components/ui/field";
 import { FilterActions } from "@/components/ui/filter-actions";
 import { PageHeader } from "@/components/ui/page-header";
-import { Time } from "@/components/ui/time";
 import { ApiError } from "@/lib/api/errors";
 import { canChange, requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { listKeys } from "@/lib/keys/list-keys";
-import { keyStatus } from "@/lib/keys/present-key";
 import { listKeysQuery } from "@/lib/keys/schemas";
 import { listScopes } from "@/lib/scopes/service";
-import { DataTable } from "@/components/ui/data-table";
 
 export const metadata: Metadata = { title: "Keys" };
 
@@ -88,32 +85,7 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
           )}
         </EmptyState>
       ) : (
-        <DataTable label="Keys table" columns={["Name", "Key", "Status", "Owner", "Scopes", "Last used", "Created"]}>
-          {data.map((key) => (
-            <tr key={key.id} className="hover:bg-zinc-50">
-              <td className="px-3 py-2">
-                <Link href={`/keys/${key.id}`} className="font-medium text-blue-800 hover:underline">
-                  {key.name}
-                </Link>
-                {key.environment === "test" && <span className="ml-1.5 text-xs text-zinc-600">test</span>}
-              </td>
-              <td className="px-3 py-2 font-mono text-xs whitespace-nowrap">{key.start}…</td>
-              <td className="px-3 py-2">
-                <KeyStatusBadge status={keyStatus(key)} expiresAt={key.expiresAt} />
-              </td>
-              <td className="px-3 py-2 text-zinc-700">{key.ownerId ?? <span className="text-zinc-500">none</span>}</td>
-              <td className="max-w-56 truncate px-3 py-2 text-xs text-zinc-700" title={key.scopes.join(", ")}>
-                {key.scopes.join(", ") || <span className="text-zinc-500">none</span>}
-              </td>
-              <td className="px-3 py-2 whitespace-nowrap">
-                <Time date={key.lastUsedAt} />
-              </td>
-              <td className="px-3 py-2 whitespace-nowrap">
-                <Time date={key.createdAt} />
-              </td>
-            </tr>
-          ))}
-        </DataTable>
+        <KeysTable keys={data} />
       )}
       <CursorPager path="/keys" filters={values} cursor={filters.cursor} nextCursor={nextCursor} labels={{ first: "First page", next: "Next page" }} />
     </>
