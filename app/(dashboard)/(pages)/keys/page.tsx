@@ -10,7 +10,7 @@ import { FilterActions } from "@/components/ui/filter-actions";
 import { FilterChips } from "@/components/ui/filter-chips";
 import { Num } from "@/components/ui/number";
 import { PageHeader } from "@/components/ui/page-header";
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors/api-error";
 import { canChange, requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { countKeys, type KeyCount } from "@/lib/keys/count-keys";
