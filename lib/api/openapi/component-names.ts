@@ -12,7 +12,7 @@ import {
 } from "../../keys/schemas";
 import { verifyKeyRequest, verifyKeyResponse, whoamiResponse } from "../../keys/verify-schemas";
 import { createScopeRequest, listScopesResponse, scopeRecord } from "../../scopes/schemas";
-import { healthResponse } from "../contract/service";
+import { healthResponse, liveResponse } from "../contract/service";
 import { errorBody } from "../errors";
 
 // The names under #/components/schemas. Requests are described as clients may send them (io
@@ -38,5 +38,6 @@ export const RESPONSE_SCHEMAS = {
   Scope: scopeRecord,
   ScopeList: listScopesResponse,
   Health: healthResponse,
+  Live: liveResponse,
   Error: errorBody,
 } satisfies Record<string, z.ZodType>;
