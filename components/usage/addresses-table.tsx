@@ -1,7 +1,7 @@
 import type { KeyAddress } from "@/lib/usage/key-addresses";
 import { DataTable } from "../ui/data-table";
 import { EmptyState } from "../ui/empty-state";
-import { formatNumber } from "../ui/format-number";
+import { Num } from "../ui/number";
 import { Time } from "../ui/time";
 
 /** "Used from": the client addresses of one key over the last 30 days (DESIGN.md section 15.4). */
@@ -12,8 +12,12 @@ export function AddressesTable({ addresses }: { addresses: KeyAddress[] }) {
       {addresses.map((address) => (
         <tr key={address.ip}>
           <td className="px-3 py-1.5 font-mono text-xs">{address.ip}</td>
-          <td className="px-3 py-1.5 tabular-nums">{formatNumber(address.requests)}</td>
-          <td className="px-3 py-1.5 tabular-nums">{formatNumber(address.denied)}</td>
+          <td className="px-3 py-1.5">
+            <Num value={address.requests} />
+          </td>
+          <td className="px-3 py-1.5">
+            <Num value={address.denied} />
+          </td>
           <td className="px-3 py-1.5">
             <Time date={address.lastSeenAt} />
           </td>

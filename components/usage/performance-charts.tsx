@@ -1,7 +1,8 @@
 "use client";
 
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { formatNumber } from "../ui/format-number";
+import { formatNumber } from "@/lib/locale/format-number";
+import { useLocale } from "../ui/locale-context";
 
 export interface PerformanceChartPoint {
   at: string;
@@ -22,6 +23,7 @@ const LINES = [
  * of all requests) per bucket, as two charts side by side (issue 17).
  */
 export function PerformanceCharts({ series, granularity, label }: { series: PerformanceChartPoint[]; granularity: "hour" | "day"; label: string }) {
+  const locale = useLocale();
   if (series.length === 0) return null;
   const latency = series.map((point) => ({ at: point.at, ...point.latency }));
   const errors = series.map((point) => ({
@@ -42,8 +44,8 @@ export function PerformanceCharts({ series, granularity, label }: { series: Perf
             <LineChart data={latency} margin={{ top: 8, right: 8, bottom: 0, left: -8 }}>
               <CartesianGrid strokeDasharray="3 3" vertical={false} />
               <XAxis dataKey="at" tickFormatter={tick} fontSize={11} minTickGap={24} />
-              <YAxis fontSize={11} tickFormatter={(value: number) => formatNumber(value, 1)} />
-              <Tooltip labelFormatter={when} formatter={(value) => `${formatNumber(Number(value), 2)} ms`} />
+              <YAxis fontSize={11} tickFormatter={(value: number) => formatNumber(value, locale)} />
+              <Tooltip labelFormatter={when} formatter={(value) => `${formatNumber(Number(value), locale)} ms`} />
               <Legend wrapperStyle={{ fontSize: 12 }} />
               {LINES.map((line) => (
                 <Line key={line.key} dataKey={line.key} stroke={line.color} dot={false} isAnimationActive={false} connectNulls />
@@ -54,15 +56,15 @@ export function PerformanceCharts({ series, granularity, label }: { series: Perf
       </figure>
       <figure className="rounded-lg border border-zinc-200 bg-white p-3" aria-label={`Error rate, ${label}`}>
         <figcaption className="mb-1 text-sm font-medium">
-          Error rate: 4xx {formatNumber(errorRate("status4xx"), 2)}%, 5xx {formatNumber(errorRate("status5xx"), 2)}% of {formatNumber(requests)} requests
+          Error rate: 4xx {formatNumber(errorRate("status4xx"), locale)}%, 5xx {formatNumber(errorRate("status5xx"), locale)}% of {formatNumber(requests, locale)} requests
         </figcaption>
         <div className="h-56 w-full">
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={errors} margin={{ top: 8, right: 8, bottom: 0, left: -8 }}>
               <CartesianGrid strokeDasharray="3 3" vertical={false} />
               <XAxis dataKey="at" tickFormatter={tick} fontSize={11} minTickGap={24} />
-              <YAxis fontSize={11} tickFormatter={(value: number) => `${formatNumber(value, 1)}%`} />
-              <Tooltip labelFormatter={when} formatter={(value) => `${formatNumber(Number(value), 2)}%`} />
+              <YAxis fontSize={11} tickFormatter={(value: number) => `${formatNumber(value, locale)}%`} />
+              <Tooltip labelFormatter={when} formatter={(value) => `${formatNumber(Number(value), locale)}%`} />
               <Legend wrapperStyle={{ fontSize: 12 }} />
               <Line dataKey="4xx" stroke="#b45309" dot={false} isAnimationActive={false} />
               <Line dataKey="5xx" stroke="#b91c1c" dot={false} isAnimationActive={false} />
