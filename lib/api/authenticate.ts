@@ -5,7 +5,7 @@ import type { Verification } from "../keys/verify";
 import { InvalidKeyThrottle } from "../ratelimit/invalid-key-throttle";
 import { throttleAddress } from "../ratelimit/throttle-address";
 import type { RateLimitResult } from "../ratelimit/limiter";
-import { ApiError } from "./errors";
+import { ApiError } from "../errors/api-error";
 import { extractKey } from "./extract-key";
 import { rateLimitHeaders, secondsUntil } from "./ratelimit-headers";
 

@@ -7,7 +7,7 @@ import { throttleAddress } from "../ratelimit/throttle-address";
 import { verifyCredentials } from "../users/service";
 import { SIGNIN_UNAVAILABLE } from "./signin-errors";
 import { endSessions } from "./session-user";
-import { throttledCheck } from "./throttled-check";
+import { throttledCheck } from "../ratelimit/throttled-check";
 
 // Dashboard sign-in: email and password (bcrypt) checked against our users table, a JWT session
 // cookie. The session carries the user id and the user's session version, nothing derived from

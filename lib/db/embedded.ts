@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { initializePgliteDataDir } from "./initialize-pglite";
+import { pgliteStartParams } from "./pglite-settings";
 
 // The embedded database: PGlite served over the Postgres wire protocol, so the app reaches it
 // through the same adapter-pg path as a real PostgreSQL (DESIGN.md section 10). It has no
@@ -24,11 +26,15 @@ const SOCKET_FILE = ".s.PGSQL.5432";
 
 export async function startEmbeddedDatabase(options: { dataDir?: string } = {}): Promise<EmbeddedDatabase> {
   const dataDir = options.dataDir ?? null;
-  if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    initializePgliteDataDir(dataDir);
+  }
   // In the system's temporary folder rather than the data folder: a socket path is limited to
   // about 100 bytes. mkdtemp creates the folder 0700.
   const socketDir = mkdtempSync(path.join(tmpdir(), "keyhold-db-"));
-  const db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  const settings = { startParams: pgliteStartParams() };
+  const db = dataDir ? await PGlite.create(dataDir, settings) : await PGlite.create(settings);
   const server = new PGLiteSocketServer({ db, path: path.join(socketDir, SOCKET_FILE), maxConnections: MAX_CONNECTIONS });
   try {
     await server.start();

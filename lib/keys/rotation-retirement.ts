@@ -1,4 +1,4 @@
-import { ApiError } from "../api/errors";
+import { ApiError } from "../errors/api-error";
 import type { ApiKey, Prisma } from "../db/generated/client";
 
 // DESIGN.md section 15.7: a key that was rotated away retires at the end of its grace period.

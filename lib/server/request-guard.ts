@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ERROR_CODES, type ErrorCode } from "../api/error-codes";
+import { ERROR_CODES, type ErrorCode } from "../errors/error-codes";
 import { queryCarriesKey } from "../api/extract-key";
 import { MAX_BODY_BYTES } from "../api/read-json";
 

@@ -1,8 +1,8 @@
 import bcrypt from "bcryptjs";
 import { z } from "zod";
-import { ApiError } from "../api/errors";
-import type { Actor, Role } from "../auth/actor";
-import { throttledCheck } from "../auth/throttled-check";
+import type { Actor, Role } from "../access/actor";
+import { throttledCheck } from "../ratelimit/throttled-check";
+import { ApiError } from "../errors/api-error";
 import { writeAudit } from "../audit/write-audit";
 import type { Db } from "../db/client";
 import { Prisma, type User } from "../db/generated/client";

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiError } from "../../lib/api/errors";
-import type { Actor } from "../../lib/auth/actor";
+import { ApiError } from "../../lib/errors/api-error";
+import type { Actor } from "../../lib/access/actor";
 import { createDb, type Db } from "../../lib/db/client";
 import { getKey, issueKey, rotateKey, updateKey } from "../../lib/keys/service";
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Actor } from "../../lib/auth/actor";
+import type { Actor } from "../../lib/access/actor";
 import { authOptions } from "../../lib/auth/options";
 import { sessionUser, type SessionClaims } from "../../lib/auth/session-user";
 import { createDb, type Db } from "../../lib/db/client";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setupOwnerAction } from "../../app/setup/actions";
+import { setupOwnerAction } from "../../lib/actions/setup";
 import { createDb, type Db } from "../../lib/db/client";
 import { migrate } from "../../lib/db/migrate";
 import { announceSetup } from "../../lib/server/announce-setup";

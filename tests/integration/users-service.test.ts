@@ -1,8 +1,8 @@
 import bcrypt from "bcryptjs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { ApiError } from "../../lib/api/errors";
-import { sharedLoginThrottle } from "../../lib/auth/login-throttle";
-import type { Actor } from "../../lib/auth/actor";
+import type { Actor } from "../../lib/access/actor";
+import { sharedLoginThrottle } from "../../lib/ratelimit/login-throttle";
+import { ApiError } from "../../lib/errors/api-error";
 import { createDb, type Db } from "../../lib/db/client";
 import { migrate } from "../../lib/db/migrate";
 import {

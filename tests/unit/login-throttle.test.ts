@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { LoginThrottle, type Admission, type Attempt } from "../../lib/auth/login-throttle";
+import { LoginThrottle, type Admission, type Attempt } from "../../lib/ratelimit/login-throttle";
 
-// Sign-in throttling (lib/auth/login-throttle.ts, DESIGN.md section 15.7): per (email, address)
+// Sign-in throttling (lib/ratelimit/login-throttle.ts, DESIGN.md section 15.7): per (email, address)
 // five free failures, then each attempt waits 2 s, 4 s, 8 s, then 10 s; parallel attempts queue;
 // a queue longer than 20 s is refused unchecked. An address gets 20 free failures across emails.
 // Failures on an email from other addresses only slow its sign-in, never refuse it.
