@@ -25,9 +25,12 @@ function describeUrl(url: string): string {
 }
 
 async function main() {
+  // Validated as the server will run (production for `start`), whatever the shell's NODE_ENV says:
+  // production's rules (a NEXTAUTH_SECRET with DATABASE_URL) must hold for production.
+  const nodeEnv = mode === "dev" ? "development" : "production";
   let config;
   try {
-    config = parseEnv();
+    config = parseEnv({ ...process.env, NODE_ENV: nodeEnv });
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
@@ -73,7 +76,7 @@ async function main() {
     NEXTAUTH_URL: config.NEXTAUTH_URL ?? `http://localhost:${config.PORT}`,
     KEYHOLD_EMBEDDED: embedded ? "1" : "",
     PORT: String(config.PORT),
-    NODE_ENV: mode === "dev" ? "development" : "production",
+    NODE_ENV: nodeEnv,
   };
 
   // Bundled, the server is plain JavaScript next to this file: production starts no tsx.
