@@ -3,7 +3,8 @@
 // server, any other child), on the embedded database and on PostgreSQL: at idle, after 20,000
 // verifications, after paging through 10,000 keys and opening every dashboard page as an OWNER,
 // and through N minutes of steady load, to show whether it grows. PSS (shared pages such as
-// node's own code counted once across the processes) is printed next to it.
+// node's own code counted once across the processes) is printed next to it. First, what each
+// in-process table costs at its bound (memory-bounds.ts).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -11,6 +12,7 @@ import { parseArgs } from "node:util";
 import { startEmbeddedDatabase } from "../../lib/db/embedded";
 import { launch, waitForHealthy, type Launched } from "../../tests/helpers/launcher";
 import { createTestDatabase } from "../../tests/helpers/test-database";
+import { printBounds } from "./memory-bounds";
 import { openDashboard, pageApiKeys, pageDashboardKeys, signIn, verifyMany } from "./memory-load";
 import { seedDatabase, type Seeded } from "./memory-seed";
 import { processTree } from "./process-tree";
@@ -145,6 +147,7 @@ async function measure(kind: "embedded" | "postgres"): Promise<void> {
   }
 }
 
+printBounds();
 const kinds = options.database === "both" ? (["embedded", "postgres"] as const) : ([options.database] as ("embedded" | "postgres")[]);
 for (const kind of kinds) await measure(kind);
 process.exit(0);
