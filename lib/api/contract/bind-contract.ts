@@ -3,7 +3,7 @@ import type { RouteContract } from "./route-contract";
 // A route file's exported handler carries the contract it serves, so tests (and a router) can
 // match handlers to contracts through imports rather than by reading source text.
 
-export type BoundHandler<Contract extends RouteContract = RouteContract> = ((...args: any[]) => Promise<Response> | Response) & {
+export type BoundHandler<Contract extends RouteContract = RouteContract> = ((...args: never[]) => Promise<Response> | Response) & {
   readonly contract: Contract;
 };
 
