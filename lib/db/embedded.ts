@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { initializePgliteDataDir } from "./initialize-pglite";
-import { pgliteStartParams } from "./pglite-settings";
+import { preparePglite } from "./pglite-settings";
 
 // The embedded database: PGlite served over the Postgres wire protocol on loopback, so the
 // app reaches it through the same adapter-pg path as a real PostgreSQL (DESIGN.md section 10).
@@ -22,7 +22,7 @@ export async function startEmbeddedDatabase(options: { dataDir?: string; port?: 
     mkdirSync(dataDir, { recursive: true });
     initializePgliteDataDir(dataDir);
   }
-  const settings = { startParams: pgliteStartParams() };
+  const settings = preparePglite();
   const db = dataDir ? await PGlite.create(dataDir, settings) : await PGlite.create(settings);
   const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: options.port ?? 0, maxConnections: MAX_CONNECTIONS });
   await server.start();
