@@ -23,6 +23,7 @@ const envSchema = z
     KEYHOLD_INVALID_KEY_LIMIT: z.coerce.number("must be a whole number").int().min(1).default(20),
     KEYHOLD_TRUST_PROXY: z.coerce.number("must be a whole number").int().min(0).max(10).default(0),
     KEYHOLD_USAGE_RETENTION_DAYS: z.coerce.number("must be a whole number").int().min(1).default(30),
+    KEYHOLD_WEBHOOK_ALLOW_PRIVATE: z.enum(["0", "1"], "must be 0 or 1").default("0").transform((value) => value === "1"),
     KEYHOLD_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })

@@ -6,6 +6,7 @@ import { env } from "../env";
 import { logger, logRequest, requestLogEntry } from "../observability/logger";
 import { requestContextStorage, requestIdFrom, type RequestContext } from "../observability/request-context";
 import { startUsagePruner } from "../usage/prune-usage";
+import { startWebhooks } from "../webhooks/start-webhooks";
 import { onShutdown, runShutdownHooks } from "./shutdown";
 
 // Keyhold's HTTP server: Next's request handler behind a plain node:http server, so that
@@ -80,6 +81,7 @@ export async function serve(options: { dev: boolean; port: number; hostname?: st
 
   const pruner = startUsagePruner({ db: getDb(), retentionDays: env().KEYHOLD_USAGE_RETENTION_DAYS });
   onShutdown("flush", () => pruner.stop());
+  startWebhooks(getDb());
 
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;

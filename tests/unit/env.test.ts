@@ -23,8 +23,14 @@ describe("parseEnv", () => {
       KEYHOLD_INVALID_KEY_LIMIT: 20,
       KEYHOLD_TRUST_PROXY: 0,
       KEYHOLD_USAGE_RETENTION_DAYS: 30,
+      KEYHOLD_WEBHOOK_ALLOW_PRIVATE: false,
       LOG_LEVEL: "info",
     });
+  });
+
+  it("KEYHOLD_WEBHOOK_ALLOW_PRIVATE is 0 or 1, nothing else", () => {
+    expect(parseEnv({ KEYHOLD_WEBHOOK_ALLOW_PRIVATE: "1" }).KEYHOLD_WEBHOOK_ALLOW_PRIVATE).toBe(true);
+    expect(() => parseEnv({ KEYHOLD_WEBHOOK_ALLOW_PRIVATE: "yes" })).toThrow("KEYHOLD_WEBHOOK_ALLOW_PRIVATE must be 0 or 1");
   });
 
   it("leaves DATABASE_URL and NEXTAUTH_SECRET unset by default (embedded database)", () => {

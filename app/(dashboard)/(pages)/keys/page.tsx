@@ -12,6 +12,7 @@ import { ApiError } from "@/lib/api/errors";
 import { canChange, requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { listKeys } from "@/lib/keys/list-keys";
+import { MANAGEMENT_SCOPES } from "@/lib/keys/management-scopes";
 import { keyStatus } from "@/lib/keys/present-key";
 import { listKeysQuery } from "@/lib/keys/schemas";
 import { listScopes } from "@/lib/scopes/service";
@@ -63,7 +64,7 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
         </Select>
         <Select name="scope" defaultValue={filters.scope ?? ""} aria-label="Scope">
           <option value="">Any scope</option>
-          {["keys:read", "keys:write", "keys:verify", "usage:read", ...scopes.map((scope) => scope.name)].map((name) => (
+          {[...MANAGEMENT_SCOPES, ...scopes.map((scope) => scope.name)].map((name) => (
             <option key={name} value={name}>
               {name}
             </option>
