@@ -14,6 +14,17 @@ import {
 } from "../keys/schemas";
 import { verifyKeyRequest, verifyKeyResponse, whoamiResponse } from "../keys/verify-schemas";
 import { createScopeRequest, listScopesResponse, scopeRecord } from "../scopes/schemas";
+import { auditEntry, auditListResponse } from "../audit/schemas";
+import {
+  createWebhookRequest,
+  deliveryListResponse,
+  updateWebhookRequest,
+  webhookEndpoint,
+  webhookListResponse,
+  webhookSecretResponse,
+  webhookWithSecret,
+} from "../webhooks/schemas";
+import { DELIVERY_ID_DOC, WEBHOOK_AND_AUDIT_ROUTES, WEBHOOK_ID_DOC } from "./webhook-audit-routes";
 import { ERROR_CODES, type ErrorCode } from "./error-codes";
 
 // The OpenAPI 3.1 description of DESIGN.md section 7. Every body and response schema is generated
@@ -42,6 +53,8 @@ const REQUEST_SCHEMAS = {
   RevokeKeyRequest: revokeKeyRequest,
   VerifyKeyRequest: verifyKeyRequest,
   CreateScopeRequest: createScopeRequest,
+  CreateWebhookRequest: createWebhookRequest,
+  UpdateWebhookRequest: updateWebhookRequest,
 } satisfies Record<string, z.ZodType>;
 
 const RESPONSE_SCHEMAS = {
@@ -54,17 +67,24 @@ const RESPONSE_SCHEMAS = {
   Scope: scopeRecord,
   ScopeList: listScopesResponse,
   Health: healthResponse,
+  WebhookEndpoint: webhookEndpoint,
+  WebhookWithSecret: webhookWithSecret,
+  WebhookList: webhookListResponse,
+  WebhookSecret: webhookSecretResponse,
+  WebhookDeliveryList: deliveryListResponse,
+  AuditEntry: auditEntry,
+  AuditList: auditListResponse,
   Error: errorBody,
 } satisfies Record<string, z.ZodType>;
 
 export interface ApiRoute {
-  method: "GET" | "POST" | "PATCH";
+  method: "GET" | "POST" | "PATCH" | "DELETE";
   /** OpenAPI path template; `{id}` is the `[id]` folder under app/. */
   path: string;
   operationId: string;
   summary: string;
   description?: string;
-  tag: "keys" | "scopes" | "verification" | "service";
+  tag: "keys" | "scopes" | "verification" | "service" | "webhooks" | "audit";
   /** null: public. Otherwise the scopes of the handler's `withApiKey({ scopes })`; [] is any valid key. */
   scopes: readonly ManagementScope[] | null;
   query?: z.ZodObject;
@@ -72,7 +92,7 @@ export interface ApiRoute {
   /** The schema the handler's readJson parses with; it must be one of REQUEST_SCHEMAS. */
   body?: { schema: z.ZodType; optional?: boolean };
   /** The schema the handler's answer is parsed through; one of RESPONSE_SCHEMAS, null for no fixed shape. */
-  success: { status: 200 | 201; schema: z.ZodType | null; description: string };
+  success: { status: 200 | 201 | 202 | 204; schema: z.ZodType | null; description: string; contentType?: string };
   /** Answers that are neither the success nor the error contract. */
   otherResponses?: readonly { status: number; schema: z.ZodType; description: string }[];
   /** Refusals the handler itself can give, beyond those implied by auth, body, query and `{id}`. */
@@ -239,6 +259,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     success: { status: 201, schema: scopeRecord, description: "The new scope." },
     errors: ["conflict"],
   },
+  ...WEBHOOK_AND_AUDIT_ROUTES,
 ];
 
 const AUTH_ERRORS: readonly ErrorCode[] = [
@@ -387,7 +408,11 @@ function errorResponses(route: ApiRoute): Record<string, Json> {
 function operation(route: ApiRoute): Json {
   const parameters: Json[] = [];
   if (route.path.includes("{id}")) {
-    parameters.push({ name: "id", in: "path", required: true, description: ID_DOC, schema: { type: "string" } });
+    const description = route.path.startsWith("/api/v1/webhooks/") ? WEBHOOK_ID_DOC : ID_DOC;
+    parameters.push({ name: "id", in: "path", required: true, description, schema: { type: "string" } });
+  }
+  if (route.path.includes("{deliveryId}")) {
+    parameters.push({ name: "deliveryId", in: "path", required: true, description: DELIVERY_ID_DOC, schema: { type: "string" } });
   }
   parameters.push(...queryParameters(route));
 
@@ -401,7 +426,13 @@ function operation(route: ApiRoute): Json {
 
   const success: Json = { description: route.success.description };
   if (protectedRoute) success.headers = RATELIMIT_HEADERS;
-  success.content = { "application/json": { schema: route.success.schema ? schemaRef(route.success.schema) : { type: "object" } } };
+  if (route.success.status === 204 || route.success.status === 202) {
+    // No body.
+  } else if (route.success.contentType) {
+    success.content = { [route.success.contentType]: { schema: { type: "string" } } };
+  } else {
+    success.content = { "application/json": { schema: route.success.schema ? schemaRef(route.success.schema) : { type: "object" } } };
+  }
 
   const responses: Record<string, Json> = { [String(route.success.status)]: success, ...errorResponses(route) };
   for (const other of route.otherResponses ?? []) {
@@ -456,6 +487,8 @@ function build(): Json {
       { name: "keys", description: "Issue, read, change, rotate and revoke keys." },
       { name: "scopes", description: "The scope catalogue." },
       { name: "verification", description: "Verify keys for other services." },
+      { name: "webhooks", description: "Signed event notifications to your endpoints, and their delivery log." },
+      { name: "audit", description: "Read and export the audit log." },
       { name: "service", description: "Health and this document." },
     ],
     paths,

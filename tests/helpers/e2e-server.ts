@@ -18,6 +18,8 @@ const server = launch("start", {
   NEXTAUTH_SECRET: randomBytes(32).toString("hex"),
   KEYHOLD_DATA_DIR: process.env.KEYHOLD_DATA_DIR ?? ".data/e2e",
   LOG_LEVEL: "warn",
+  // The webhook tests deliver to a receiver on 127.0.0.1 over http.
+  KEYHOLD_WEBHOOK_ALLOW_PRIVATE: "1",
   // Lets each test act from its own client address (X-Forwarded-For), so the invalid-key
   // throttle of one test cannot block the next.
   KEYHOLD_TRUST_PROXY: "1",

@@ -8,6 +8,8 @@ import { API_ROUTES, buildOpenApiDocument, errorCodesOf } from "../../lib/api/op
 import * as keySchemas from "../../lib/keys/schemas";
 import * as verifySchemas from "../../lib/keys/verify-schemas";
 import * as scopeSchemas from "../../lib/scopes/schemas";
+import * as auditSchemas from "../../lib/audit/schemas";
+import * as webhookSchemas from "../../lib/webhooks/schemas";
 
 // The document is checked against the OpenAPI 3.1 specification, and the route table behind it
 // against the route files themselves: their paths, exported methods, withApiKey scopes and the
@@ -96,7 +98,7 @@ function handlerSource(source: string, method: string): string {
   return source.slice(start, next < 0 ? undefined : next);
 }
 
-const SCHEMA_MODULES = { ...keySchemas, ...verifySchemas, ...scopeSchemas } as Record<string, unknown>;
+const SCHEMA_MODULES = { ...keySchemas, ...verifySchemas, ...scopeSchemas, ...auditSchemas, ...webhookSchemas } as Record<string, unknown>;
 function exportNameOf(schema: z.ZodType): string | undefined {
   return Object.entries(SCHEMA_MODULES).find(([, value]) => value === schema)?.[0];
 }
@@ -196,14 +198,27 @@ describe("GET /api/openapi.json document", () => {
       else expect(handler, where).not.toContain("readJson(");
       if (route.query) expect(handler, where).toContain(`readQuery(request.nextUrl, ${exportNameOf(route.query)})`);
       else expect(handler, where).not.toContain("readQuery(");
+      if (route.success.status === 202 || route.success.status === 204) {
+        // No body to parse: the handler answers the bare status.
+        expect(route.success.schema, where).toBeNull();
+        expect(handler, where).toContain(`new Response(null, { status: ${route.success.status} })`);
+        continue;
+      }
+      if (route.success.contentType) {
+        // A stream of lines is no JSON document; each line is an entry the exporter builds.
+        expect(handler, where).toContain(`"Content-Type": "${route.success.contentType}"`);
+        continue;
+      }
       expect(route.success.schema, where).not.toBeNull();
       const name = exportNameOf(route.success.schema!);
-      // presentKey parses through keyRecord, so answering presentKey(...) is answering keyRecord.
-      expect(handler, where).toMatch(name === "keyRecord" ? /Response\.json\(\s*presentKey\(/ : new RegExp(String.raw`\b${name}\.parse\(`));
+      // presentKey and presentWebhook parse through keyRecord and webhookEndpoint, so answering them is answering those.
+      const presenter = { keyRecord: "presentKey", webhookEndpoint: "presentWebhook" }[name ?? ""];
+      expect(handler, where).toMatch(presenter ? new RegExp(String.raw`Response\.json\(\s*${presenter}\(`) : new RegExp(String.raw`\b${name}\.parse\(`));
       if (route.success.status === 201) expect(handler, where).toContain("status: 201");
       else expect(handler, where).not.toMatch(/status:/);
     }
     expect(readFileSync(path.join(ROOT, "lib/keys/present-key.ts"), "utf8")).toMatch(/return keyRecord\.parse\(/);
+    expect(readFileSync(path.join(ROOT, "lib/webhooks/endpoint-service.ts"), "utf8")).toMatch(/return webhookEndpoint\.parse\(/);
   });
 
   it("derives component schemas from the zod schemas, requests as input and responses as output", () => {
@@ -257,5 +272,14 @@ describe("GET /api/openapi.json document", () => {
       }
     }
     expect(withKey.sort()).toEqual(["createKey 201", "rotateKey 201"]);
+
+    const withSecret: string[] = [];
+    for (const { op } of operations()) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        const schema = response.content?.["application/json"]?.schema;
+        if (schema && hasProperty(schema, "secret")) withSecret.push(`${op.operationId} ${status}`);
+      }
+    }
+    expect(withSecret.sort()).toEqual(["createWebhook 201", "rollWebhookSecret 200"]);
   });
 });
