@@ -1,5 +1,5 @@
-import { ApiError, badRequest } from "../api/errors";
-import type { Actor } from "../auth/actor";
+import { ApiError } from "../errors/api-error";
+import type { Actor } from "../access/actor";
 import { writeAudit } from "../audit/write-audit";
 import type { Db } from "../db/client";
 import type { WebhookEndpoint } from "../db/generated/client";
@@ -49,7 +49,10 @@ export async function createWebhookEndpoint(
 ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
   assertCanManageWebhooks(actor);
   const parsed = createWebhookRequest.safeParse(input);
-  if (!parsed.success) throw badRequest(parsed.error, `Invalid field: ${[...new Set(parsed.error.issues.map((issue) => issue.path.join(".")))].join(", ")}.`);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((issue) => ({ path: issue.path.join("."), code: issue.code, message: issue.message }));
+    throw new ApiError("bad_request", `Invalid field: ${[...new Set(details.map((detail) => detail.path))].join(", ")}.`, { details });
+  }
   const body = parsed.data;
   const url = await checkWebhookUrl(body.url, config.allowPrivate);
   const secret = generateWebhookSecret();

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { promisify } from "node:util";
 import ipaddr from "ipaddr.js";
-import { ApiError } from "../api/errors";
+import { ApiError } from "../errors/api-error";
 
 // Webhook URLs must not reach into the network Keyhold runs in (DESIGN.md section 15.5): every
 // address a host resolves to has to be public unicast. Checked when an endpoint is saved, and

@@ -1,5 +1,5 @@
 import type { Db } from "../db/client";
-import { onShutdown } from "../server/shutdown";
+import { onShutdown } from "../process/shutdown";
 import { DeliveryWorker } from "./delivery-worker";
 import { runExpiryAlerts } from "./expiry-alerts";
 import { pruneWebhookHistory } from "./prune-webhooks";

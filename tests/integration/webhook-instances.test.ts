@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { Actor } from "../../lib/auth/actor";
+import type { Actor } from "../../lib/access/actor";
 import { createDb, type Db } from "../../lib/db/client";
 import { migrate } from "../../lib/db/migrate";
 import { issueKey } from "../../lib/keys/service";

@@ -5,7 +5,7 @@ import { CursorPager } from "@/components/ui/cursor-pager";
 import { PageHeader } from "@/components/ui/page-header";
 import { DeliveriesTable } from "@/components/webhooks/deliveries-table";
 import { EndpointActions } from "@/components/webhooks/endpoint-actions";
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors/api-error";
 import { getDb } from "@/lib/db/client";
 import { listDeliveries } from "@/lib/webhooks/delivery-log";
 import { getWebhookEndpoint } from "@/lib/webhooks/endpoint-service";

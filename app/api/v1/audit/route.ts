@@ -1,15 +1,13 @@
-import { readQuery } from "@/lib/api/read-query";
-import { withApiKey } from "@/lib/api/with-api-key";
+import { contracts } from "@/lib/api/contract/routes";
 import { methodNotAllowed } from "@/lib/api/method-not-allowed";
+import { withApiKey } from "@/lib/api/with-api-key";
 import { listAuditEntries } from "@/lib/audit/query-audit";
-import { auditListResponse, listAuditQuery } from "@/lib/audit/schemas";
 import { getDb } from "@/lib/db/client";
 
 // GET /api/v1/audit - audit entries, newest first, with filters and cursor pages
-export const GET = withApiKey({ scopes: ["audit:read"] }, async (request) => {
-  const { from, to, ...query } = readQuery(request.nextUrl, listAuditQuery);
-  const page = await listAuditEntries(getDb(), { ...query, from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined });
-  return Response.json(auditListResponse.parse(page));
+export const GET = withApiKey(contracts.listAuditEntries, async (_request, { query, respond }) => {
+  const { from, to, ...filters } = query();
+  return respond(await listAuditEntries(getDb(), { ...filters, from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined }));
 });
 
 const otherMethod = methodNotAllowed("GET");

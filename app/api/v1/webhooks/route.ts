@@ -1,22 +1,20 @@
-import { readJson } from "@/lib/api/read-json";
-import { withApiKey } from "@/lib/api/with-api-key";
+import { contracts } from "@/lib/api/contract/routes";
 import { methodNotAllowed } from "@/lib/api/method-not-allowed";
+import { withApiKey } from "@/lib/api/with-api-key";
 import { getDb } from "@/lib/db/client";
 import { createWebhookEndpoint, listWebhookEndpoints, presentWebhook } from "@/lib/webhooks/endpoint-service";
-import { createWebhookRequest, webhookListResponse, webhookWithSecret } from "@/lib/webhooks/schemas";
 import { webhookConfig } from "@/lib/webhooks/webhook-config";
 
 // POST /api/v1/webhooks - add an endpoint; its signing secret is in this response only
-export const POST = withApiKey({ scopes: ["webhooks:write"] }, async (request, { actor }) => {
-  const body = await readJson(request, createWebhookRequest);
-  const { endpoint, secret } = await createWebhookEndpoint(getDb(), body, actor, webhookConfig());
-  return Response.json(webhookWithSecret.parse({ ...presentWebhook(endpoint), secret }), { status: 201 });
+export const POST = withApiKey(contracts.createWebhook, async (_request, { actor, body, respond }) => {
+  const { endpoint, secret } = await createWebhookEndpoint(getDb(), await body(), actor, webhookConfig());
+  return respond({ ...presentWebhook(endpoint), secret });
 });
 
 // GET /api/v1/webhooks - list endpoints, newest first
-export const GET = withApiKey({ scopes: ["webhooks:write"] }, async () => {
+export const GET = withApiKey(contracts.listWebhooks, async (_request, { respond }) => {
   const endpoints = await listWebhookEndpoints(getDb());
-  return Response.json(webhookListResponse.parse({ data: endpoints.map(presentWebhook) }));
+  return respond({ data: endpoints.map(presentWebhook) });
 });
 
 const otherMethod = methodNotAllowed("GET, POST");

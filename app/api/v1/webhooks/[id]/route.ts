@@ -1,32 +1,28 @@
-import { readJson } from "@/lib/api/read-json";
-import { withApiKey } from "@/lib/api/with-api-key";
+import { contracts } from "@/lib/api/contract/routes";
 import { methodNotAllowed } from "@/lib/api/method-not-allowed";
+import { withApiKey } from "@/lib/api/with-api-key";
 import { getDb } from "@/lib/db/client";
 import { deleteWebhookEndpoint, getWebhookEndpoint, presentWebhook, updateWebhookEndpoint } from "@/lib/webhooks/endpoint-service";
-import { updateWebhookRequest } from "@/lib/webhooks/schemas";
 import { webhookConfig } from "@/lib/webhooks/webhook-config";
 
-type Params = { id: string };
-
 // GET /api/v1/webhooks/{id} - one endpoint, never its secret
-export const GET = withApiKey<Params>({ scopes: ["webhooks:write"] }, async (_request, { params }) => {
+export const GET = withApiKey(contracts.getWebhook, async (_request, { params, respond }) => {
   const { id } = await params;
-  return Response.json(presentWebhook(await getWebhookEndpoint(getDb(), id)));
+  return respond(presentWebhook(await getWebhookEndpoint(getDb(), id)));
 });
 
 // PATCH /api/v1/webhooks/{id} - change url, description, events, or enable/disable
-export const PATCH = withApiKey<Params>({ scopes: ["webhooks:write"] }, async (request, { params, actor }) => {
+export const PATCH = withApiKey(contracts.updateWebhook, async (_request, { params, actor, body, respond }) => {
   const { id } = await params;
   await getWebhookEndpoint(getDb(), id);
-  const body = await readJson(request, updateWebhookRequest);
-  return Response.json(presentWebhook(await updateWebhookEndpoint(getDb(), id, body, actor, webhookConfig())));
+  return respond(presentWebhook(await updateWebhookEndpoint(getDb(), id, await body(), actor, webhookConfig())));
 });
 
 // DELETE /api/v1/webhooks/{id} - remove an endpoint and its delivery log
-export const DELETE = withApiKey<Params>({ scopes: ["webhooks:write"] }, async (_request, { params, actor }) => {
+export const DELETE = withApiKey(contracts.deleteWebhook, async (_request, { params, actor, respond }) => {
   const { id } = await params;
   await deleteWebhookEndpoint(getDb(), id, actor);
-  return new Response(null, { status: 204 });
+  return respond(null);
 });
 
 const otherMethod = methodNotAllowed("GET, PATCH, DELETE");
