@@ -197,7 +197,7 @@ async function insertKey(tx: Tx, input: KeySettings, actor: Actor, rotatedFromId
       rotatedFromId,
     },
   });
-  await resetQuotaMark(tx, record.id, record.remaining);
+  if (record.remaining !== null) await resetQuotaMark(tx, record.id, record.remaining);
   return { record, key };
 }
 

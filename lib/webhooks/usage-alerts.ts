@@ -11,7 +11,6 @@ type Tx = Prisma.TransactionClient;
 export interface FlushedEvent {
   keyId: string | null;
   outcome: string;
-  ip: string | null;
 }
 
 const RATELIMIT_ALERT_EVERY_MS = 10 * 60_000;
@@ -24,16 +23,17 @@ const SPIKE_FACTOR = 10;
 const SPIKE_CHECK_EVERY_MS = 60_000;
 const spikeCheckedAt = new Map<string, number>();
 
-export async function deriveUsageAlerts(tx: Tx, events: readonly FlushedEvent[], now = Date.now()): Promise<void> {
+/**
+ * `events` are the flush's requests (raw events and tallies alike); `throttled` the addresses
+ * the invalid-key throttle started refusing since the last flush (see throttled-addresses.ts).
+ */
+export async function deriveUsageAlerts(tx: Tx, events: readonly FlushedEvent[], throttled: readonly string[], now = Date.now()): Promise<void> {
   const used = new Set<string>();
   const limited = new Set<string>();
-  const throttled = new Set<string>();
   for (const event of events) {
-    if (event.keyId !== null) used.add(event.keyId);
-    if (event.outcome !== "rate_limited") continue;
-    // A rate_limited answer without a key is the invalid-key throttle refusing an address.
-    if (event.keyId !== null) limited.add(event.keyId);
-    else if (event.ip !== null) throttled.add(event.ip);
+    if (event.keyId === null) continue;
+    used.add(event.keyId);
+    if (event.outcome === "rate_limited") limited.add(event.keyId);
   }
   await checkQuotaAlerts(tx, [...used]);
   for (const keyId of [...limited].sort()) {
@@ -41,7 +41,7 @@ export async function deriveUsageAlerts(tx: Tx, events: readonly FlushedEvent[],
       await enqueueWebhookEvent(tx, "key.ratelimit.exceeded", { keyId });
     }
   }
-  for (const ip of [...throttled].sort()) {
+  for (const ip of [...new Set(throttled)].sort()) {
     if (await markAlert(tx, "security.invalid_key_flood", ip, FLOOD_ALERT_EVERY_MS)) {
       await enqueueWebhookEvent(tx, "security.invalid_key_flood", { ip });
     }

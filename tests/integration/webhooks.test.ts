@@ -136,28 +136,29 @@ describe("every event type", () => {
     const quota = await issueKey(db, { name: "quota", remaining: 100 }, cli);
     const limited = await issueKey(db, { name: "limited", ratelimit: { limit: 1, windowMs: 60_000 } }, cli);
     const busy = await issueKey(db, { name: "busy" }, cli);
-    const flush = (events: { keyId: string | null; outcome: string; ip: string | null }[]) => db.$transaction((tx) => deriveUsageAlerts(tx, events));
+    const flush = (events: { keyId: string | null; outcome: string }[], throttled: string[] = []) =>
+      db.$transaction((tx) => deriveUsageAlerts(tx, events, throttled));
 
     await admin.query("UPDATE api_keys SET remaining = 50 WHERE id = $1", [quota.record.id]);
-    await flush([{ keyId: quota.record.id, outcome: "valid", ip: null }]);
+    await flush([{ keyId: quota.record.id, outcome: "valid" }]);
     await admin.query("UPDATE api_keys SET remaining = 10 WHERE id = $1", [quota.record.id]);
-    await flush([{ keyId: quota.record.id, outcome: "valid", ip: null }]);
+    await flush([{ keyId: quota.record.id, outcome: "valid" }]);
     await admin.query("UPDATE api_keys SET remaining = 9 WHERE id = $1", [quota.record.id]);
-    await flush([{ keyId: quota.record.id, outcome: "valid", ip: null }]);
+    await flush([{ keyId: quota.record.id, outcome: "valid" }]);
     await admin.query("UPDATE api_keys SET remaining = 0 WHERE id = $1", [quota.record.id]);
-    await flush([{ keyId: quota.record.id, outcome: "quota_exceeded", ip: null }]);
-    await flush([{ keyId: quota.record.id, outcome: "quota_exceeded", ip: null }]);
+    await flush([{ keyId: quota.record.id, outcome: "quota_exceeded" }]);
+    await flush([{ keyId: quota.record.id, outcome: "quota_exceeded" }]);
 
-    await flush([{ keyId: limited.record.id, outcome: "rate_limited", ip: "203.0.113.9" }]);
-    await flush([{ keyId: limited.record.id, outcome: "rate_limited", ip: "203.0.113.9" }]);
-    await flush([{ keyId: null, outcome: "rate_limited", ip: "198.51.100.7" }, { keyId: null, outcome: "rate_limited", ip: "198.51.100.7" }]);
-    await flush([{ keyId: null, outcome: "invalid_key", ip: "198.51.100.8" }]);
+    await flush([{ keyId: limited.record.id, outcome: "rate_limited" }]);
+    await flush([{ keyId: limited.record.id, outcome: "rate_limited" }]);
+    await flush([{ keyId: null, outcome: "rate_limited" }], ["198.51.100.7", "198.51.100.7"]);
+    await flush([{ keyId: null, outcome: "invalid_key" }], ["198.51.100.7"]);
 
     await admin.query(
       "INSERT INTO usage_rollups (key_id, minute, outcome, count) VALUES ($1, date_trunc('minute', now()) - interval '5 minutes', 'valid', 150)",
       [busy.record.id],
     );
-    await flush([{ keyId: busy.record.id, outcome: "valid", ip: null }]);
+    await flush([{ keyId: busy.record.id, outcome: "valid" }]);
     while ((await worker().runOnce()) > 0);
 
     const seen = bodies().map((body) => [body.type, body.data.keyId ?? body.data.ip]);
@@ -173,9 +174,9 @@ describe("every event type", () => {
 
     // A refill (remaining rises again) arms both quota alerts once more.
     await admin.query("UPDATE api_keys SET remaining = 100 WHERE id = $1", [quota.record.id]);
-    await flush([{ keyId: quota.record.id, outcome: "valid", ip: null }]);
+    await flush([{ keyId: quota.record.id, outcome: "valid" }]);
     await admin.query("UPDATE api_keys SET remaining = 5 WHERE id = $1", [quota.record.id]);
-    await flush([{ keyId: quota.record.id, outcome: "valid", ip: null }]);
+    await flush([{ keyId: quota.record.id, outcome: "valid" }]);
     while ((await worker().runOnce()) > 0);
     expect(bodies().slice(5).map((body) => body.type)).toEqual(["key.quota.low"]);
   });
