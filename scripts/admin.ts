@@ -19,6 +19,7 @@ import { resetPasswordCommand } from "./admin/reset-password";
 import { retryDeliveryCommand } from "./admin/retry-delivery";
 import { revokeKeyCommand } from "./admin/revoke-key";
 import { rollWebhookSecretCommand } from "./admin/roll-webhook-secret";
+import { usageRebuildCommand } from "./admin/usage-rebuild";
 import { quote } from "./admin/text";
 import { updateWebhookCommand } from "./admin/update-webhook";
 import { debugHint, onInterrupt, runCommand, UsageError, write, type Failure } from "./cli/run-command";
@@ -53,6 +54,11 @@ Dashboard users
       Passwords (at least 12 characters) are asked for with hidden input, or read from the
       first line of stdin when it is not a terminal.
 
+Usage analytics
+  usage rebuild --from ISO [--to ISO] [--json]
+      Recompute the usage charts and totals of whole UTC days from the raw events (after a
+      restore or a bulk import). Safe to repeat; --to defaults to now.
+
   help
 
 Durations: 90s, 15m, 12h, 30d. Rate limits: requests/window, e.g. 100/60s.
@@ -75,6 +81,7 @@ const COMMANDS: Command[] = [
   deleteWebhookCommand,
   listDeliveriesCommand,
   retryDeliveryCommand,
+  usageRebuildCommand,
 ];
 
 // A safety net for every message that leaves: whatever the path, a whole key never gets printed

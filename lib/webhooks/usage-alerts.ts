@@ -19,7 +19,8 @@ const FLOOD_ALERT_EVERY_MS = 60_000;
 const SPIKE_ALERT_EVERY_MS = 60 * 60_000;
 const SPIKE_MIN_REQUESTS = 100;
 const SPIKE_FACTOR = 10;
-// Spike checks read a week of counts; per instance, a key is checked at most this often.
+// The last hour from the per-minute counts, the week before it from the per-key hourly ones
+// (DESIGN.md section 15.2); per instance, a key is checked at most this often.
 const SPIKE_CHECK_EVERY_MS = 60_000;
 const spikeCheckedAt = new Map<string, number>();
 
@@ -61,8 +62,9 @@ async function checkSpikes(tx: Tx, keyIds: string[], now: number): Promise<void>
       GROUP BY key_id HAVING sum(count) > ${SPIKE_MIN_REQUESTS}
     )
     SELECT r.key_id, r.recent,
-      coalesce((SELECT sum(count) FROM usage_rollups u WHERE u.key_id = r.key_id
-        AND u.minute >= ${at}::timestamptz - interval '169 hours' AND u.minute < ${at}::timestamptz - interval '1 hour'), 0)::float8 / 168 AS hourly_mean
+      coalesce((SELECT sum(requests) FROM usage_key_hours h WHERE h.key_id = r.key_id
+        AND h.hour >= date_trunc('hour', ${at}::timestamptz) - interval '169 hours'
+        AND h.hour < date_trunc('hour', ${at}::timestamptz) - interval '1 hour'), 0)::float8 / 168 AS hourly_mean
     FROM recent r`;
   for (const row of rows.sort((a, b) => (a.key_id < b.key_id ? -1 : 1))) {
     if (row.recent <= SPIKE_FACTOR * row.hourly_mean) continue;

@@ -11,7 +11,10 @@ import { createWebhookEndpoint, updateWebhookEndpoint } from "../../lib/webhooks
 import { WEBHOOK_EVENT_TYPES } from "../../lib/webhooks/event-types";
 import { runExpiryAlerts } from "../../lib/webhooks/expiry-alerts";
 import { createSecretBox } from "../../lib/webhooks/secret-box";
+import { InvalidKeyThrottle } from "../../lib/ratelimit/invalid-key-throttle";
+import { UsageRecorder } from "../../lib/usage/recorder";
 import { deriveUsageAlerts } from "../../lib/webhooks/usage-alerts";
+import { webhookFlushHook } from "../../lib/webhooks/usage-flush-hook";
 import type { WebhookConfig } from "../../lib/webhooks/webhook-config";
 import { verifyStandardWebhook } from "../helpers/standard-webhooks-verifier";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-database";
@@ -182,17 +185,44 @@ describe("every event type", () => {
   });
 });
 
+describe("the usage flush", () => {
+  it("turns a rate-limited request and a throttled address into events in the flush's transaction, not the request", async () => {
+    await endpoint(["key.ratelimit.exceeded", "security.invalid_key_flood"]);
+    const limited = await issueKey(db, { name: "limited", ratelimit: { limit: 1, windowMs: 60_000 } }, cli);
+    const recorder = new UsageRecorder(db);
+    recorder.addFlushHook(webhookFlushHook);
+    const throttle = new InvalidKeyThrottle(2);
+    const request = { method: "GET", path: "/api/v1/whoami", latencyMs: 1, at: new Date() };
+    recorder.record({ ...request, keyId: limited.record.id, outcome: "rate_limited", status: 429, ip: "203.0.113.5" });
+    throttle.recordInvalid("198.51.100.20");
+    throttle.recordInvalid("198.51.100.20");
+    recorder.record({ ...request, keyId: null, outcome: "rate_limited", status: 429, ip: "198.51.100.20" });
+    // Recorded but not flushed: nothing is enqueued on the request path.
+    expect(await db.webhookDelivery.count()).toBe(0);
+    await recorder.flush();
+    const types = (await db.webhookDelivery.findMany({ orderBy: { eventType: "asc" } })).map((row) => [row.eventType, JSON.parse(row.body).data]);
+    expect(types).toEqual([
+      ["key.ratelimit.exceeded", { keyId: limited.record.id }],
+      ["security.invalid_key_flood", { ip: "198.51.100.20" }],
+    ]);
+    await recorder.stop();
+  });
+});
+
 describe("delivery", () => {
   it("a receiver that answers 500 and then 200 gets the retry, with the same webhook-id", async () => {
     const { endpoint: created } = await endpoint(["key.created"]);
     receiver.reply = (_request, index) => (index === 0 ? 500 : 200);
     await issueKey(db, { name: "svc" }, cli);
-    const sender = worker();
+    const sender = worker({ retryBaseMs: 60_000 });
     expect(await sender.runOnce()).toBe(1);
     let [delivery] = (await listDeliveries(db, created.id)).data;
     expect(delivery).toMatchObject({ status: "pending", attempts: 1, responseStatus: 500 });
+    // Backed off: due again about a minute later (the first retry delay), not at once.
+    const { rows } = await admin.query("SELECT extract(epoch FROM visible_at - last_attempt_at)::float8 AS wait FROM webhook_deliveries");
+    expect(rows[0].wait).toBeGreaterThan(50);
     expect(await sender.runOnce()).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await admin.query("UPDATE webhook_deliveries SET visible_at = now()");
     expect(await sender.runOnce()).toBe(1);
     [delivery] = (await listDeliveries(db, created.id)).data;
     expect(delivery).toMatchObject({ status: "delivered", attempts: 2, responseStatus: 200 });

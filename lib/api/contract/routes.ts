@@ -11,6 +11,7 @@ import * as webhookRoutes from "./webhooks";
 // binds a handler to it (docs/architecture.md, "Adding a route").
 export const contracts = {
   getHealth: serviceRoutes.getHealth,
+  getLiveness: serviceRoutes.getLiveness,
   getOpenApiDocument: serviceRoutes.getOpenApiDocument,
   ...verificationRoutes,
   ...keyRoutes,

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import {
   createKeyRequest,
+  keyAddressesResponse,
   keyRecord,
   keyWithSecret,
   listKeysResponse,
@@ -21,7 +22,7 @@ import {
   webhookSecretResponse,
   webhookWithSecret,
 } from "../../webhooks/schemas";
-import { healthResponse } from "../contract/service";
+import { healthResponse, liveResponse } from "../contract/service";
 import { errorBody } from "../errors";
 
 // The names under #/components/schemas. Requests are described as clients may send them (io
@@ -43,11 +44,13 @@ export const RESPONSE_SCHEMAS = {
   KeyWithSecret: keyWithSecret,
   KeyList: listKeysResponse,
   Usage: usageResponse,
+  KeyAddresses: keyAddressesResponse,
   VerifyKeyResult: verifyKeyResponse,
   Whoami: whoamiResponse,
   Scope: scopeRecord,
   ScopeList: listScopesResponse,
   Health: healthResponse,
+  Live: liveResponse,
   WebhookEndpoint: webhookEndpoint,
   WebhookWithSecret: webhookWithSecret,
   WebhookList: webhookListResponse,
