@@ -91,6 +91,7 @@ function parsers<Contract extends RouteContract>(contract: Contract, request: Ne
 
 /** The contract's success answer: its status, and the body parsed through its schema. */
 export function respond(contract: RouteContract, data: unknown): Response {
+  if (contract.success.status === 202 || contract.success.status === 204) return new Response(null, { status: contract.success.status });
   const body = contract.success.schema ? contract.success.schema.parse(data) : data;
   return Response.json(body, { status: contract.success.status });
 }

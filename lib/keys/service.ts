@@ -8,8 +8,11 @@ import { assertCanChangeKeys, assertCanGrant } from "./authorize";
 import { sharedKeyCache } from "./cache";
 import { generateKey, keyStart, type KeyEnvironment } from "./format";
 import { hashKey } from "./hash";
+import { enqueueWebhookEvent } from "../webhooks/enqueue-webhook-event";
+import { resetQuotaMark } from "../webhooks/quota-alerts";
 import { notifyKeyChanged } from "./invalidation";
 import { isManagementScope } from "./management-scopes";
+import { presentKey } from "./present-key";
 import { ratelimitOf } from "./ratelimit-of";
 import { assertRetirementKept } from "./rotation-retirement";
 
@@ -55,6 +58,7 @@ export async function issueKey(db: Db, input: KeySettings, actor: Actor): Promis
       targetId: issued.record.id,
       data: { settings: settingsOf(issued.record) },
     });
+    await enqueueWebhookEvent(tx, "key.created", { key: presentKey(issued.record) });
     return issued;
   });
 }
@@ -88,6 +92,8 @@ export async function updateKey(db: Db, id: string, changes: KeyChanges, actor: 
     const diff = diffSettings(settingsOf(existing), settingsOf(updated));
     if (Object.keys(diff).length > 0) {
       await writeAudit(tx, { actor, action: "key.update", targetType: "key", targetId: id, data: { changes: diff } });
+      await enqueueWebhookEvent(tx, "key.updated", { key: presentKey(updated), changes: diff });
+      if (diff.remaining) await resetQuotaMark(tx, id, updated.remaining);
       await notifyKeyChanged(tx, id);
     }
     return updated;
@@ -147,6 +153,8 @@ export async function rotateKey(
       targetId: result.record.id,
       data: { rotatedFromId: id, settings: settingsOf(result.record) },
     });
+    // One event for the pair, not a key.created (DESIGN.md section 15.5).
+    await enqueueWebhookEvent(tx, "key.rotated", { oldKeyId: id, newKeyId: result.record.id, key: presentKey(result.record) });
     await notifyKeyChanged(tx, id);
     return result;
   });
@@ -162,6 +170,7 @@ export async function revokeKey(db: Db, id: string, reason: string | null, actor
     if (existing.revokedAt) return existing;
     const revoked = await tx.apiKey.update({ where: { id }, data: { revokedAt: new Date(), revokedReason: reason } });
     await writeAudit(tx, { actor, action: "key.revoke", targetType: "key", targetId: id, data: { reason } });
+    await enqueueWebhookEvent(tx, "key.revoked", { key: presentKey(revoked) });
     await notifyKeyChanged(tx, id);
     return revoked;
   });
@@ -190,6 +199,7 @@ async function insertKey(tx: Tx, input: KeySettings, actor: Actor, rotatedFromId
       rotatedFromId,
     },
   });
+  if (record.remaining !== null) await resetQuotaMark(tx, record.id, record.remaining);
   return { record, key };
 }
 
