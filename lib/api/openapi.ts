@@ -117,7 +117,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
     summary: "Verify a key for another service",
     description:
       "An invalid key is not an error here: the answer is 200 `{valid: false, code}` with a code from the error contract. " +
-      "The verification counts against the verified key's rate limit and quota and is a usage event of that key.",
+      "The verification counts against the verified key's rate limit and quota and is a usage event of that key. " +
+      "`cost` (1 to 1000, default 1) is what it spends from the quota: more than `remaining` is `quota_exceeded` and spends nothing. " +
+      "`ip` is the address the key was presented from, checked against the key's `ipAllowlist`; a key with an allowlist " +
+      "verified without `ip` is `{valid: false, code: \"ip_not_allowed\"}`.",
     tag: "verification",
     scopes: ["keys:verify"],
     body: { schema: verifyKeyRequest },
@@ -169,8 +172,10 @@ export const API_ROUTES: readonly ApiRoute[] = [
     method: "PATCH",
     path: "/api/v1/keys/{id}",
     operationId: "updateKey",
-    summary: "Change a key's name, scopes, expiry, rate limit, quota or metadata",
-    description: "Send at least one field; fields not sent are unchanged, `null` clears a nullable one.",
+    summary: "Change a key's name, scopes, expiry, rate limit, quota, refill, IP allowlist or metadata",
+    description:
+      "Send at least one field; fields not sent are unchanged, `null` clears a nullable one. Setting `remaining` to null " +
+      "clears the refill too; a refill on a key without a quota starts it at the refill amount.",
     tag: "keys",
     scopes: ["keys:write"],
     body: { schema: updateKeyRequest },
@@ -182,7 +187,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
     operationId: "rotateKey",
     summary: "Replace a key with a new one with the same settings",
     description:
-      "The new key keeps name, owner, environment, scopes, rate limit, quota and meta, and names the old one in `rotatedFromId`. " +
+      "The new key keeps name, owner, environment, scopes, rate limit, quota, refill, IP allowlist and meta, and names the old one in `rotatedFromId`. " +
       "The old key expires after `gracePeriodSeconds`. A revoked key cannot be rotated (409 `conflict`).",
     tag: "keys",
     scopes: ["keys:write"],
@@ -248,6 +253,7 @@ const AUTH_ERRORS: readonly ErrorCode[] = [
   "invalid_key",
   "expired_key",
   "revoked_key",
+  "ip_not_allowed",
   "rate_limited",
   "quota_exceeded",
   "unavailable",

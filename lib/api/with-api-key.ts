@@ -4,6 +4,7 @@ import { env } from "../env";
 import type { KeyRecord } from "../keys/cache";
 import { recordVerification } from "../observability/metrics";
 import { noteRequestKey } from "../observability/request-context";
+import { useCost } from "../keys/verify-schemas";
 import { getUsageRecorder } from "../usage/recorder";
 import { authenticate } from "./authenticate";
 import { clientIp } from "./client-ip";
@@ -22,15 +23,18 @@ type Handler<Params> = (request: NextRequest, context: ApiKeyContext<Params>) =>
 
 /**
  * Protects a route handler: `export const GET = withApiKey({ scopes: ["orders:read"] }, handler)`.
- * The handler runs only for a verified key holding every scope; every call, allowed or not,
- * becomes a usage event.
+ * The handler runs only for a verified key holding every scope, used from an address its
+ * allowlist admits; each call spends `cost` (default 1) of the key's quota. Every call, allowed
+ * or not, becomes a usage event.
  */
-export function withApiKey<Params = Record<string, string>>(options: { scopes?: readonly string[] }, handler: Handler<Params>) {
+export function withApiKey<Params = Record<string, string>>(options: { scopes?: readonly string[]; cost?: number }, handler: Handler<Params>) {
   const scopes = options.scopes ?? [];
+  // A cost outside 1..1000 is a programming error: refuse it when the route loads, not per request.
+  const cost = useCost.parse(options.cost ?? 1);
   return async (request: NextRequest, route: { params: Promise<Params> }): Promise<Response> => {
     const started = performance.now();
     const ip = clientIp(request.headers, env().KEYHOLD_TRUST_PROXY);
-    const auth = await authenticate(request.headers, request.nextUrl, ip, scopes);
+    const auth = await authenticate(request.headers, request.nextUrl, ip, scopes, cost);
     const keyId = auth.ok ? auth.key.id : auth.keyId;
     const outcome = auth.ok ? "valid" : auth.error.code;
     recordVerification(outcome, (performance.now() - started) / 1000);
@@ -59,6 +63,7 @@ export function withApiKey<Params = Record<string, string>>(options: { scopes?: 
       status: response.status,
       latencyMs: performance.now() - started,
       ip,
+      cost,
       at: new Date(),
     });
     return response;

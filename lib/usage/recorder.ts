@@ -15,6 +15,8 @@ export interface UsageEventInput {
   latencyMs: number;
   ip: string | null;
   at: Date;
+  /** Credits the use spends from the key's quota (DESIGN.md section 15.3); 1 when absent. */
+  cost?: number;
 }
 
 export interface UsageRecorderStats {
@@ -34,7 +36,7 @@ export interface UsageRecorderOptions {
 }
 
 // The time as epoch milliseconds: checked once on the way in, bucketed by arithmetic at flush.
-type BufferedEvent = Omit<UsageEventInput, "at"> & { at: number };
+type BufferedEvent = Omit<UsageEventInput, "at" | "cost"> & { at: number; cost: number };
 
 // One statement is one transaction and one round trip; a 5000-row chunk stays well below
 // PostgreSQL's parameter and message limits because each column is a single array parameter.
@@ -49,8 +51,8 @@ const RETRY_PAUSE_MS = 250;
 // the rollups and last_used_at commit or fail together.
 const WRITE_SQL = `WITH
 events AS (
-  INSERT INTO usage_events (key_id, outcome, method, path, status, latency_ms, ip, at)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::real[], $7::text[], $8::timestamptz[])
+  INSERT INTO usage_events (key_id, outcome, method, path, status, latency_ms, ip, at, cost)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::real[], $7::text[], $8::timestamptz[], $15::int4[])
 ),
 rollups AS (
   INSERT INTO usage_rollups (key_id, minute, outcome, count)
@@ -157,6 +159,7 @@ export class UsageRecorder {
         status: Number.isInteger(event.status) && Math.abs(event.status) <= INT4_MAX ? event.status : 0,
         latencyMs: Number.isFinite(event.latencyMs) ? Math.min(Math.max(event.latencyMs, 0), 1e30) : 0,
         ip: event.ip ?? null,
+        cost: Number.isInteger(event.cost) && event.cost! >= 1 && event.cost! <= INT4_MAX ? event.cost! : 1,
         at: at >= 0 && at <= MAX_TIME_MS ? at : Date.now(),
       });
       if (this.size > this.maxBuffered) this.dropOldest();
@@ -310,6 +313,7 @@ export class UsageRecorder {
         rollupRows.map((row) => row.count),
         dueIds,
         dueIds.map((id) => new Date(due.get(id)!).toISOString()),
+        chunk.map((event) => event.cost),
       );
     } catch (error) {
       this.inFlight = null;

@@ -7,7 +7,8 @@ import { methodNotAllowed } from "@/lib/api/method-not-allowed";
 // POST /api/v1/keys/verify - verify a key for another service
 export const POST = withApiKey({ scopes: ["keys:verify"] }, async (request, { ip }) => {
   const body = await readJson(request, verifyKeyRequest);
-  const result = await verifyKeyForService(body.key, body.scopes ?? [], { method: request.method, path: request.nextUrl.pathname, ip });
+  const use = { scopes: body.scopes ?? [], ip: body.ip ?? null, cost: body.cost ?? 1 };
+  const result = await verifyKeyForService(body.key, use, { method: request.method, path: request.nextUrl.pathname, ip });
   return Response.json(verifyKeyResponse.parse(result));
 });
 
