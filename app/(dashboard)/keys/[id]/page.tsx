@@ -13,7 +13,9 @@ import { canChange, requireUser } from "@/lib/auth/session";
 import { listAuditEntries } from "@/lib/audit/query-audit";
 import { getDb } from "@/lib/db/client";
 import { keyStatus } from "@/lib/keys/present-key";
+import { describeRefill } from "@/lib/keys/describe-refill";
 import { ratelimitOf } from "@/lib/keys/ratelimit-of";
+import { refillOf } from "@/lib/keys/refill-of";
 import { getKey } from "@/lib/keys/service";
 import { listScopes } from "@/lib/scopes/service";
 import { usageSeries } from "@/lib/usage/query-usage";
@@ -50,6 +52,7 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
   ]);
   const status = keyStatus(key, now.getTime());
   const ratelimit = ratelimitOf(key);
+  const refill = refillOf(key);
   const inGrace = successors.length > 0 && status === "active" && key.expiresAt !== null;
   const lastHourCount = lastHour.reduce((sum, point) => sum + (point.counts.valid ?? 0), 0);
   const meta = key.meta !== null && typeof key.meta === "object" && !Array.isArray(key.meta) ? (key.meta as Record<string, unknown>) : {};
@@ -70,6 +73,8 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
                 expiresAt: key.expiresAt?.toISOString() ?? null,
                 ratelimit,
                 remaining: key.remaining,
+                refill,
+                ipAllowlist: key.ipAllowlist,
                 meta,
                 revoked: status === "revoked",
               }}
@@ -101,7 +106,11 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
           <Time date={key.expiresAt} empty="never" />
         </Item>
         <Item label="Rate limit">{ratelimit ? `${ratelimit.limit} per ${ratelimit.windowMs / 1000} s` : "none"}</Item>
-        <Item label="Quota left">{key.remaining ?? "unlimited"}</Item>
+        <Item label="Quota left">{key.remaining?.toLocaleString("en-US") ?? "unlimited"}</Item>
+        <Item label="Refill">{refill ? describeRefill(refill, now.getTime()) : "none"}</Item>
+        <Item label="IP allowlist">
+          {key.ipAllowlist.length > 0 ? <span className="font-mono text-xs break-all">{key.ipAllowlist.join(", ")}</span> : "any address"}
+        </Item>
         <Item label="Last used">
           <Time date={key.lastUsedAt} />
         </Item>
