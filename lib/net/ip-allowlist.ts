@@ -5,6 +5,9 @@ import ipaddr from "ipaddr.js";
 // (::ffff:a.b.c.d) is its IPv4 address both in entries and in the client addresses matched.
 
 export const MAX_ALLOWLIST_ENTRIES = 100;
+// A key is used from few addresses, and parsing one costs more than the rest of a cached
+// verification, so verdicts are remembered per list; the bound keeps address churn harmless.
+const MAX_REMEMBERED = 1_024;
 
 type Range = [ipaddr.IPv4, number] | [ipaddr.IPv6, number];
 
@@ -45,6 +48,7 @@ export function normalizeClientIp(text: string): string | null {
 /** Compiled once per cached key, so a request pays for parsing its own address only. */
 export class IpAllowlist {
   private readonly ranges: Range[];
+  private readonly verdicts = new Map<string, boolean>();
 
   constructor(entries: readonly string[]) {
     this.ranges = [];
@@ -60,6 +64,16 @@ export class IpAllowlist {
   /** Whether the address is inside any entry; an absent or unparseable address never is. */
   allows(ip: string | null | undefined): boolean {
     if (!ip) return false;
+    let verdict = this.verdicts.get(ip);
+    if (verdict === undefined) {
+      verdict = this.match(ip);
+      if (this.verdicts.size >= MAX_REMEMBERED) this.verdicts.clear();
+      this.verdicts.set(ip, verdict);
+    }
+    return verdict;
+  }
+
+  private match(ip: string): boolean {
     const address = parseClient(ip);
     if (address === null) return false;
     for (const [network, bits] of this.ranges) {

@@ -28,11 +28,12 @@ export interface QuotaLeasesOptions {
   dbRetryMs?: number;
 }
 
-// A lease asks for what the waiting requests need, growing toward this share of what the key
-// has left while demand keeps coming; a key used now and then leases only what it spends.
+// A lease asks for what the waiting requests need, or for what this instance spent in the last
+// AHEAD_MS at the rate it has been spending since its last lease, whichever is more, within
+// this share of what the key has left: a key used now and then leases only what it spends.
 const SHARE = 0.05;
-const MAX_BATCH = 1_000;
-const GROW_WITHIN_MS = 1_000;
+const MAX_BATCH = 10_000;
+const AHEAD_MS = 200;
 // How long "the database does not hold enough" stands without asking again: credits another
 // instance returns, or a PATCH that did not reach this instance's cache, show up within it.
 const RECHECK_MS = 1_000;
@@ -53,6 +54,8 @@ interface QuotaState {
   /** The key's remaining in the database after this instance's last lease. */
   dbRemaining: number;
   checkedAt: number;
+  /** Credits spent here since the last lease answered: the demand its successor is sized by. */
+  spentSinceLease: number;
   lastWant: number;
   leasing: boolean;
   waiters: Waiter[];
@@ -75,14 +78,20 @@ export class QuotaLeases {
     this.dbRetryMs = options.dbRetryMs ?? 1_000;
   }
 
-  /** Spends `cost` credits of the key's quota, all or nothing; never below zero across instances. */
-  spend(key: QuotaKey, cost: number): Promise<QuotaSpend> {
+  /**
+   * Spends `cost` credits of the key's quota, all or nothing; never below zero across instances.
+   * Answered synchronously from held credits, so the common case costs no promise.
+   */
+  spend(key: QuotaKey, cost: number): QuotaSpend | Promise<QuotaSpend> {
     const now = this.now();
     if (now - this.lastSweep >= SWEEP_EVERY_MS) this.sweep(now);
     const state = this.stateFor(key, now);
     if (state.waiters.length === 0) {
       const immediate = this.tryAnswer(state, cost, now);
-      if (immediate) return Promise.resolve(immediate);
+      if (immediate) {
+        if (immediate.ok) this.leaseAhead(state, now);
+        return immediate;
+      }
     }
     return new Promise<QuotaSpend>((resolve) => {
       state.waiters.push({ cost, resolve });
@@ -129,6 +138,7 @@ export class QuotaLeases {
         tokens: 0,
         dbRemaining: 0,
         checkedAt: -Infinity,
+        spentSinceLease: 0,
         lastWant: 0,
         leasing: false,
         waiters: [],
@@ -160,6 +170,14 @@ export class QuotaLeases {
     return null;
   }
 
+  // Under steady demand the next batch is leased while half of this one is left, so requests
+  // do not wait for the database in steady state.
+  private leaseAhead(state: QuotaState, now: number): void {
+    if (state.leasing || state.lastWant <= 1 || state.tokens * 2 >= state.lastWant || state.dbRemaining <= 0 || now < this.dbDownUntil) return;
+    state.leasing = true;
+    void this.lease(state);
+  }
+
   private pump(state: QuotaState): void {
     if (state.leasing) return;
     const now = this.now();
@@ -177,10 +195,11 @@ export class QuotaLeases {
     // Requests arriving in the same tick join this lease: a burst costs one query.
     await Promise.resolve();
     const now = this.now();
-    const least = state.waiters[0]!.cost - state.tokens;
+    // A lease ahead of demand has no waiter: it asks for at least one credit.
+    const least = Math.max(1, (state.waiters[0]?.cost ?? 1) - state.tokens);
     const demand = state.waiters.reduce((sum, waiter) => sum + waiter.cost, 0) - state.tokens;
-    const growth = now - state.checkedAt < GROW_WITHIN_MS ? state.lastWant * 2 : 0;
-    const extra = Math.min(growth, MAX_BATCH, Math.max(1, Math.floor(state.dbRemaining * SHARE)));
+    const rate = state.spentSinceLease / Math.max(1, now - state.checkedAt);
+    const extra = Math.min(Math.ceil(rate * AHEAD_MS), MAX_BATCH, Math.max(1, Math.floor(state.dbRemaining * SHARE)));
     const want = Math.max(least, demand, extra);
     const refill = state.key.refill;
     const refillFrom = refill && now >= state.periodEnd ? refillPeriodStart(refill.interval, now) : null;
@@ -211,6 +230,7 @@ export class QuotaLeases {
     state.tokens += answer.granted;
     state.dbRemaining = answer.remaining;
     state.checkedAt = now;
+    state.spentSinceLease = 0;
     state.lastWant = want;
     state.periodEnd = refill ? nextRefillAt(refill.interval, now) : Infinity;
     this.pump(state);
@@ -218,6 +238,7 @@ export class QuotaLeases {
 
   private take(state: QuotaState, cost: number): QuotaSpend {
     state.tokens -= cost;
+    state.spentSinceLease += cost;
     return { ok: true, remaining: state.dbRemaining + state.tokens };
   }
 }

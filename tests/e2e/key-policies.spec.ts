@@ -54,7 +54,7 @@ test.describe("key policies in the dashboard", () => {
 
     await page.getByRole("link", { name: "I have stored it: open the key" }).click();
     await expect(page.getByRole("heading", { name, level: 1 })).toBeVisible();
-    await expect(detail(page, "Quota left")).toHaveText("1000");
+    await expect(detail(page, "Quota left")).toHaveText("1,000");
     await expect(detail(page, "Refill")).toHaveText(`Refills to 1,000 daily, next at ${tomorrowAtMidnightUtc()}`);
     await expect(detail(page, "IP allowlist")).toHaveText("10.20.0.0/16, 2001:db8::/32, 192.0.2.1");
 
