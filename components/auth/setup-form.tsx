@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { setupOwnerAction } from "@/app/setup/actions";
+import { setupOwnerAction } from "@/lib/actions/setup";
 import { Button } from "../ui/button";
 import { Field, Input } from "../ui/field";
 import { useActionForm } from "../ui/use-action-form";

@@ -4,7 +4,7 @@ import { sharedKeyVerifier } from "../keys/shared-verifier";
 import type { Verification } from "../keys/verify";
 import { InvalidKeyThrottle } from "../ratelimit/invalid-key-throttle";
 import type { RateLimitResult } from "../ratelimit/limiter";
-import { ApiError } from "./errors";
+import { ApiError } from "../errors/api-error";
 import { extractKey } from "./extract-key";
 import { rateLimitHeaders, secondsUntil } from "./ratelimit-headers";
 

@@ -1,4 +1,4 @@
-import { ApiError } from "./errors";
+import { ApiError } from "../errors/api-error";
 
 // How a key is presented (DESIGN.md section 4): `Authorization: Bearer <key>` or
 // `X-API-Key: <key>`. Anything else is refused with a message that says what was wrong.

@@ -1,8 +1,8 @@
 import { headers } from "next/headers";
 import { ZodError } from "zod";
 import { clientIp } from "../api/client-ip";
-import { ApiError } from "../api/errors";
-import type { Actor } from "./actor";
+import { ApiError } from "../errors/api-error";
+import type { Actor } from "../access/actor";
 import { env } from "../env";
 import { getCurrentUser, userActor, type CurrentUser } from "./session";
 

@@ -1,7 +1,7 @@
 import { getServerSession } from "next-auth";
 import { redirect } from "next/navigation";
 import { cache } from "react";
-import type { Actor, Role } from "./actor";
+import type { Actor, Role } from "../access/actor";
 import { getDb } from "../db/client";
 import { authOptions } from "./options";
 import { passwordFingerprint } from "./password-fingerprint";

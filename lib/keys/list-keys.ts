@@ -1,4 +1,4 @@
-import { ApiError } from "../api/errors";
+import { ApiError } from "../errors/api-error";
 import type { Db } from "../db/client";
 import type { ApiKey, Prisma } from "../db/generated/client";
 import { isId } from "../db/ids";

@@ -1,5 +1,5 @@
-import { ApiError } from "../api/errors";
-import type { Actor } from "../auth/actor";
+import { ApiError } from "../errors/api-error";
+import type { Actor } from "../access/actor";
 import { writeAudit } from "../audit/write-audit";
 import type { Db } from "../db/client";
 import type { ApiKey, Prisma } from "../db/generated/client";

@@ -58,7 +58,7 @@ const SELECT = {
 
 export class KeyVerifier {
   // Concurrent misses for one hash share a single query.
-  private readonly loading = new Map<string, Promise<KeyRecord | null>>();
+  private readonly loading = new Map<string, { promise: Promise<KeyRecord | null>; generation: number }>();
   /** This instance's quota credits; hand them back with `quota.returnAll()` on shutdown. */
   readonly quota: QuotaLeases;
 
@@ -78,6 +78,8 @@ export class KeyVerifier {
     let key = this.cache.get(hash);
     if (key !== undefined) {
       metrics().keyCacheHits.inc();
+      // A failed reload leaves the entry as it was, to serve until its TTL ends.
+      if (key !== null && this.cache.refreshDue(hash)) this.load(hash).catch(() => undefined);
     } else {
       metrics().keyCacheMisses.inc();
       try {
@@ -113,21 +115,26 @@ export class KeyVerifier {
   }
 
   private load(hash: string): Promise<KeyRecord | null> {
-    let pending = this.loading.get(hash);
-    if (!pending) {
-      pending = this.fetch(hash).finally(() => this.loading.delete(hash));
-      this.loading.set(hash, pending);
-    }
-    return pending;
+    const generation = this.cache.generation;
+    const pending = this.loading.get(hash);
+    // A read that began before an eviction may hold the row from before the change: later
+    // requests must not share it, they read again.
+    if (pending && pending.generation === generation) return pending.promise;
+    const promise = this.fetch(hash, generation).finally(() => {
+      if (this.loading.get(hash)?.promise === promise) this.loading.delete(hash);
+    });
+    this.loading.set(hash, { promise, generation });
+    return promise;
   }
 
-  private async fetch(hash: string): Promise<KeyRecord | null> {
+  private async fetch(hash: string, generation: number): Promise<KeyRecord | null> {
     const row = await this.db.apiKey.findUnique({ where: { hash }, select: SELECT });
     const record = row ? toRecord(row) : null;
-    this.cache.set(hash, record);
+    // Refused when an eviction ran since the read began (DESIGN.md section 15.7): storing it
+    // could bring a revoked key back for a whole TTL. This request still gets the row it read.
+    this.cache.set(hash, record, generation);
     return record;
   }
-
 }
 
 function invalid(code: VerificationCode, key: KeyRecord | null): Verification {

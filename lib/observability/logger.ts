@@ -1,5 +1,6 @@
 import pino, { type DestinationStream, type Logger } from "pino";
 import { env, type Env } from "../env";
+import { onShutdown } from "../process/shutdown";
 import type { RequestContext } from "./request-context";
 
 // One JSON line per request (written by lib/server/http-server.ts). Only fields built here reach
@@ -8,20 +9,31 @@ import type { RequestContext } from "./request-context";
 
 export type LogLevel = Env["LOG_LEVEL"];
 
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
-  return pino(
-    { level, timestamp: pino.stdTimeFunctions.isoTime },
-    // Synchronous: the server's other output (console) shares stdout, and an asynchronous write
-    // bigger than a pipe's atomic size could interleave with it and break a line.
-    destination ?? pino.destination({ fd: 1, sync: true }),
-  );
+export function createLogger(level: LogLevel, destination: DestinationStream): Logger {
+  return pino({ level, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+}
+
+// Linux's PIPE_BUF: a write to a pipe up to this size is atomic.
+const ATOMIC_WRITE_BYTES = 4096;
+
+/**
+ * Stdout, written asynchronously so that no request waits for it. The server's other output
+ * (console) shares stdout: each write is whole lines and at most ATOMIC_WRITE_BYTES, so a
+ * console line can land between two log lines but never inside one. minLength 1 writes at
+ * once like 0 would, and makes flush() wait for the writes in flight (with 0 it returns at once);
+ * pino's own exit handler would write what is queued, but could overtake a write in flight.
+ */
+function stdoutDestination() {
+  const destination = pino.destination({ fd: 1, sync: false, minLength: 1, maxWrite: ATOMIC_WRITE_BYTES });
+  onShutdown("close", () => new Promise<void>((resolve) => destination.flush(() => resolve())));
+  return destination;
 }
 
 // One per process, on globalThis like the other process-wide singletons.
 const holder = globalThis as unknown as { keyholdLogger?: Logger };
 
 export function logger(): Logger {
-  holder.keyholdLogger ??= createLogger(env().LOG_LEVEL);
+  holder.keyholdLogger ??= createLogger(env().LOG_LEVEL, stdoutDestination());
   return holder.keyholdLogger;
 }
 

@@ -6,7 +6,7 @@ import { env } from "../env";
 import { logger, logRequest, requestLogEntry } from "../observability/logger";
 import { requestContextStorage, requestIdFrom, type RequestContext } from "../observability/request-context";
 import { startUsagePruner } from "../usage/prune-usage";
-import { onShutdown, runShutdownHooks } from "./shutdown";
+import { onShutdown, runShutdownHooks } from "../process/shutdown";
 
 // Keyhold's HTTP server: Next's request handler behind a plain node:http server, so that
 // (1) the socket address reaches route handlers in a header no client can forge (Next only

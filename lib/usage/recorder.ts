@@ -1,6 +1,6 @@
 import type { Db } from "../db/client";
 import { getDb } from "../db/client";
-import { onShutdown } from "../server/shutdown";
+import { onShutdown } from "../process/shutdown";
 
 // Usage events (DESIGN.md section 9). The verification path must not wait on the database for
 // bookkeeping, so record() only appends to memory; a timer writes the buffer in bulk. While the

@@ -1,4 +1,4 @@
-import { ApiError } from "../api/errors";
+import { ApiError } from "../errors/api-error";
 
 const DAY_MS = 86_400_000;
 const BUCKET_MS = { minute: 60_000, hour: 3_600_000, day: DAY_MS } as const;

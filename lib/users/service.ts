@@ -1,7 +1,7 @@
 import bcrypt from "bcryptjs";
 import { z } from "zod";
-import { ApiError } from "../api/errors";
-import type { Actor, Role } from "../auth/actor";
+import { ApiError } from "../errors/api-error";
+import type { Actor, Role } from "../access/actor";
 import { writeAudit } from "../audit/write-audit";
 import type { Db } from "../db/client";
 import { Prisma, type User } from "../db/generated/client";

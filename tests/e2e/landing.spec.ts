@@ -7,6 +7,17 @@ test("health answers ok with the database up", async ({ request }) => {
   expect(response.headers()["cache-control"]).toBe("no-store");
 });
 
+test("liveness answers ok without auth, uncached, and refuses other methods", async ({ request }) => {
+  const response = await request.get("/api/health/live");
+  expect(response.status()).toBe(200);
+  expect(await response.text()).toBe('{"status":"ok"}');
+  expect(response.headers()["cache-control"]).toBe("no-store");
+  const post = await request.post("/api/health/live");
+  expect(post.status()).toBe(405);
+  expect(post.headers()["allow"]).toBe("GET");
+  expect((await post.json()).error.code).toBe("method_not_allowed");
+});
+
 test("HTML pages carry the security headers", async ({ request }) => {
   for (const path of ["/login", "/setup", "/"]) {
     const response = await request.get(path, { maxRedirects: 0 });

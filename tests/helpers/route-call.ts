@@ -3,8 +3,9 @@ import { CLIENT_IP_HEADER } from "../../lib/api/client-ip";
 
 // Calls a route handler as Keyhold's server would, without a server: the socket address goes in
 // the header the server sets, and dynamic segments in `params`.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each route types its own params
-type RouteHandler = (request: NextRequest, context: { params: Promise<any> }) => Promise<Response>;
+// Route handlers are typed by their contracts (lib/api/contract/bind-contract.ts); any will do here.
+type RouteHandler = (...args: never[]) => Promise<Response> | Response;
+type Callable = (request: NextRequest, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
 export interface RouteCall {
   key: string;
@@ -28,6 +29,6 @@ export async function callRoute(
     headers,
     body: call.body === undefined ? undefined : JSON.stringify(call.body),
   });
-  const response = await handler(request, { params: Promise.resolve(call.params ?? {}) });
+  const response = await (handler as unknown as Callable)(request, { params: Promise.resolve(call.params ?? {}) });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }

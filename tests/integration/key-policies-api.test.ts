@@ -10,6 +10,8 @@ import * as rotateRoute from "../../app/api/v1/keys/[id]/rotate/route";
 import * as keysRoute from "../../app/api/v1/keys/route";
 import * as verifyRoute from "../../app/api/v1/keys/verify/route";
 import * as whoamiRoute from "../../app/api/v1/whoami/route";
+import { defineRoute } from "../../lib/api/contract/route-contract";
+import { contracts } from "../../lib/api/contract/routes";
 import { withApiKey } from "../../lib/api/with-api-key";
 import { getDb } from "../../lib/db/client";
 import { issueKey } from "../../lib/keys/service";
@@ -183,15 +185,16 @@ describe("allowlists on protected routes", () => {
   });
 
   it("spends withApiKey's cost from the quota, and refuses a cost outside 1 to 1000 when the route is defined", async () => {
-    const GET = withApiKey({ cost: 5 }, async () => Response.json({ ok: true }));
+    const metered = (cost: number) => defineRoute({ ...contracts.whoami, operationId: "metered", cost });
+    const GET = withApiKey(metered(5), async () => Response.json({ ok: true }));
     const { body: target } = await create({ name: "metered", remaining: 12 });
     const key = target.key as string;
-    const call = () => callRoute(GET as never, "GET", "/api/v1/metered", { key });
+    const call = () => callRoute(GET, "GET", "/api/v1/metered", { key });
 
     expect((await call()).status).toBe(200);
     expect((await call()).status).toBe(200);
     expect(await call()).toMatchObject({ status: 429, body: { error: { code: "quota_exceeded" } } });
-    expect(() => withApiKey({ cost: 0 }, async () => new Response())).toThrow();
-    expect(() => withApiKey({ cost: 1001 }, async () => new Response())).toThrow();
+    expect(() => withApiKey(metered(0), async () => new Response())).toThrow();
+    expect(() => withApiKey(metered(1001), async () => new Response())).toThrow();
   });
 });

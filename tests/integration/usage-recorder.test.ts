@@ -2,7 +2,7 @@ import pg from "pg";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createDb, type Db } from "../../lib/db/client";
 import { migrate } from "../../lib/db/migrate";
-import { runShutdownHooks } from "../../lib/server/shutdown";
+import { runShutdownHooks } from "../../lib/process/shutdown";
 import { UsageRecorder, getUsageRecorder, type UsageEventInput } from "../../lib/usage/recorder";
 import { startTcpProxy } from "../helpers/tcp-proxy";
 import { createTestDatabase } from "../helpers/test-database";

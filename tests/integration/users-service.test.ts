@@ -1,7 +1,7 @@
 import bcrypt from "bcryptjs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { ApiError } from "../../lib/api/errors";
-import type { Actor } from "../../lib/auth/actor";
+import { ApiError } from "../../lib/errors/api-error";
+import type { Actor } from "../../lib/access/actor";
 import { createDb, type Db } from "../../lib/db/client";
 import { migrate } from "../../lib/db/migrate";
 import {

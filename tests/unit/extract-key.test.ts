@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../lib/api/errors";
+import { ApiError } from "../../lib/errors/api-error";
 import { extractKey } from "../../lib/api/extract-key";
 
 // DESIGN.md section 4: `Authorization: Bearer <key>` or `X-API-Key: <key>`; never in the URL.

@@ -1,7 +1,7 @@
 "use server";
 
 import { z } from "zod";
-import { ApiError } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors/api-error";
 import type { ActionResult } from "@/lib/auth/run-action";
 import { getDb } from "@/lib/db/client";
 import { hasUsers } from "@/lib/users/has-users";
