@@ -106,7 +106,7 @@ export class KeyVerifier {
 
     let remaining: number | null = null;
     if (key.hasQuota) {
-      const pending = this.quota.spend(key, options.cost ?? 1);
+      const pending = this.quota.spend(key, options.cost ?? 1, now);
       const spent = pending instanceof Promise ? await pending : pending;
       if (!spent.ok) return { valid: false, code: spent.code, key, ratelimit };
       remaining = spent.remaining;

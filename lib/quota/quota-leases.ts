@@ -32,8 +32,8 @@ export interface QuotaLeasesOptions {
 // AHEAD_MS at the rate it has been spending since its last lease, whichever is more, within
 // this share of what the key has left: a key used now and then leases only what it spends.
 const SHARE = 0.05;
-const MAX_BATCH = 10_000;
-const AHEAD_MS = 200;
+const MAX_BATCH = 50_000;
+const AHEAD_MS = 1_000;
 // How long "the database does not hold enough" stands without asking again: credits another
 // instance returns, or a PATCH that did not reach this instance's cache, show up within it.
 const RECHECK_MS = 1_000;
@@ -67,6 +67,8 @@ export class QuotaLeases {
   private readonly dbRetryMs: number;
   private readonly states = new Map<string, QuotaState>();
   private dbDownUntil = -Infinity;
+  /** Leases asked for, and uses that had to wait for one: what `npm run bench:policies` reports. */
+  readonly stats = { leases: 0, waited: 0 };
   private lastSweep = -Infinity;
 
   constructor(
@@ -82,8 +84,7 @@ export class QuotaLeases {
    * Spends `cost` credits of the key's quota, all or nothing; never below zero across instances.
    * Answered synchronously from held credits, so the common case costs no promise.
    */
-  spend(key: QuotaKey, cost: number): QuotaSpend | Promise<QuotaSpend> {
-    const now = this.now();
+  spend(key: QuotaKey, cost: number, now = this.now()): QuotaSpend | Promise<QuotaSpend> {
     if (now - this.lastSweep >= SWEEP_EVERY_MS) this.sweep(now);
     const state = this.stateFor(key, now);
     if (state.waiters.length === 0) {
@@ -93,6 +94,7 @@ export class QuotaLeases {
         return immediate;
       }
     }
+    this.stats.waited++;
     return new Promise<QuotaSpend>((resolve) => {
       state.waiters.push({ cost, resolve });
       this.pump(state);
@@ -146,6 +148,11 @@ export class QuotaLeases {
       this.states.set(key.id, state);
       return state;
     }
+    // The same cached record as last time: nothing about the key changed but the clock.
+    if (key === state.key) {
+      if (now >= state.periodEnd) this.void(state);
+      return state;
+    }
     if (key.quotaResetAt > state.generation) {
       // The quota was set since these credits were leased: what the key has is the new value.
       this.void(state);
@@ -194,6 +201,7 @@ export class QuotaLeases {
   private async lease(state: QuotaState): Promise<void> {
     // Requests arriving in the same tick join this lease: a burst costs one query.
     await Promise.resolve();
+    this.stats.leases++;
     const now = this.now();
     // A lease ahead of demand has no waiter: it asks for at least one credit.
     const least = Math.max(1, (state.waiters[0]?.cost ?? 1) - state.tokens);
