@@ -3,6 +3,7 @@ import type { KeyRecord } from "../keys/cache";
 import { sharedKeyVerifier } from "../keys/shared-verifier";
 import type { Verification } from "../keys/verify";
 import { InvalidKeyThrottle } from "../ratelimit/invalid-key-throttle";
+import { throttleAddress } from "../ratelimit/throttle-address";
 import type { RateLimitResult } from "../ratelimit/limiter";
 import { ApiError } from "../errors/api-error";
 import { extractKey } from "./extract-key";
@@ -27,7 +28,7 @@ export async function authenticate(
   scopes: readonly string[],
   cost = 1,
 ): Promise<Authentication> {
-  const address = ip ?? "unknown";
+  const address = throttleAddress(ip);
   const blockedMs = throttle().blockedFor(address);
   if (blockedMs > 0) {
     const seconds = String(secondsUntil(Date.now() + blockedMs));

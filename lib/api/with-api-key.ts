@@ -43,7 +43,7 @@ export function withApiKey<const Contract extends RouteContract>(contract: Contr
   const cost = useCost.parse(contract.cost ?? 1);
   return bindContract(contract, async (request: NextRequest, route: { params: Promise<PathParams<Contract["path"]>> }): Promise<Response> => {
     const started = performance.now();
-    const ip = clientIp(request.headers, env().KEYHOLD_TRUST_PROXY);
+    const ip = clientIp(request.headers, env().KEYHOLD_TRUSTED_PROXIES);
     const auth = await authenticate(request.headers, request.nextUrl, ip, scopes, cost);
     const keyId = auth.ok ? auth.key.id : auth.keyId;
     const outcome = auth.ok ? "valid" : auth.error.code;

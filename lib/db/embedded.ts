@@ -1,6 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { initializePgliteDataDir } from "./initialize-pglite";
+import { pgliteStartParams } from "./pglite-settings";
 
 // The embedded database: PGlite served over the Postgres wire protocol on loopback, so the
 // app reaches it through the same adapter-pg path as a real PostgreSQL (DESIGN.md section 10).
@@ -16,8 +18,12 @@ const MAX_CONNECTIONS = 64;
 
 export async function startEmbeddedDatabase(options: { dataDir?: string; port?: number } = {}): Promise<EmbeddedDatabase> {
   const dataDir = options.dataDir ?? null;
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    initializePgliteDataDir(dataDir);
+  }
+  const settings = { startParams: pgliteStartParams() };
+  const db = dataDir ? await PGlite.create(dataDir, settings) : await PGlite.create(settings);
   const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: options.port ?? 0, maxConnections: MAX_CONNECTIONS });
   await server.start();
   const [host, port] = server.getServerConn().split(":");

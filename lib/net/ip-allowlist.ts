@@ -1,15 +1,16 @@
 import ipaddr from "ipaddr.js";
+import { inRanges, parseIpRange, type IpRange } from "./ip-range";
 
 // Per-key IP allowlists (DESIGN.md section 15.4): entries are IPv4/IPv6 addresses or CIDR ranges,
 // stored in one normal form so that equal entries compare equal, and an IPv4-mapped IPv6 address
 // (::ffff:a.b.c.d) is its IPv4 address both in entries and in the client addresses matched.
+// Stricter than lib/net/ip-range.ts, which reads configuration: what a key's owner types is
+// taken only in the forms people write, so "10" is refused rather than read as 0.0.0.10.
 
 export const MAX_ALLOWLIST_ENTRIES = 100;
 // A key is used from few addresses, and parsing one costs more than the rest of a cached
 // verification, so verdicts are remembered per list; the bound keeps address churn harmless.
 const MAX_REMEMBERED = 1_024;
-
-type Range = [ipaddr.IPv4, number] | [ipaddr.IPv6, number];
 
 /** The normal form of an allowlist entry, or null when it is not an address or CIDR range. */
 export function normalizeAllowlistEntry(text: string): string | null {
@@ -47,7 +48,7 @@ export function normalizeClientIp(text: string): string | null {
 
 /** Compiled once per cached key, so a request pays for parsing its own address only. */
 export class IpAllowlist {
-  private readonly ranges: Range[];
+  private readonly ranges: IpRange[];
   private readonly verdicts = new Map<string, boolean>();
 
   constructor(entries: readonly string[]) {
@@ -55,9 +56,8 @@ export class IpAllowlist {
     for (const entry of entries) {
       const normal = normalizeAllowlistEntry(entry);
       // Stored entries were normalised on the way in; one that no longer parses allows nothing.
-      if (normal === null) continue;
-      const range = normal.includes("/") ? ipaddr.parseCIDR(normal) : rangeOfAddress(ipaddr.parse(normal));
-      this.ranges.push(range as Range);
+      const range = normal === null ? null : parseIpRange(normal);
+      if (range !== null) this.ranges.push(range);
     }
   }
 
@@ -75,16 +75,8 @@ export class IpAllowlist {
 
   private match(ip: string): boolean {
     const address = parseClient(ip);
-    if (address === null) return false;
-    for (const [network, bits] of this.ranges) {
-      if (network.kind() === address.kind() && address.match(network as never, bits)) return true;
-    }
-    return false;
+    return address !== null && inRanges(address, this.ranges);
   }
-}
-
-function rangeOfAddress(address: ipaddr.IPv4 | ipaddr.IPv6): Range {
-  return address.kind() === "ipv4" ? [address as ipaddr.IPv4, 32] : [address as ipaddr.IPv6, 128];
 }
 
 // Only the forms people write: ipaddr.js alone would also take "10" or "0x0a.1" as IPv4.

@@ -1,6 +1,5 @@
 // The client address rules under test: one proxy in front, at 10.0.0.2. Set before anything reads
 // the configuration (lib/env.ts reads it once).
-process.env.KEYHOLD_TRUST_PROXY = "1";
 process.env.KEYHOLD_TRUSTED_PROXIES = "10.0.0.2/32";
 
 import pg from "pg";
@@ -182,6 +181,10 @@ describe("allowlists on protected routes", () => {
     });
     // The proxy's own address is not the client's.
     expect((await whoami({ key, socketIp: "10.0.0.2" })).status).toBe(403);
+    // Anyone else naming an allowed address in X-Forwarded-For is judged by their own.
+    expect((await whoami({ key, socketIp: "203.0.113.5", headers: { "x-forwarded-for": "198.51.100.7" } })).body).toMatchObject({
+      error: { code: "ip_not_allowed" },
+    });
   });
 
   it("spends withApiKey's cost from the quota, and refuses a cost outside 1 to 1000 when the route is defined", async () => {

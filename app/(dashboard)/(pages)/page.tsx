@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { KeyStatusBadge } from "@/components/keys/key-status-badge";
 import { EmptyState } from "@/components/ui/empty-state";
+import { Num } from "@/components/ui/number";
 import { PageHeader } from "@/components/ui/page-header";
 import { Time } from "@/components/ui/time";
 import { EventsTable } from "@/components/usage/events-table";
@@ -91,7 +92,9 @@ function Stat({ label, value }: { label: string; value: number }) {
   return (
     <div className="rounded-lg border border-zinc-200 bg-white p-4">
       <p className="text-xs text-zinc-600">{label}</p>
-      <p className="text-2xl font-semibold tabular-nums">{value.toLocaleString("en")}</p>
+      <p className="text-2xl font-semibold">
+        <Num value={value} />
+      </p>
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { EmptyState } from "@/components/ui/empty-state";
+import { Num } from "@/components/ui/number";
 import { PageHeader } from "@/components/ui/page-header";
 import { Time } from "@/components/ui/time";
 import { UsageChart } from "@/components/usage/usage-chart";
@@ -78,8 +79,8 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
                 ) : (
                   <span key="k" className="font-mono text-xs">{key.keyId}</span>
                 ),
-                key.total,
-                key.total - (key.counts.valid ?? 0),
+                <Num key="n" value={key.total} />,
+                <Num key="d" value={key.total - (key.counts.valid ?? 0)} />,
               ])}
             />
           )}
@@ -98,8 +99,8 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
                 <span key="p" className="font-mono text-xs">
                   {path.method} {path.path}
                 </span>,
-                path.total,
-                path.total - (path.counts.valid ?? 0),
+                <Num key="n" value={path.total} />,
+                <Num key="d" value={path.total - (path.counts.valid ?? 0)} />,
               ])}
             />
           )}
@@ -116,7 +117,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
               head={["Address", "Attempts", "Last"]}
               rows={attempts.map((attempt) => [
                 <span key="ip" className="font-mono text-xs">{attempt.ip ?? "unknown"}</span>,
-                attempt.count,
+                <Num key="n" value={attempt.count} />,
                 <Time key="t" date={attempt.lastAt} />,
               ])}
             />

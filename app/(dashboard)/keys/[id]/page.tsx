@@ -3,7 +3,9 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AuditTable } from "@/components/audit/audit-table";
 import { KeyActions } from "@/components/keys/key-actions";
-import { KeyStatusBadge } from "@/components/keys/key-status-badge";
+import { KeyVitals } from "@/components/keys/key-vitals";
+import { MetadataValue } from "@/components/keys/metadata-value";
+import { Num } from "@/components/ui/number";
 import { PageHeader } from "@/components/ui/page-header";
 import { Time } from "@/components/ui/time";
 import { EventsTable } from "@/components/usage/events-table";
@@ -19,6 +21,7 @@ import { refillOf } from "@/lib/keys/refill-of";
 import { getKey } from "@/lib/keys/service";
 import { listScopes } from "@/lib/scopes/service";
 import { usageSeries } from "@/lib/usage/query-usage";
+import { ratelimitPressure } from "@/lib/usage/ratelimit-pressure";
 import { recentEvents } from "@/lib/usage/usage-summary";
 
 export const metadata: Metadata = { title: "Key" };
@@ -45,7 +48,7 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
     key.rotatedFromId ? db.apiKey.findUnique({ where: { id: key.rotatedFromId }, select: { id: true, name: true, start: true } }) : null,
     db.apiKey.findMany({ where: { rotatedFromId: key.id }, select: { id: true, name: true, start: true, createdAt: true }, orderBy: { createdAt: "asc" } }),
     usageSeries(db, { keyId: key.id, from, to: now, granularity: RANGES[range].granularity }),
-    usageSeries(db, { keyId: key.id, from: new Date(now.getTime() - 3_600_000), to: now, granularity: "hour" }),
+    usageSeries(db, { keyId: key.id, from: new Date(now.getTime() - 3_600_000), to: now, granularity: "minute" }),
     recentEvents(db, { keyId: key.id, limit: 20 }),
     listAuditEntries(db, { targetType: "key", targetId: key.id, limit: 20 }),
     listScopes(db),
@@ -55,6 +58,7 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
   const refill = refillOf(key);
   const inGrace = successors.length > 0 && status === "active" && key.expiresAt !== null;
   const lastHourCount = lastHour.reduce((sum, point) => sum + (point.counts.valid ?? 0), 0);
+  const lastHourRequests = lastHour.reduce((sum, point) => sum + Object.values(point.counts).reduce((a, b) => a + b, 0), 0);
   const meta = key.meta !== null && typeof key.meta === "object" && !Array.isArray(key.meta) ? (key.meta as Record<string, unknown>) : {};
 
   return (
@@ -86,17 +90,25 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
         <div role="status" className="mb-4 rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950">
           This key was rotated and stops working <Time date={key.expiresAt} />.{" "}
           {lastHourCount > 0 ? (
-            <strong>It is still in use: {lastHourCount} successful requests in the last hour (last used <Time date={key.lastUsedAt} />).</strong>
+            <strong>It is still in use: <Num value={lastHourCount} /> successful requests in the last hour (last used <Time date={key.lastUsedAt} />).</strong>
           ) : (
             <>No successful requests in the last hour{key.lastUsedAt && <> (last used <Time date={key.lastUsedAt} />)</>}.</>
           )}
         </div>
       )}
+      <KeyVitals
+        status={status}
+        expiresAt={key.expiresAt}
+        revokedReason={key.revokedReason}
+        lastUsedAt={key.lastUsedAt}
+        lastAddress={events[0]?.ip ?? null}
+        lastHour={{ requests: lastHourRequests, refused: lastHourRequests - lastHourCount }}
+        remaining={key.remaining}
+        refill={refill ? `${describeRefill(refill, now.getTime())}.` : undefined}
+        ratelimit={ratelimit}
+        pressure={ratelimit && ratelimitPressure(lastHour, ratelimit)}
+      />
       <dl className="mb-6 grid grid-cols-1 gap-x-6 gap-y-2 rounded-lg border border-zinc-200 bg-white p-4 text-sm sm:grid-cols-2 lg:grid-cols-3">
-        <Item label="Status">
-          <KeyStatusBadge status={status} expiresAt={key.expiresAt} />
-          {key.revokedReason && <span className="ml-2 text-zinc-600">{key.revokedReason}</span>}
-        </Item>
         <Item label="Owner">{key.ownerId ?? "none"}</Item>
         <Item label="Id">
           <span className="font-mono text-xs">{key.id}</span>
@@ -105,14 +117,8 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
         <Item label="Expires">
           <Time date={key.expiresAt} empty="never" />
         </Item>
-        <Item label="Rate limit">{ratelimit ? `${ratelimit.limit} per ${ratelimit.windowMs / 1000} s` : "none"}</Item>
-        <Item label="Quota left">{key.remaining?.toLocaleString("en-US") ?? "unlimited"}</Item>
-        <Item label="Refill">{refill ? describeRefill(refill, now.getTime()) : "none"}</Item>
         <Item label="IP allowlist">
           {key.ipAllowlist.length > 0 ? <span className="font-mono text-xs break-all">{key.ipAllowlist.join(", ")}</span> : "any address"}
-        </Item>
-        <Item label="Last used">
-          <Time date={key.lastUsedAt} />
         </Item>
         <Item label="Created">
           <Time date={key.createdAt} />
@@ -123,7 +129,7 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
           </Item>
         )}
         <Item label="Metadata">
-          <code className="text-xs break-all">{JSON.stringify(meta)}</code>
+          <MetadataValue meta={meta} />
         </Item>
       </dl>
 
