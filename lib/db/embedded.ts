@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { initializePgliteDataDir } from "./initialize-pglite";
 import { pgliteStartParams } from "./pglite-settings";
@@ -22,7 +23,8 @@ export async function startEmbeddedDatabase(options: { dataDir?: string; port?: 
     mkdirSync(dataDir, { recursive: true });
     initializePgliteDataDir(dataDir);
   }
-  const settings = { startParams: pgliteStartParams() };
+  // pg_trgm backs key search (a migration creates it); PGlite loads extensions only at creation.
+  const settings = { startParams: pgliteStartParams(), extensions: { pg_trgm } };
   const db = dataDir ? await PGlite.create(dataDir, settings) : await PGlite.create(settings);
   const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: options.port ?? 0, maxConnections: MAX_CONNECTIONS });
   await server.start();

@@ -143,6 +143,15 @@ describe("the verify endpoint's ip and cost", () => {
       { outcome: "quota_exceeded", cost: 7 },
       { outcome: "valid", cost: 6 },
     ]);
+    // The derived tables the charts read count credits as well as requests.
+    const hours = await db.query<{ outcome: string; requests: number; credits: number }>(
+      "SELECT outcome, sum(requests)::int AS requests, sum(credits)::int AS credits FROM usage_key_hours WHERE key_id = $1 GROUP BY outcome ORDER BY outcome",
+      [target.id],
+    );
+    expect(hours.rows).toEqual([
+      { outcome: "quota_exceeded", requests: 1, credits: 7 },
+      { outcome: "valid", requests: 2, credits: 10 },
+    ]);
   });
 
   it.each([
