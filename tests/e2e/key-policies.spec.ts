@@ -65,6 +65,8 @@ test.describe("key policies in the dashboard", () => {
 
     expect(await whoamiFrom(request, key, "10.20.3.4")).toEqual({ status: 200, code: undefined });
     expect(await whoamiFrom(request, key, "10.21.3.4")).toEqual({ status: 403, code: "ip_not_allowed" });
+    // A key with a quota charts the credits it spent beside its requests.
+    await expect(page.getByRole("figure", { name: /Credits spent from this key's quota in the last 24 hours/ })).toBeVisible();
   });
 
   test("the create form names a bad allowlist entry and a half-filled refill, and makes no key", async ({ page }) => {

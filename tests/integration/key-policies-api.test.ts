@@ -14,6 +14,7 @@ import { contracts } from "../../lib/api/contract/routes";
 import { withApiKey } from "../../lib/api/with-api-key";
 import { getDb } from "../../lib/db/client";
 import { issueKey } from "../../lib/keys/service";
+import { usageSeries } from "../../lib/usage/query-usage";
 import { getUsageRecorder } from "../../lib/usage/recorder";
 import { callRoute, type RouteCall } from "../helpers/route-call";
 
@@ -151,6 +152,12 @@ describe("the verify endpoint's ip and cost", () => {
     expect(hours.rows).toEqual([
       { outcome: "quota_exceeded", requests: 1, credits: 7 },
       { outcome: "valid", requests: 2, credits: 10 },
+    ]);
+    const to = new Date(Date.now() + 3_600_000);
+    const series = await usageSeries(getDb(), { keyId: target.id as string, from: new Date(to.getTime() - 86_400_000), to, granularity: "day", measure: "credits" });
+    expect(series.flatMap((point) => Object.entries(point.counts))).toEqual([
+      ["quota_exceeded", 7],
+      ["valid", 10],
     ]);
   });
 

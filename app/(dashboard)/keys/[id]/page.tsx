@@ -47,10 +47,11 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
   });
   const now = new Date();
   const from = new Date(now.getTime() - RANGES[range].ms);
-  const [previous, successors, series, performance, lastHour, events, addresses, audit, scopes] = await Promise.all([
+  const [previous, successors, series, credits, performance, lastHour, events, addresses, audit, scopes] = await Promise.all([
     key.rotatedFromId ? db.apiKey.findUnique({ where: { id: key.rotatedFromId }, select: { id: true, name: true, start: true } }) : null,
     db.apiKey.findMany({ where: { rotatedFromId: key.id }, select: { id: true, name: true, start: true, createdAt: true }, orderBy: { createdAt: "asc" } }),
     usageSeries(db, { keyId: key.id, from, to: now, granularity: RANGES[range].granularity }),
+    key.remaining === null ? null : usageSeries(db, { keyId: key.id, from, to: now, granularity: RANGES[range].granularity, measure: "credits" }),
     latencySeries(db, { keyId: key.id, from, to: now, granularity: RANGES[range].granularity }),
     usageSeries(db, { keyId: key.id, from: new Date(now.getTime() - 3_600_000), to: now, granularity: "minute" }),
     recentEvents(db, { keyId: key.id, limit: 20 }),
@@ -61,6 +62,8 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
   const status = keyStatus(key, now.getTime());
   const ratelimit = ratelimitOf(key);
   const refill = refillOf(key);
+  // Spent means admitted: a refused use's cost was asked for, never taken.
+  const creditsSpent = credits?.flatMap((point) => (point.counts.valid ? [{ at: point.at, counts: { credits: point.counts.valid } }] : []));
   const inGrace = successors.length > 0 && status === "active" && key.expiresAt !== null;
   const lastHourCount = lastHour.reduce((sum, point) => sum + (point.counts.valid ?? 0), 0);
   const lastHourRequests = lastHour.reduce((sum, point) => sum + Object.values(point.counts).reduce((a, b) => a + b, 0), 0);
@@ -186,6 +189,17 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
           </nav>
         </div>
         <UsageChart series={series} granularity={RANGES[range].granularity} from={from.toISOString()} to={now.toISOString()} label={`Requests with this key in the last ${RANGES[range].label}, by outcome`} />
+        {creditsSpent && (
+          <div className="mt-3">
+            <UsageChart
+              series={creditsSpent}
+              granularity={RANGES[range].granularity}
+              from={from.toISOString()}
+              to={now.toISOString()}
+              label={`Credits spent from this key's quota in the last ${RANGES[range].label}`}
+            />
+          </div>
+        )}
         <div className="mt-3">
           <PerformanceCharts series={performance} granularity={RANGES[range].granularity} label={`this key, last ${RANGES[range].label}`} />
         </div>
