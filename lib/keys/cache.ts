@@ -1,3 +1,4 @@
+import { env } from "../env";
 import type { IpAllowlist } from "../net/ip-allowlist";
 import type { KeyEnvironment } from "./format";
 import type { Refill } from "./refill-of";
@@ -159,6 +160,6 @@ export class KeyCache {
 const holder = globalThis as unknown as { keyholdKeyCache?: KeyCache };
 
 export function sharedKeyCache(): KeyCache {
-  holder.keyholdKeyCache ??= new KeyCache();
+  holder.keyholdKeyCache ??= new KeyCache(KEY_CACHE_TTL_MS, Date.now, { maxEntries: env().KEYHOLD_KEY_CACHE_MAX_ENTRIES });
   return holder.keyholdKeyCache;
 }

@@ -70,6 +70,7 @@ export class QuotaLeases {
   /** Leases asked for, and uses that had to wait for one: what `npm run bench:policies` reports. */
   readonly stats = { leases: 0, waited: 0 };
   private lastSweep = -Infinity;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Db,
@@ -106,11 +107,18 @@ export class QuotaLeases {
     return this.states.get(keyId)?.tokens ?? 0;
   }
 
+  /** Resolves once no lease is in flight: its credits are then held here or were never taken. */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
   /**
    * Gives every held credit back to its key, unless the quota was set anew since it was leased
-   * (then it no longer belongs to anyone). Called on shutdown; spending afterwards leases again.
+   * (then it no longer belongs to anyone). Called on shutdown, after leases in flight have
+   * answered; spending afterwards leases again.
    */
   async returnAll(): Promise<number> {
+    await this.settled();
     const now = this.now();
     let returned = 0;
     for (const state of this.states.values()) {
@@ -120,6 +128,11 @@ export class QuotaLeases {
       returned += await returnCredits(this.db, state.key.id, tokens, state.generation);
     }
     return returned;
+  }
+
+  private track(lease: Promise<void>): void {
+    this.inFlight.add(lease);
+    void lease.finally(() => this.inFlight.delete(lease));
   }
 
   // Keys that stopped being used would otherwise keep their state forever; held credits stay.
@@ -182,7 +195,7 @@ export class QuotaLeases {
   private leaseAhead(state: QuotaState, now: number): void {
     if (state.leasing || state.lastWant <= 1 || state.tokens * 2 >= state.lastWant || state.dbRemaining <= 0 || now < this.dbDownUntil) return;
     state.leasing = true;
-    void this.lease(state);
+    this.track(this.lease(state));
   }
 
   private pump(state: QuotaState): void {
@@ -195,7 +208,7 @@ export class QuotaLeases {
     }
     if (state.waiters.length === 0) return;
     state.leasing = true;
-    void this.lease(state);
+    this.track(this.lease(state));
   }
 
   private async lease(state: QuotaState): Promise<void> {
