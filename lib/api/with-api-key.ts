@@ -8,7 +8,7 @@ import { useCost } from "../keys/verify-schemas";
 import { getUsageRecorder } from "../usage/recorder";
 import { authenticate } from "./authenticate";
 import { clientIp } from "./client-ip";
-import { bindContract, type BoundHandler } from "./contract/bind-contract";
+import { bindContract } from "./contract/bind-contract";
 import type { BodyOf, PathParams, QueryOf, ResponseOf, RouteContract } from "./contract/route-contract";
 import { errorResponse } from "./errors";
 import { rateLimitHeaders } from "./ratelimit-headers";
@@ -37,7 +37,7 @@ type Handler<Contract extends RouteContract> = (request: NextRequest, context: A
  * address its allowlist admits; each call spends the contract's `cost` (default 1) of the key's
  * quota. Every call, allowed or not, becomes a usage event.
  */
-export function withApiKey<const Contract extends RouteContract>(contract: Contract, handler: Handler<Contract>): BoundHandler<Contract> {
+export function withApiKey<const Contract extends RouteContract>(contract: Contract, handler: Handler<Contract>) {
   const scopes = contract.scopes ?? [];
   // A cost outside 1..1000 is a programming error: refuse it when the route loads, not per request.
   const cost = useCost.parse(contract.cost ?? 1);
