@@ -24,6 +24,7 @@ const envSchema = z
     KEYHOLD_TRUST_PROXY: z.coerce.number("must be a whole number").int().min(0).max(10).default(0),
     KEYHOLD_USAGE_RETENTION_DAYS: z.coerce.number("must be a whole number").int().min(1).default(30),
     KEYHOLD_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    KEYHOLD_API_DISPATCH: z.enum(["0", "1"], "must be 0 or 1").default("1"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
   .superRefine((env, ctx) => {
