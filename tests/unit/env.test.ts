@@ -23,6 +23,7 @@ describe("parseEnv", () => {
       KEYHOLD_INVALID_KEY_LIMIT: 20,
       KEYHOLD_TRUST_PROXY: 0,
       KEYHOLD_USAGE_RETENTION_DAYS: 30,
+      KEYHOLD_API_DISPATCH: "1",
       LOG_LEVEL: "info",
     });
   });
@@ -135,6 +136,7 @@ describe("parseEnv", () => {
     ["KEYHOLD_TRUST_PROXY", "yes"],
     ["KEYHOLD_USAGE_RETENTION_DAYS", "0"],
     ["NODE_ENV", "staging"],
+    ["KEYHOLD_API_DISPATCH", "off"],
     ["LOG_LEVEL", "verbose"],
     ["NEXTAUTH_URL", "not a url"],
   ])("refuses %s=%s, naming the variable", (name, value) => {
