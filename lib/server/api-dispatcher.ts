@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
-import { Readable } from "node:stream";
 import type { NextRequest } from "next/server";
 import { errorResponse } from "../api/errors";
 import type { HeaderRules } from "./next-header-rules";
@@ -121,6 +120,12 @@ export function createApiDispatcher(options: { routes: readonly DispatchRoute[];
       // Written, then ended, as Next streams a body: chunked, never with a Content-Length.
       if (body && body.byteLength > 0) res.write(body);
       res.end();
+      // A body the handler did not read (refused by its Content-Length) is read and dropped, so
+      // the connection can carry the next request.
+      if (!req.readableEnded) {
+        req.removeAllListeners("data");
+        req.resume();
+      }
     },
   };
 }
@@ -139,8 +144,41 @@ function toNextRequest(Request: typeof NextRequest, req: IncomingMessage): NextR
   return new Request(`http://${host}${req.url ?? "/"}`, {
     method,
     headers,
-    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
+    body: hasBody ? bodyStream(req) : undefined,
     // undici needs it for a streamed body.
     duplex: hasBody ? "half" : undefined,
+  });
+}
+
+/**
+ * The request body as a web stream. A handler that stops reading (a body over the limit) cancels
+ * it; the rest is then read and dropped, as Next does, so the answer still reaches the client:
+ * destroying the request would reset the connection first.
+ */
+function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let open = true;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.on("data", (chunk: Buffer) => {
+        if (!open) return;
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+      });
+      req.once("end", () => {
+        if (open) controller.close();
+        open = false;
+      });
+      req.once("error", (error) => {
+        if (open) controller.error(error);
+        open = false;
+      });
+    },
+    pull() {
+      req.resume();
+    },
+    cancel() {
+      open = false;
+      req.resume();
+    },
   });
 }
