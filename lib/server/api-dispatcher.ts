@@ -60,8 +60,9 @@ interface CompiledRoute {
 }
 
 export function createApiDispatcher(options: { routes: readonly DispatchRoute[]; notFound: RouteModule; headers: HeaderRules }): ApiDispatcher {
-  // Loaded here, after Next has prepared: next/server needs the AsyncLocalStorage Next installs.
-  const { NextRequest: Request } = load("next/server") as { NextRequest: typeof NextRequest };
+  // Loaded at the first request, once Next has prepared: next/server needs the AsyncLocalStorage
+  // Next installs.
+  let Request: typeof NextRequest | undefined;
   const routes: CompiledRoute[] = options.routes.map((route) => ({ segments: route.path.split("/").slice(1), module: route.module }));
 
   const find = (segments: string[]): { module: RouteModule; params: Record<string, string> } => {
@@ -97,6 +98,7 @@ export function createApiDispatcher(options: { routes: readonly DispatchRoute[];
     },
 
     async serve(req, res, match) {
+      Request ??= (load("next/server") as { NextRequest: typeof NextRequest }).NextRequest;
       compress(req, res, () => undefined);
       res.once("close", () => {
         if (!res.writableFinished) releaseCompressionStream(res);
