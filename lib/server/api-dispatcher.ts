@@ -60,8 +60,8 @@ interface CompiledRoute {
 }
 
 export function createApiDispatcher(options: { routes: readonly DispatchRoute[]; notFound: RouteModule; headers: HeaderRules }): ApiDispatcher {
-  // Loaded at the first request, once Next has prepared: next/server needs the AsyncLocalStorage
-  // Next installs.
+  // Loaded at the first request, once Next has prepared: Next's server modules expect the
+  // AsyncLocalStorage it installs.
   let Request: typeof NextRequest | undefined;
   const routes: CompiledRoute[] = options.routes.map((route) => ({ segments: route.path.split("/").slice(1), module: route.module }));
 
@@ -98,7 +98,8 @@ export function createApiDispatcher(options: { routes: readonly DispatchRoute[];
     },
 
     async serve(req, res, match) {
-      Request ??= (load("next/server") as { NextRequest: typeof NextRequest }).NextRequest;
+      // next/server re-exports it from here; a standalone build traces only this file.
+      Request ??= (load("next/dist/server/web/spec-extension/request") as { NextRequest: typeof NextRequest }).NextRequest;
       compress(req, res, () => undefined);
       res.once("close", () => {
         if (!res.writableFinished) releaseCompressionStream(res);
