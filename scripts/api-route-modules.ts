@@ -1,11 +1,12 @@
 // The route files of the HTTP API, imported statically so that both tsx (npm start) and the
 // esbuild bundle of scripts/server.ts (the standalone build) carry them. Keyed by their path in
-// the one route table (lib/api/openapi.ts, API_ROUTES); lib/server/dispatch-routes.ts refuses
-// to start the dispatcher when the two disagree.
+// the one route table (lib/api/contract/routes.ts); lib/server/dispatch-routes.ts refuses to
+// start when the two disagree.
 import * as notFound from "../app/api/[...path]/route";
 import * as liveness from "../app/api/health/live/route";
 import * as health from "../app/api/health/route";
 import * as openApiDocument from "../app/api/openapi.json/route";
+import * as keyAddresses from "../app/api/v1/keys/[id]/addresses/route";
 import * as keyRevoke from "../app/api/v1/keys/[id]/revoke/route";
 import * as keyRotate from "../app/api/v1/keys/[id]/rotate/route";
 import * as key from "../app/api/v1/keys/[id]/route";
@@ -27,6 +28,7 @@ export const API_ROUTE_MODULES: Record<string, RouteModule> = {
   "/api/v1/keys/{id}/rotate": keyRotate,
   "/api/v1/keys/{id}/revoke": keyRevoke,
   "/api/v1/keys/{id}/usage": keyUsage,
+  "/api/v1/keys/{id}/addresses": keyAddresses,
   "/api/v1/scopes": scopes,
 };
 

@@ -1,17 +1,18 @@
 // Launcher for `npm start` and `npm run dev`: validates configuration, brings up the
 // database (embedded PGlite when DATABASE_URL is unset), applies migrations, then runs Next
-// and shuts everything down in order on SIGINT/SIGTERM.
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+// and shuts everything down in order on SIGINT/SIGTERM. `npm start` runs it bundled to plain
+// JavaScript (.next/keyhold/start.mjs, through scripts/start.mjs), `npm run dev` through tsx.
+import { spawn } from "node:child_process";
 import path from "node:path";
 import { ConfigError, parseEnv } from "../lib/env";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../lib/db/embedded";
 import { migrate } from "../lib/db/migrate";
+import { appRoot } from "../lib/server/app-root";
 import { loadOrCreateSecret, lockDataDir } from "../lib/server/data-dir";
 
 const mode = process.argv[2] === "dev" ? "dev" : "start";
-const root = path.resolve(import.meta.dirname, "..");
-const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
+const root = appRoot(import.meta.dirname);
+const SERVER_NODE_OPTIONS: string[] = [];
 
 function fail(message: string, code = 1): never {
   console.error(message);
@@ -24,9 +25,12 @@ function describeUrl(url: string): string {
 }
 
 async function main() {
+  // Validated as the server will run (production for `start`), whatever the shell's NODE_ENV says:
+  // production's rules (a NEXTAUTH_SECRET with DATABASE_URL) must hold for production.
+  const nodeEnv = mode === "dev" ? "development" : "production";
   let config;
   try {
-    config = parseEnv();
+    config = parseEnv({ ...process.env, NODE_ENV: nodeEnv });
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
@@ -72,21 +76,12 @@ async function main() {
     NEXTAUTH_URL: config.NEXTAUTH_URL ?? `http://localhost:${config.PORT}`,
     KEYHOLD_EMBEDDED: embedded ? "1" : "",
     PORT: String(config.PORT),
-    NODE_ENV: mode === "dev" ? "development" : "production",
+    NODE_ENV: nodeEnv,
   };
 
-  if (mode === "start" && !existsSync(path.join(root, ".next", "BUILD_ID"))) {
-    console.log("Keyhold: no production build found, running `next build` first");
-    const build = spawnSync(process.execPath, [nextBin, "build"], { cwd: root, env, stdio: "inherit" });
-    if (build.status !== 0) {
-      await stopDatabase();
-      fail("Keyhold: build failed", build.status ?? 2);
-    }
-  }
-
-  // Bundled into the standalone output, the server is plain JavaScript next to this file.
+  // Bundled, the server is plain JavaScript next to this file: production starts no tsx.
   const server = import.meta.filename.endsWith(".mjs")
-    ? [path.join(import.meta.dirname, "server.mjs")]
+    ? [...SERVER_NODE_OPTIONS, path.join(import.meta.dirname, "server.mjs")]
     : ["--import", "tsx", path.join(root, "scripts", "server.ts")];
   const child = spawn(process.execPath, [...server, mode], {
     cwd: root,

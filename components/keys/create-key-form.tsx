@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import { toast } from "sonner";
-import { createKeyAction } from "@/app/(dashboard)/keys/actions";
+import { createKeyAction } from "@/lib/actions/keys";
 import { Button } from "../ui/button";
 import { Field, Input, Select, Textarea } from "../ui/field";
 import { useActionForm, type FieldErrors } from "../ui/use-action-form";

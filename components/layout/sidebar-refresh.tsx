@@ -2,7 +2,7 @@
 
 import { usePathname, useRouter } from "next/navigation";
 import { useEffect, useRef } from "react";
-import { readSidebarUser } from "@/app/(dashboard)/actions";
+import { readSidebarUser } from "@/lib/actions/sidebar";
 
 /**
  * Next keeps the dashboard layout across client navigations, so a role change or sign-out made

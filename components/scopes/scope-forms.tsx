@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { toast } from "sonner";
-import { createScopeAction, updateScopeAction } from "@/app/(dashboard)/scopes/actions";
+import { createScopeAction, updateScopeAction } from "@/lib/actions/scopes";
 import { Button } from "../ui/button";
 import { Dialog } from "../ui/dialog";
 import { Field, Input } from "../ui/field";

@@ -4,7 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { signOut } from "next-auth/react";
 import { toast } from "sonner";
-import { changeOwnPasswordAction, changeRoleAction, createUserAction, disableUserAction } from "@/app/(dashboard)/users/actions";
+import { changeOwnPasswordAction, changeRoleAction, createUserAction, disableUserAction } from "@/lib/actions/users";
 import { Button } from "../ui/button";
 import { Dialog } from "../ui/dialog";
 import { Field, Input, Select } from "../ui/field";

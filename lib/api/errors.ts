@@ -1,31 +1,18 @@
-import { ZodError } from "zod";
-import { ERROR_CODES, type ErrorCode } from "./error-codes";
+import { z, ZodError } from "zod";
+import { ApiError } from "../errors/api-error";
+import { ERROR_CODES, type ErrorCode } from "../errors/error-codes";
 
-// One error class for everything the API refuses, turned into a response in one place
-// (errorResponse). Anything else thrown becomes a generic 500 that reveals nothing.
+// How an ApiError (lib/errors/api-error.ts) becomes an HTTP response. Anything else thrown becomes a
+// generic 500 that reveals nothing.
 
-export interface ApiErrorOptions {
-  details?: unknown;
-  headers?: Record<string, string>;
-}
-
-export class ApiError extends Error {
-  readonly code: ErrorCode;
-  readonly details: unknown;
-  readonly headers: Record<string, string>;
-
-  constructor(code: ErrorCode, message?: string, options: ApiErrorOptions = {}) {
-    super(message ?? ERROR_CODES[code].message);
-    this.name = "ApiError";
-    this.code = code;
-    this.details = options.details;
-    this.headers = options.headers ?? {};
-  }
-
-  get status(): number {
-    return ERROR_CODES[this.code].status;
-  }
-}
+/** The body of every error answer (DESIGN.md section 6), as the OpenAPI document describes it. */
+export const errorBody = z.strictObject({
+  error: z.strictObject({
+    code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+});
 
 export function badRequest(error: ZodError, message = "The request is not valid."): ApiError {
   return new ApiError("bad_request", message, {
@@ -41,7 +28,7 @@ export function errorResponse(error: unknown): Response {
   if (apiError.status === 401) {
     headers.set("WWW-Authenticate", apiError.code === "missing_key" ? 'Bearer realm="keyhold"' : 'Bearer realm="keyhold", error="invalid_token"');
   }
-  const body: { error: { code: ErrorCode; message: string; details?: unknown } } = {
+  const body: z.infer<typeof errorBody> = {
     error: { code: apiError.code, message: apiError.message },
   };
   if (apiError.details !== undefined) body.error.details = apiError.details;

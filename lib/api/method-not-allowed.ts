@@ -1,4 +1,5 @@
-import { ApiError, errorResponse } from "./errors";
+import { ApiError } from "../errors/api-error";
+import { errorResponse } from "./errors";
 
 /** A handler for the methods a route does not have: JSON 405 with the Allow header. */
 export function methodNotAllowed(allow: string): () => Response {

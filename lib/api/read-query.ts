@@ -1,5 +1,6 @@
 import type { z } from "zod";
-import { ApiError, badRequest } from "./errors";
+import { ApiError } from "../errors/api-error";
+import { badRequest } from "./errors";
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "./storable-text";
 
 /** The query string validated by `schema` (strict: unknown parameters are named in a 400). */

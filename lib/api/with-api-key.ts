@@ -1,5 +1,5 @@
 import type { NextRequest } from "next/server";
-import type { Actor } from "../auth/actor";
+import type { Actor } from "../access/actor";
 import { env } from "../env";
 import type { KeyRecord } from "../keys/cache";
 import { recordVerification } from "../observability/metrics";
@@ -7,29 +7,39 @@ import { noteRequestKey } from "../observability/request-context";
 import { getUsageRecorder } from "../usage/recorder";
 import { authenticate } from "./authenticate";
 import { clientIp } from "./client-ip";
+import { bindContract, type BoundHandler } from "./contract/bind-contract";
+import type { BodyOf, PathParams, QueryOf, ResponseOf, RouteContract } from "./contract/route-contract";
 import { errorResponse } from "./errors";
 import { rateLimitHeaders } from "./ratelimit-headers";
+import { readJson } from "./read-json";
+import { readQuery } from "./read-query";
 
-export interface ApiKeyContext<Params> {
+export interface ApiKeyContext<Contract extends RouteContract> {
   key: KeyRecord;
   /** The key as the actor of what the handler does, for authorization and the audit log. */
   actor: Actor;
-  params: Promise<Params>;
+  params: Promise<PathParams<Contract["path"]>>;
   ip: string | null;
+  /** The body parsed by the contract's schema; called by the handler, so a 404 can come first. */
+  body(): Promise<BodyOf<Contract>>;
+  /** The query string parsed by the contract's schema. */
+  query(): QueryOf<Contract>;
+  /** The contract's success answer, parsed through its schema so nothing else can leave. */
+  respond(data: ResponseOf<Contract>): Response;
 }
 
-type Handler<Params> = (request: NextRequest, context: ApiKeyContext<Params>) => Promise<Response>;
+type Handler<Contract extends RouteContract> = (request: NextRequest, context: ApiKeyContext<Contract>) => Promise<Response>;
 
 /**
- * Protects a route handler: `export const GET = withApiKey({ scopes: ["orders:read"] }, handler)`.
- * The handler runs only for a verified key holding every scope; every call, allowed or not,
- * becomes a usage event.
+ * Protects a route handler: `export const GET = withApiKey(contracts.listKeys, handler)`.
+ * The handler runs only for a verified key holding every scope of the contract; every call,
+ * allowed or not, becomes a usage event.
  */
-export function withApiKey<Params = Record<string, string>>(options: { scopes?: readonly string[] }, handler: Handler<Params>) {
-  const scopes = options.scopes ?? [];
-  return async (request: NextRequest, route: { params: Promise<Params> }): Promise<Response> => {
+export function withApiKey<const Contract extends RouteContract>(contract: Contract, handler: Handler<Contract>): BoundHandler<Contract> {
+  const scopes = contract.scopes ?? [];
+  return bindContract(contract, async (request: NextRequest, route: { params: Promise<PathParams<Contract["path"]>> }): Promise<Response> => {
     const started = performance.now();
-    const ip = clientIp(request.headers, env().KEYHOLD_TRUST_PROXY);
+    const ip = clientIp(request.headers, env().KEYHOLD_TRUSTED_PROXIES);
     const auth = await authenticate(request.headers, request.nextUrl, ip, scopes);
     const keyId = auth.ok ? auth.key.id : auth.keyId;
     const outcome = auth.ok ? "valid" : auth.error.code;
@@ -40,7 +50,7 @@ export function withApiKey<Params = Record<string, string>>(options: { scopes?: 
     if (auth.ok) {
       try {
         const actor: Actor = { type: "key", id: auth.key.id, scopes: auth.key.scopes, ip };
-        response = await handler(request, { key: auth.key, actor, params: route.params, ip });
+        response = await handler(request, { key: auth.key, actor, params: route.params, ip, ...parsers(contract, request) });
       } catch (error) {
         response = errorResponse(error);
       }
@@ -62,5 +72,25 @@ export function withApiKey<Params = Record<string, string>>(options: { scopes?: 
       at: new Date(),
     });
     return response;
+  });
+}
+
+function parsers<Contract extends RouteContract>(contract: Contract, request: NextRequest) {
+  return {
+    body: async () => {
+      if (!contract.body) throw new Error(`${contract.operationId} declares no body`);
+      return (await readJson(request, contract.body.schema, { optional: contract.body.optional })) as BodyOf<Contract>;
+    },
+    query: () => {
+      if (!contract.query) throw new Error(`${contract.operationId} declares no query`);
+      return readQuery(request.nextUrl, contract.query) as QueryOf<Contract>;
+    },
+    respond: (data: ResponseOf<Contract>) => respond(contract, data),
   };
+}
+
+/** The contract's success answer: its status, and the body parsed through its schema. */
+export function respond(contract: RouteContract, data: unknown): Response {
+  const body = contract.success.schema ? contract.success.schema.parse(data) : data;
+  return Response.json(body, { status: contract.success.status });
 }

@@ -1,4 +1,4 @@
-import type { Actor } from "../auth/actor";
+import type { Actor } from "../access/actor";
 import type { Prisma } from "../db/generated/client";
 
 export interface AuditEntry {

@@ -1,8 +1,8 @@
 import { headers } from "next/headers";
 import { ZodError } from "zod";
 import { clientIp } from "../api/client-ip";
-import { ApiError } from "../api/errors";
-import type { Actor } from "./actor";
+import { ApiError } from "../errors/api-error";
+import type { Actor } from "../access/actor";
 import { env } from "../env";
 import { getCurrentUser, userActor, type CurrentUser } from "./session";
 
@@ -17,7 +17,7 @@ export type ActionResult<T = null> = { ok: true; data: T } | { ok: false; error:
 export async function runAction<T>(work: (context: { user: CurrentUser; actor: Actor }) => Promise<T>): Promise<ActionResult<T>> {
   const user = await getCurrentUser();
   if (!user) return { ok: false, error: "Your session has ended. Sign in again." };
-  const ip = clientIp(await headers(), env().KEYHOLD_TRUST_PROXY);
+  const ip = clientIp(await headers(), env().KEYHOLD_TRUSTED_PROXIES);
   try {
     return { ok: true, data: await work({ user, actor: userActor(user, ip) }) };
   } catch (error) {

@@ -1,6 +1,6 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { onShutdown } from "../server/shutdown";
+import { onShutdown } from "../process/shutdown";
 import { PrismaClient } from "./generated/client";
 
 export type Db = PrismaClient;

@@ -1,5 +1,5 @@
-import { ApiError } from "../api/errors";
-import type { Actor } from "../auth/actor";
+import { ApiError } from "../errors/api-error";
+import type { Actor } from "../access/actor";
 import { isManagementScope } from "./management-scopes";
 
 // Server-side rules on who may change keys (DESIGN.md sections 5 and 14).

@@ -1,7 +1,8 @@
-import { ApiError } from "../api/errors";
+import { ApiError } from "../errors/api-error";
 import type { Db } from "../db/client";
-import type { ApiKey, Prisma } from "../db/generated/client";
+import type { ApiKey } from "../db/generated/client";
 import { isId } from "../db/ids";
+import { keysWhere } from "./keys-where";
 import type { KeyStatus } from "./present-key";
 
 export interface ListKeysFilters {
@@ -18,16 +19,7 @@ export interface ListKeysFilters {
 // costs the same at row 100,000 as at row 1, and keys created while paging never shift a page.
 export async function listKeys(db: Db, filters: ListKeysFilters): Promise<{ data: ApiKey[]; nextCursor: string | null }> {
   const now = new Date();
-  const and: Prisma.ApiKeyWhereInput[] = [];
-  if (filters.ownerId) and.push({ ownerId: filters.ownerId });
-  if (filters.environment) and.push({ environment: filters.environment });
-  if (filters.scope) and.push({ scopes: { has: filters.scope } });
-  if (filters.q) {
-    and.push({ OR: [{ name: { contains: filters.q, mode: "insensitive" } }, { start: { startsWith: filters.q } }] });
-  }
-  if (filters.status === "revoked") and.push({ revokedAt: { not: null } });
-  if (filters.status === "expired") and.push({ revokedAt: null, expiresAt: { lte: now } });
-  if (filters.status === "active") and.push({ revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] });
+  const and = keysWhere(filters, now);
   if (filters.cursor) {
     const { createdAt, id } = decodeCursor(filters.cursor);
     // The redundant `lte` is what lets PostgreSQL seek in the index: on the OR alone it walks

@@ -1,6 +1,6 @@
 import { getDb } from "../db/client";
 import { getRateLimiter } from "../ratelimit/limiter";
-import { onShutdown } from "../server/shutdown";
+import { onShutdown } from "../process/shutdown";
 import { sharedKeyCache } from "./cache";
 import { listenForKeyChanges } from "./invalidation";
 import { KeyVerifier } from "./verify";

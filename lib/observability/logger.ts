@@ -1,6 +1,6 @@
 import pino, { type DestinationStream, type Logger } from "pino";
 import { env, type Env } from "../env";
-import { onShutdown } from "../server/shutdown";
+import { onShutdown } from "../process/shutdown";
 import type { RequestContext } from "./request-context";
 
 // One JSON line per request (written by lib/server/http-server.ts). Only fields built here reach

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { ApiError } from "../api/errors";
+import { ApiError } from "../errors/api-error";
 import { getPoolStats } from "../db/client";
 import { getUsageRecorder } from "../usage/recorder";
 import { metrics, setMetricSources } from "./metrics";

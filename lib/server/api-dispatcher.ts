@@ -12,8 +12,10 @@ import type { HeaderRules } from "./next-header-rules";
 // it declines, and Next answers.
 
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-// Each route file types its own params; the dispatcher hands every one the path's parameters.
-type RouteHandler = (request: NextRequest, context: { params: Promise<never> }) => Response | Promise<Response>;
+// Route files export handlers typed for their own contract; the dispatcher calls each one as Next
+// does, with the request and the path's parameters.
+type RouteHandler = (...args: never[]) => Response | Promise<Response>;
+type NextRouteHandler = (request: NextRequest, context: { params: Promise<Record<string, string>> }) => Response | Promise<Response>;
 export type RouteModule = Partial<Record<Method, RouteHandler>>;
 
 /** One route of the API table: its OpenAPI path (`/api/v1/keys/{id}`) and its route file's module. */
@@ -107,10 +109,13 @@ export function createApiDispatcher(options: { routes: readonly DispatchRoute[];
       let response: Response;
       try {
         // Handlers catch their own errors (withApiKey); this is for one that does not.
-        response = await match.handler(toNextRequest(Request, req), { params: Promise.resolve(match.params) as Promise<never> });
+        const handler = match.handler as unknown as NextRouteHandler;
+        response = await handler(toNextRequest(Request, req), { params: Promise.resolve(match.params) });
       } catch (error) {
         response = errorResponse(error);
       }
+      // The request guard may have refused the body while the handler read it.
+      if (res.headersSent) return;
       res.statusCode = response.status;
       for (const [name, value] of options.headers(match.pathname)) res.setHeader(name, value);
       res.setHeader("Vary", NEXT_VARY);

@@ -87,7 +87,7 @@ test.describe("a fresh installation", () => {
   test("setup, then the empty dashboard and its error state", async ({ page }) => {
     test.setTimeout(120_000);
     await checkPage(page, "setup", `${server.baseUrl}/setup`, heading("Welcome to Keyhold"));
-    await checkPage(page, "setup-errors", `${server.baseUrl}/setup`, heading("Welcome to Keyhold"), async (page) => {
+    await checkPage(page, "setup-errors", server.setupUrl, heading("Welcome to Keyhold"), async (page) => {
       await page.getByLabel("Email").fill("owner@example.com");
       await page.getByLabel("Name").fill("Owner");
       await page.getByLabel("Password", { exact: true }).fill("a long enough password");

@@ -1,7 +1,7 @@
 // Child process of tests/integration/request-log.test.ts: logs a burst of request lines through
 // the process's logger, says so on stderr, then shuts down on SIGTERM as the server does.
 import { logger, logRequest } from "../../lib/observability/logger";
-import { runShutdownHooks } from "../../lib/server/shutdown";
+import { runShutdownHooks } from "../../lib/process/shutdown";
 
 const count = Number(process.argv[2]);
 const log = logger();

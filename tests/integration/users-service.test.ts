@@ -1,7 +1,8 @@
 import bcrypt from "bcryptjs";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { ApiError } from "../../lib/api/errors";
-import type { Actor } from "../../lib/auth/actor";
+import type { Actor } from "../../lib/access/actor";
+import { sharedLoginThrottle } from "../../lib/ratelimit/login-throttle";
+import { ApiError } from "../../lib/errors/api-error";
 import { createDb, type Db } from "../../lib/db/client";
 import { migrate } from "../../lib/db/migrate";
 import {
@@ -20,6 +21,7 @@ import { createTestDatabase, type TestDatabase } from "../helpers/test-database"
 // last-OWNER rule counts every OWNER in the table, so no other file's users may be in it.
 
 const CLI: Actor = { type: "cli", id: null };
+const HOME = "203.0.113.10";
 const PASSWORD = "correct horse battery staple";
 
 let database: TestDatabase;
@@ -256,13 +258,13 @@ describe("passwords", () => {
 
   it("changeOwnPassword needs the current password and audits as the user", async () => {
     const viewer = await make("viewer@example.com", "VIEWER");
-    const wrong = await rejection(changeOwnPassword(db, viewer.id, "not my password", "a brand new password"));
+    const wrong = await rejection(changeOwnPassword(db, viewer.id, "not my password", "a brand new password", HOME));
     expect(wrong).toMatchObject({ code: "bad_request" });
     expect(wrong.message).toMatch(/current password is not correct/);
-    expect((await rejection(changeOwnPassword(db, viewer.id, PASSWORD, "short"))).message).toMatch(/at least 12/);
+    expect((await rejection(changeOwnPassword(db, viewer.id, PASSWORD, "short", HOME))).message).toMatch(/at least 12/);
     expect(await verifyCredentials(db, viewer.email, PASSWORD)).not.toBeNull();
 
-    await changeOwnPassword(db, viewer.id, PASSWORD, "a brand new password");
+    await changeOwnPassword(db, viewer.id, PASSWORD, "a brand new password", HOME);
     expect(await verifyCredentials(db, viewer.email, PASSWORD)).toBeNull();
     expect(await verifyCredentials(db, viewer.email, "a brand new password")).not.toBeNull();
     const audit = await db.auditLog.findFirstOrThrow({ where: { action: "user.password_change" } });
@@ -270,7 +272,28 @@ describe("passwords", () => {
     expect(JSON.stringify(audit.data)).not.toMatch(/brand new|horse|\$2[aby]\$/);
 
     await disableUser(db, viewer.email, CLI);
-    expect((await rejection(changeOwnPassword(db, viewer.id, "a brand new password", "another new password"))).code).toBe("not_found");
+    expect((await rejection(changeOwnPassword(db, viewer.id, "a brand new password", "another new password", HOME))).code).toBe("not_found");
+  });
+});
+
+describe("changeOwnPassword throttling (DESIGN.md section 15.7)", () => {
+  it("refuses, unchecked and changing nothing, guesses at the current password from an address that keeps failing", async () => {
+    const viewer = await make("guessed@example.com", "VIEWER");
+    const throttle = sharedLoginThrottle();
+    const guesser = { email: viewer.email, address: "198.51.100.66" };
+    // A burst of guesses still being checked: the throttle counts them as failures.
+    const burst = Array.from({ length: 30 }, () => throttle.begin(guesser)).filter((admission) => !("refused" in admission));
+    try {
+      const refused = await rejection(changeOwnPassword(db, viewer.id, PASSWORD, "a brand new password", guesser.address));
+      expect(refused).toMatchObject({ code: "rate_limited", status: 429 });
+      expect(await verifyCredentials(db, viewer.email, PASSWORD)).not.toBeNull();
+      expect(await db.auditLog.count({ where: { action: "user.password_change", targetId: viewer.id } })).toBe(0);
+      // The same account from an address that did not fail is not refused.
+      await changeOwnPassword(db, viewer.id, PASSWORD, "a brand new password", HOME);
+      expect(await verifyCredentials(db, viewer.email, "a brand new password")).not.toBeNull();
+    } finally {
+      for (let i = 0; i < burst.length; i++) throttle.finish(guesser, "unknown");
+    }
   });
 });
 

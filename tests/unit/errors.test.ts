@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { ERROR_CODES, type ErrorCode } from "../../lib/api/error-codes";
-import { ApiError, badRequest, errorResponse } from "../../lib/api/errors";
+import { ERROR_CODES, type ErrorCode } from "../../lib/errors/error-codes";
+import { ApiError } from "../../lib/errors/api-error";
+import { badRequest, errorResponse } from "../../lib/api/errors";
 import { rateLimitHeaders, secondsUntil } from "../../lib/api/ratelimit-headers";
 
 // The table of DESIGN.md section 6, written out here rather than read from the code.
@@ -15,7 +16,7 @@ const CONTRACT: Record<string, number> = {
   revoked_key: 401,
   insufficient_scope: 403,
   not_found: 404,
-  // Added beyond section 6 (see lib/api/error-codes.ts): every /api error must be JSON.
+  // Added beyond section 6 (see lib/errors/error-codes.ts): every /api error must be JSON.
   method_not_allowed: 405,
   conflict: 409,
   payload_too_large: 413,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../lib/api/errors";
+import { ApiError } from "../../lib/errors/api-error";
 import { extractKey } from "../../lib/api/extract-key";
 
 // DESIGN.md section 4: `Authorization: Bearer <key>` or `X-API-Key: <key>`; never in the URL.
@@ -141,6 +141,27 @@ describe("extractKey: keys in the URL", () => {
     const url = new URL(`https://keyhold.test/api/v1/whoami?api_key=${KEY}`);
     expect(refusal(() => extractKey(headers({ Authorization: "Basic abc" }), url)).code).toBe("key_in_query");
     expect(refusal(() => extractKey(headers({ Authorization: `Bearer ${KEY}`, "X-API-Key": OTHER_KEY }), url)).code).toBe("key_in_query");
+  });
+});
+
+describe("extractKey: a key-format string anywhere in the query (DESIGN.md section 15.7)", () => {
+  it.each([
+    ["another parameter name", `access_token=${KEY}`],
+    ["a value that only contains the key", `q=prefix-${KEY}-suffix`],
+    ["a test key", `auth=${KEY.replace("kh_live_", "kh_test_")}`],
+    ["a percent-encoded key", `x=${encodeURIComponent(KEY).replace(/_/g, "%5F")}`],
+    ["the second of two values", `q=a&q=${KEY}`],
+    ["a parameter name", `${KEY}=1`],
+  ])("refuses %s with 400 key_in_query, echoing nothing", (_, query) => {
+    const error = refusal(() => extractKey(headers({ "X-API-Key": KEY }), new URL(`https://keyhold.test/api/v1/keys?${query}`)));
+    expect(error.code).toBe("key_in_query");
+    expect(error.status).toBe(400);
+    expect(error.message).not.toContain(KEY);
+  });
+
+  it("lets a value through that only starts like a key", () => {
+    const url = new URL(`https://keyhold.test/api/v1/keys?q=${KEY.slice(0, 20)}`);
+    expect(extractKey(headers({ "X-API-Key": KEY }), url)).toBe(KEY);
   });
 });
 

@@ -1,17 +1,20 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import { compileErrors, validate } from "@readme/openapi-parser";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ERROR_CODES } from "../../lib/api/error-codes";
-import { API_ROUTES, buildOpenApiDocument, errorCodesOf } from "../../lib/api/openapi";
+import type { BoundHandler } from "../../lib/api/contract/bind-contract";
+import { errorCodesOf } from "../../lib/api/contract/error-codes-of";
+import { routeFileOf } from "../../lib/api/contract/route-file";
+import { API_CONTRACTS, contracts } from "../../lib/api/contract/routes";
+import { buildOpenApiDocument } from "../../lib/api/openapi/build-document";
+import { ERROR_CODES } from "../../lib/errors/error-codes";
 import * as keySchemas from "../../lib/keys/schemas";
-import * as verifySchemas from "../../lib/keys/verify-schemas";
-import * as scopeSchemas from "../../lib/scopes/schemas";
 
-// The document is checked against the OpenAPI 3.1 specification, and the route table behind it
-// against the route files themselves: their paths, exported methods, withApiKey scopes and the
-// schemas they parse with. The route files are read as text so that nothing here needs a database.
+// The document is checked against the OpenAPI 3.1 specification, and the contract table behind
+// it against the route files through their modules: each contract's handler is exported by the
+// route file at its path and bound to that contract, and every other method a file exports
+// answers 405 naming exactly the contracts' methods.
 
 type Json = Record<string, unknown>;
 interface Operation {
@@ -29,8 +32,10 @@ interface Document {
 }
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-const APP = path.join(ROOT, "app");
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
+// Route files outside the API contract: next-auth's own endpoints, the catch-all 404, and the
+// Prometheus metrics (plain text behind a token of their own).
+const OUTSIDE_CONTRACT = ["app/api/auth/[...nextauth]/route.ts", "app/api/[...path]/route.ts", "app/api/metrics/route.ts"];
 
 const doc = buildOpenApiDocument() as Document;
 
@@ -40,65 +45,20 @@ function operations(): { path: string; method: string; op: Operation }[] {
   );
 }
 
-/** route.ts files under app/api/<under>, as { apiPath: "/api/v1/keys/{id}", file }. */
-function routeFiles(under: string): { apiPath: string; file: string }[] {
-  const base = path.join(APP, "api", under);
-  return readdirSync(base, { recursive: true, encoding: "utf8" })
+/** Every route.ts under app/api, relative to the repository, with / separators. */
+function routeFiles(): string[] {
+  return readdirSync(path.join(ROOT, "app", "api"), { recursive: true, encoding: "utf8" })
     .filter((entry) => path.basename(entry) === "route.ts")
-    .map((entry) => path.join(base, entry))
-    .filter((file) => !file.includes("[..."))
-    .map((file) => ({
-      file,
-      apiPath:
-        "/" +
-        path
-          .relative(APP, path.dirname(file))
-          .split(path.sep)
-          .map((segment) => segment.replace(/^\[(\w+)\]$/, "{$1}"))
-          .join("/"),
-    }));
+    .map((entry) => ["app", "api", ...entry.split(path.sep)].join("/"))
+    .sort();
 }
 
-function fileFor(apiPath: string): string {
-  const segments = apiPath.split("/").filter(Boolean).map((segment) => segment.replace(/^\{(\w+)\}$/, "[$1]"));
-  return path.join(APP, ...segments, "route.ts");
+function loadRoute(file: string): Promise<Record<string, unknown>> {
+  return import(path.join(ROOT, file)) as Promise<Record<string, unknown>>;
 }
 
-// The methods a route really serves: re-exports of the shared 405 handler (`otherMethod as PUT`)
-// answer "method not allowed" and are not operations.
-function exportedMethods(source: string): string[] {
-  const found = new Set<string>();
-  for (const match of source.matchAll(/export\s+(?:const|(?:async\s+)?function)\s+([A-Z]+)\b/g)) found.add(match[1]);
-  for (const match of source.matchAll(/export\s*\{([^}]*)\}/g)) {
-    for (const item of match[1].split(",")) {
-      const [local, exported] = item.trim().split(/\s+as\s+/);
-      if (local === "otherMethod") continue;
-      const name = (exported ?? local)?.trim();
-      if (name) found.add(name);
-    }
-  }
-  return [...found].filter((name) => (METHODS as readonly string[]).includes(name)).sort();
-}
-
-/** The scopes of `export const <method> = withApiKey({ scopes: [...] }, ...)`; null when not wrapped. */
-function declaredScopes(source: string, method: string): string[] | null {
-  const match = new RegExp(String.raw`export const ${method}\s*=\s*withApiKey\b(?:<[^>]*>)?\(\s*\{([^}]*)\}`).exec(source);
-  if (!match) return null;
-  const list = /scopes\s*:\s*\[([^\]]*)\]/.exec(match[1]);
-  return list ? [...list[1].matchAll(/["']([^"']+)["']/g)].map((item) => item[1]) : [];
-}
-
-/** The text of one exported handler, up to the next export. */
-function handlerSource(source: string, method: string): string {
-  const start = source.indexOf(`export const ${method}`);
-  if (start < 0) throw new Error(`no export const ${method}`);
-  const next = source.indexOf("\nexport ", start + 1);
-  return source.slice(start, next < 0 ? undefined : next);
-}
-
-const SCHEMA_MODULES = { ...keySchemas, ...verifySchemas, ...scopeSchemas } as Record<string, unknown>;
-function exportNameOf(schema: z.ZodType): string | undefined {
-  return Object.entries(SCHEMA_MODULES).find(([, value]) => value === schema)?.[0];
+function isBound(value: unknown): value is BoundHandler {
+  return typeof value === "function" && "contract" in value;
 }
 
 function resolve(schema: Json): Json {
@@ -144,66 +104,56 @@ describe("GET /api/openapi.json document", () => {
     expect(buildOpenApiDocument()).toBe(doc);
   });
 
-  it("documents only routes that exist, with the method exported", () => {
-    for (const { path: route, method } of operations()) {
-      const file = fileFor(route);
-      let source: string;
-      try {
-        source = readFileSync(file, "utf8");
-      } catch {
-        throw new Error(`${method} ${route} is documented but ${path.relative(ROOT, file)} does not exist`);
-      }
-      expect(exportedMethods(source), `${path.relative(ROOT, file)} exports ${method}`).toContain(method);
+  it("has one operation per contract, named as in the contract table", () => {
+    expect(operations().map(({ op }) => op.operationId).sort()).toEqual(API_CONTRACTS.map((contract) => contract.operationId).sort());
+    for (const [name, contract] of Object.entries(contracts)) expect(contract.operationId).toBe(name);
+  });
+
+  it("finds each contract's handler exported by the route file at its path, bound to that contract", async () => {
+    for (const contract of API_CONTRACTS) {
+      const file = routeFileOf(contract.path);
+      const handler = (await loadRoute(file))[contract.method];
+      expect(isBound(handler), `${file} exports ${contract.method} bound to a contract`).toBe(true);
+      expect((handler as BoundHandler).contract, `${file} ${contract.method}`).toBe(contract);
     }
   });
 
-  it("documents every /api/v1 route file and every method it exports", () => {
-    const files = routeFiles("v1");
-    expect(files.length).toBeGreaterThan(0);
-    for (const { apiPath, file } of files) {
-      const methods = exportedMethods(readFileSync(file, "utf8"));
-      expect(methods.length, `${path.relative(ROOT, file)} exports a method`).toBeGreaterThan(0);
-      for (const method of methods) {
-        expect(doc.paths[apiPath]?.[method.toLowerCase()], `${method} ${apiPath} is in the document`).toBeDefined();
+  it("has a contract for every method a route file serves; the others answer 405 with the contracts' methods", async () => {
+    const files = routeFiles().filter((file) => !OUTSIDE_CONTRACT.includes(file));
+    expect(files.length).toBeGreaterThan(5);
+    for (const file of files) {
+      const served = API_CONTRACTS.filter((contract) => routeFileOf(contract.path) === file);
+      expect(served.length, `${file} has a contract`).toBeGreaterThan(0);
+      const routeModule = await loadRoute(file);
+      for (const method of METHODS) {
+        const handler = routeModule[method];
+        if (handler === undefined) continue;
+        if (isBound(handler)) {
+          expect(served, `${method} in ${file}`).toContain(handler.contract);
+          expect(handler.contract.method, `${method} in ${file}`).toBe(method);
+          continue;
+        }
+        const response = await (handler as () => Promise<Response> | Response)();
+        expect(response.status, `${method} in ${file}`).toBe(405);
+        expect(response.headers.get("allow")?.split(", ").sort(), `${method} in ${file}`).toEqual(served.map((contract) => contract.method).sort());
       }
     }
   });
 
-  it("declares for each operation the scopes its withApiKey requires, and no key for public routes", () => {
-    for (const { path: route, method, op } of operations()) {
-      const source = readFileSync(fileFor(route), "utf8");
-      const scopes = declaredScopes(source, method);
-      const where = `${method} ${route}`;
-      if (scopes === null) {
-        expect(source, `${where} has no withApiKey, so it is public`).not.toMatch(/withApiKey/);
+  it("declares for each operation the scopes of its contract, and no key for public routes", () => {
+    for (const contract of API_CONTRACTS) {
+      const op = doc.paths[contract.path][contract.method.toLowerCase()];
+      const where = `${contract.method} ${contract.path}`;
+      if (contract.scopes === null) {
         expect(op.security, where).toEqual([]);
         expect(op["x-required-scopes"], where).toBeUndefined();
         continue;
       }
-      expect([...(op["x-required-scopes"] ?? [])].sort(), where).toEqual([...scopes].sort());
-      expect(op.security, where).toEqual([{ bearerAuth: scopes }, { apiKeyAuth: scopes }]);
+      expect(op["x-required-scopes"], where).toEqual([...contract.scopes]);
+      expect(op.security, where).toEqual([{ bearerAuth: contract.scopes }, { apiKeyAuth: contract.scopes }]);
       expect(Object.keys(op.responses), where).toContain("401");
-      if (scopes.length > 0) expect(Object.keys(op.responses), where).toContain("403");
+      if (contract.scopes.length > 0) expect(Object.keys(op.responses), where).toContain("403");
     }
-  });
-
-  it("binds each route to the schemas its handler parses with", () => {
-    for (const route of API_ROUTES) {
-      if (route.scopes === null) continue;
-      const where = `${route.method} ${route.path}`;
-      const handler = handlerSource(readFileSync(fileFor(route.path), "utf8"), route.method);
-      if (route.body) expect(handler, where).toContain(`readJson(request, ${exportNameOf(route.body.schema)}`);
-      else expect(handler, where).not.toContain("readJson(");
-      if (route.query) expect(handler, where).toContain(`readQuery(request.nextUrl, ${exportNameOf(route.query)})`);
-      else expect(handler, where).not.toContain("readQuery(");
-      expect(route.success.schema, where).not.toBeNull();
-      const name = exportNameOf(route.success.schema!);
-      // presentKey parses through keyRecord, so answering presentKey(...) is answering keyRecord.
-      expect(handler, where).toMatch(name === "keyRecord" ? /Response\.json\(\s*presentKey\(/ : new RegExp(String.raw`\b${name}\.parse\(`));
-      if (route.success.status === 201) expect(handler, where).toContain("status: 201");
-      else expect(handler, where).not.toMatch(/status:/);
-    }
-    expect(readFileSync(path.join(ROOT, "lib/keys/present-key.ts"), "utf8")).toMatch(/return keyRecord\.parse\(/);
   });
 
   it("derives component schemas from the zod schemas, requests as input and responses as output", () => {
@@ -225,13 +175,13 @@ describe("GET /api/openapi.json document", () => {
     const error = doc.components.schemas.Error as { properties: { error: { properties: { code: { enum: string[] } }; required: string[] } } };
     expect(error.properties.error.properties.code.enum.sort()).toEqual(Object.keys(ERROR_CODES).sort());
     expect(error.properties.error.required.sort()).toEqual(["code", "message"]);
-    for (const route of API_ROUTES) {
-      const op = doc.paths[route.path][route.method.toLowerCase()];
-      for (const code of errorCodesOf(route)) {
+    for (const contract of API_CONTRACTS) {
+      const op = doc.paths[contract.path][contract.method.toLowerCase()];
+      for (const code of errorCodesOf(contract)) {
         const response = op.responses[String(ERROR_CODES[code].status)];
         const content = response?.content?.["application/json"];
-        expect(content?.schema, `${route.operationId} ${code}`).toEqual({ $ref: "#/components/schemas/Error" });
-        expect(content?.examples?.[code]?.value, `${route.operationId} ${code}`).toMatchObject({ error: { code } });
+        expect(content?.schema, `${contract.operationId} ${code}`).toEqual({ $ref: "#/components/schemas/Error" });
+        expect(content?.examples?.[code]?.value, `${contract.operationId} ${code}`).toMatchObject({ error: { code } });
       }
     }
   });

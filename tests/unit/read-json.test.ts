@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ApiError } from "../../lib/api/errors";
+import { ApiError } from "../../lib/errors/api-error";
 import { MAX_BODY_BYTES, readJson } from "../../lib/api/read-json";
 
 const URL_ = "https://keyhold.test/api/v1/keys";

@@ -2,12 +2,14 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { KeyStatusBadge } from "@/components/keys/key-status-badge";
 import { EmptyState } from "@/components/ui/empty-state";
+import { Num } from "@/components/ui/number";
 import { PageHeader } from "@/components/ui/page-header";
 import { Time } from "@/components/ui/time";
 import { EventsTable } from "@/components/usage/events-table";
 import { UsageChart } from "@/components/usage/usage-chart";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
+import { countActiveKeys } from "@/lib/keys/count-active-keys";
 import { DENIED_OUTCOMES } from "@/lib/usage/outcomes";
 import { usageSeries } from "@/lib/usage/query-usage";
 import { recentEvents } from "@/lib/usage/usage-summary";
@@ -21,7 +23,7 @@ export default async function OverviewPage() {
   const in7Days = new Date(now.getTime() + 7 * 86_400_000);
   const dayAgo = new Date(now.getTime() - 86_400_000);
   const [activeKeys, series, expiring, denied] = await Promise.all([
-    db.apiKey.count({ where: { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } }),
+    countActiveKeys(db, now),
     usageSeries(db, { keyId: null, from: dayAgo, to: now, granularity: "hour" }),
     db.apiKey.findMany({
       where: { revokedAt: null, expiresAt: { gt: now, lte: in7Days } },
@@ -91,7 +93,9 @@ function Stat({ label, value }: { label: string; value: number }) {
   return (
     <div className="rounded-lg border border-zinc-200 bg-white p-4">
       <p className="text-xs text-zinc-600">{label}</p>
-      <p className="text-2xl font-semibold tabular-nums">{value.toLocaleString("en")}</p>
+      <p className="text-2xl font-semibold">
+        <Num value={value} />
+      </p>
     </div>
   );
 }

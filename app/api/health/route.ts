@@ -1,16 +1,18 @@
+import { contracts } from "@/lib/api/contract/routes";
+import { methodNotAllowed } from "@/lib/api/method-not-allowed";
+import { publicRoute } from "@/lib/api/public-route";
 import { getDb } from "@/lib/db/client";
 import { isDatabaseUp } from "@/lib/db/health";
-import { methodNotAllowed } from "@/lib/api/method-not-allowed";
 
 export const dynamic = "force-dynamic";
 
 // GET /api/health - liveness and database reachability, no auth
-export async function GET() {
+export const GET = publicRoute(contracts.getHealth, async () => {
   const up = await isDatabaseUp(getDb());
   return Response.json(up ? { status: "ok", database: "up" } : { status: "degraded", database: "down" }, {
     status: up ? 200 : 503,
   });
-}
+});
 
 const otherMethod = methodNotAllowed("GET");
 export { otherMethod as POST, otherMethod as PUT, otherMethod as PATCH, otherMethod as DELETE };

@@ -1,30 +1,23 @@
-import { readJson } from "@/lib/api/read-json";
-import { readQuery } from "@/lib/api/read-query";
+import { methodNotAllowed } from "@/lib/api/method-not-allowed";
+import { contracts } from "@/lib/api/contract/routes";
 import { withApiKey } from "@/lib/api/with-api-key";
 import { getDb } from "@/lib/db/client";
 import { listKeys } from "@/lib/keys/list-keys";
 import { presentKey } from "@/lib/keys/present-key";
-import { createKeyRequest, keyWithSecret, listKeysQuery, listKeysResponse } from "@/lib/keys/schemas";
 import { issueKey } from "@/lib/keys/service";
-import { methodNotAllowed } from "@/lib/api/method-not-allowed";
 
 // POST /api/v1/keys - issue a key; the plaintext is in this response only
-export const POST = withApiKey({ scopes: ["keys:write"] }, async (request, { actor }) => {
-  const body = await readJson(request, createKeyRequest);
-  const { record, key } = await issueKey(
-    getDb(),
-    { ...body, expiresAt: body.expiresAt ? new Date(body.expiresAt) : null },
-    actor,
-  );
-  return Response.json(keyWithSecret.parse({ ...presentKey(record), key }), { status: 201 });
+export const POST = withApiKey(contracts.createKey, async (_request, { actor, body, respond }) => {
+  const input = await body();
+  const { record, key } = await issueKey(getDb(), { ...input, expiresAt: input.expiresAt ? new Date(input.expiresAt) : null }, actor);
+  return respond({ ...presentKey(record), key });
 });
 
 // GET /api/v1/keys - list keys, newest first, with filters and cursor pagination
-export const GET = withApiKey({ scopes: ["keys:read"] }, async (request) => {
-  const query = readQuery(request.nextUrl, listKeysQuery);
-  const { data, nextCursor } = await listKeys(getDb(), query);
+export const GET = withApiKey(contracts.listKeys, async (_request, { query, respond }) => {
+  const { data, nextCursor } = await listKeys(getDb(), query());
   const now = Date.now();
-  return Response.json(listKeysResponse.parse({ data: data.map((record) => presentKey(record, now)), nextCursor }));
+  return respond({ data: data.map((record) => presentKey(record, now)), nextCursor });
 });
 
 const otherMethod = methodNotAllowed("GET, POST");

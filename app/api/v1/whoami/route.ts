@@ -1,20 +1,18 @@
-import { withApiKey } from "@/lib/api/with-api-key";
-import { whoamiResponse } from "@/lib/keys/verify-schemas";
 import { methodNotAllowed } from "@/lib/api/method-not-allowed";
+import { contracts } from "@/lib/api/contract/routes";
+import { withApiKey } from "@/lib/api/with-api-key";
 
 // GET /api/v1/whoami - the calling key's identity
-export const GET = withApiKey({}, async (_request, { key }) =>
-  Response.json(
-    whoamiResponse.parse({
-      keyId: key.id,
-      name: key.name,
-      ownerId: key.ownerId,
-      environment: key.environment,
-      scopes: key.scopes,
-      expiresAt: key.expiresAt === null ? null : new Date(key.expiresAt).toISOString(),
-      ratelimit: key.ratelimit,
-    }),
-  ),
+export const GET = withApiKey(contracts.whoami, async (_request, { key, respond }) =>
+  respond({
+    keyId: key.id,
+    name: key.name,
+    ownerId: key.ownerId,
+    environment: key.environment,
+    scopes: [...key.scopes],
+    expiresAt: key.expiresAt === null ? null : new Date(key.expiresAt).toISOString(),
+    ratelimit: key.ratelimit,
+  }),
 );
 
 const otherMethod = methodNotAllowed("GET");

@@ -1,14 +1,12 @@
-import { readJson } from "@/lib/api/read-json";
+import { methodNotAllowed } from "@/lib/api/method-not-allowed";
+import { contracts } from "@/lib/api/contract/routes";
 import { withApiKey } from "@/lib/api/with-api-key";
 import { verifyKeyForService } from "@/lib/keys/verify-for-service";
-import { verifyKeyRequest, verifyKeyResponse } from "@/lib/keys/verify-schemas";
-import { methodNotAllowed } from "@/lib/api/method-not-allowed";
 
 // POST /api/v1/keys/verify - verify a key for another service
-export const POST = withApiKey({ scopes: ["keys:verify"] }, async (request, { ip }) => {
-  const body = await readJson(request, verifyKeyRequest);
-  const result = await verifyKeyForService(body.key, body.scopes ?? [], { method: request.method, path: request.nextUrl.pathname, ip });
-  return Response.json(verifyKeyResponse.parse(result));
+export const POST = withApiKey(contracts.verifyKey, async (request, { ip, body, respond }) => {
+  const input = await body();
+  return respond(await verifyKeyForService(input.key, input.scopes ?? [], { method: request.method, path: request.nextUrl.pathname, ip }));
 });
 
 const otherMethod = methodNotAllowed("POST");

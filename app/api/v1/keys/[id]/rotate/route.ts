@@ -1,23 +1,22 @@
-import { readJson } from "@/lib/api/read-json";
+import { methodNotAllowed } from "@/lib/api/method-not-allowed";
+import { contracts } from "@/lib/api/contract/routes";
 import { withApiKey } from "@/lib/api/with-api-key";
 import { getDb } from "@/lib/db/client";
 import { presentKey } from "@/lib/keys/present-key";
-import { keyWithSecret, rotateKeyRequest } from "@/lib/keys/schemas";
 import { getKey, rotateKey } from "@/lib/keys/service";
-import { methodNotAllowed } from "@/lib/api/method-not-allowed";
 
 // POST /api/v1/keys/{id}/rotate - a new key with the same settings; the old one expires after the grace period
-export const POST = withApiKey<{ id: string }>({ scopes: ["keys:write"] }, async (request, { params, actor }) => {
+export const POST = withApiKey(contracts.rotateKey, async (_request, { params, actor, body, respond }) => {
   const { id } = await params;
   await getKey(getDb(), id);
-  const body = await readJson(request, rotateKeyRequest, { optional: true });
+  const input = await body();
   const { record, key } = await rotateKey(
     getDb(),
     id,
-    { gracePeriodSeconds: body.gracePeriodSeconds, expiresAt: body.expiresAt ? new Date(body.expiresAt) : null },
+    { gracePeriodSeconds: input.gracePeriodSeconds, expiresAt: input.expiresAt ? new Date(input.expiresAt) : null },
     actor,
   );
-  return Response.json(keyWithSecret.parse({ ...presentKey(record), key }), { status: 201 });
+  return respond({ ...presentKey(record), key });
 });
 
 const otherMethod = methodNotAllowed("POST");

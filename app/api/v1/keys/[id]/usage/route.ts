@@ -1,22 +1,19 @@
-import { readQuery } from "@/lib/api/read-query";
+import { methodNotAllowed } from "@/lib/api/method-not-allowed";
+import { contracts } from "@/lib/api/contract/routes";
 import { withApiKey } from "@/lib/api/with-api-key";
 import { getDb } from "@/lib/db/client";
-import { usageRange } from "@/lib/usage/usage-range";
-import { usageResponse, usageQuery } from "@/lib/keys/schemas";
 import { getKey } from "@/lib/keys/service";
-import { usageSeries } from "@/lib/usage/query-usage";
-import { methodNotAllowed } from "@/lib/api/method-not-allowed";
+import { keyUsageWithLatency } from "@/lib/usage/key-usage";
+import { usageRange } from "@/lib/usage/usage-range";
 
-// GET /api/v1/keys/{id}/usage - verifications per bucket and outcome, from the rollups
-export const GET = withApiKey<{ id: string }>({ scopes: ["usage:read"] }, async (request, { params }) => {
+// GET /api/v1/keys/{id}/usage - verifications per bucket and outcome, from the derived tables
+export const GET = withApiKey(contracts.getKeyUsage, async (_request, { params, query, respond }) => {
   const { id } = await params;
   await getKey(getDb(), id);
-  const query = readQuery(request.nextUrl, usageQuery);
-  const { from, to } = usageRange(query);
-  const series = await usageSeries(getDb(), { keyId: id, from, to, granularity: query.granularity });
-  return Response.json(
-    usageResponse.parse({ keyId: id, granularity: query.granularity, from: from.toISOString(), to: to.toISOString(), series }),
-  );
+  const { granularity, include, ...range } = query();
+  const { from, to } = usageRange({ granularity, include, ...range });
+  const series = await keyUsageWithLatency(getDb(), { keyId: id, from, to, granularity }, include === "latency");
+  return respond({ keyId: id, granularity, from: from.toISOString(), to: to.toISOString(), series });
 });
 
 const otherMethod = methodNotAllowed("GET");

@@ -1,12 +1,18 @@
-// Slows down password guessing: once FREE_FAILURES sign-ins for one email or from one address
-// have failed (or are still being checked) within the window, each further attempt waits before
-// its password is checked, doubling up to MAX_DELAY_MS. Attempts that arrive together are
-// queued one after the other rather than all waiting the same delay and then all being checked
-// at once, and an attempt that would queue longer than MAX_QUEUE_MS is refused unchecked, so a
-// burst of parallel requests buys an attacker nothing. Per instance, in memory, bounded.
+// Slows down password guessing (DESIGN.md section 15.7) without letting anyone lock an account:
+// - Per (email, address): once FREE_FAILURES attempts have failed (or are still being checked)
+//   within the window, each further attempt waits before its password is checked, doubling up
+//   to MAX_DELAY_MS. Attempts that arrive together queue one after the other, and an attempt that
+//   would queue longer than MAX_QUEUE_MS is refused unchecked, so a burst buys nothing.
+// - Per address, the same with a larger allowance: one address guessing at many accounts.
+// - Per email, across addresses: only a delay, capped, never a queue and never a refusal. An
+//   attacker failing on an email from elsewhere can slow its owner's sign-in by seconds but never
+//   refuse the right password from an address that did not fail.
+// Per instance, in memory, bounded.
 
 const WINDOW_MS = 15 * 60_000;
 const FREE_FAILURES = 5;
+// An office behind one NAT address shares this allowance.
+const FREE_ADDRESS_FAILURES = 20;
 // A checked password alone takes from under half a second to over one on a busy server (bcrypt,
 // cost 12): a pause shorter than that would pass unnoticed by a person and barely slow a script.
 const BASE_DELAY_MS = 2_000;
@@ -24,6 +30,12 @@ interface Entry {
   nextAt: number;
 }
 
+/** Who tries: the email typed (or the account, for a password change) and the client address. */
+export interface Attempt {
+  email: string;
+  address: string;
+}
+
 /** What an attempt must do: wait this long and then check the password, or be refused unchecked. */
 export type Admission = { wait: number } | { refused: true };
 
@@ -33,43 +45,57 @@ export class LoginThrottle {
   constructor(private readonly now: () => number = Date.now) {}
 
   /** Admits an attempt; every admitted attempt must be ended with `finish`. */
-  begin(keys: readonly string[]): Admission {
+  begin(attempt: Attempt): Admission {
     const now = this.now();
+    const queued = this.queued(attempt);
     let start = now;
     const delays = new Map<string, number>();
-    for (const key of keys) {
+    for (const [key, free] of queued) {
       const entry = this.current(key, now);
-      const count = entry ? entry.failures + entry.pending : 0;
-      if (!entry || count < FREE_FAILURES) continue;
-      const delay = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (count - FREE_FAILURES));
+      const delay = entry ? delayAfter(entry.failures + entry.pending, free) : 0;
+      if (delay === 0) continue;
       delays.set(key, delay);
-      start = Math.max(start, now + delay, entry.nextAt);
+      start = Math.max(start, now + delay, entry!.nextAt);
     }
     // Refused attempts reserve nothing and count for nothing: they were never checked.
     if (start - now > MAX_QUEUE_MS) return { refused: true };
-    for (const key of keys) {
+    const email = this.current(emailKey(attempt), now);
+    const emailDelay = email ? delayAfter(email.failures + email.pending, FREE_FAILURES) : 0;
+    for (const key of this.keys(attempt)) {
       const entry = this.current(key, now) ?? this.track(key, now);
       entry.pending += 1;
       const delay = delays.get(key);
       if (delay !== undefined) entry.nextAt = start + delay;
     }
-    return { wait: start - now };
+    return { wait: Math.max(start - now, emailDelay) };
   }
 
   /**
-   * Ends an admitted attempt. A success forgets the earlier failures of `clear` only; "unknown"
+   * Ends an admitted attempt. A success forgets the failures of its email, from this address and
+   * from everywhere, but not the address's own (it may be guessing at other accounts); "unknown"
    * (the check itself failed, say the database was down) counts neither way.
    */
-  finish(keys: readonly string[], outcome: "success" | "failure" | "unknown", clear: readonly string[] = keys): void {
+  finish(attempt: Attempt, outcome: "success" | "failure" | "unknown"): void {
     const now = this.now();
-    for (const key of keys) {
+    for (const key of this.keys(attempt)) {
       const entry = this.current(key, now);
       if (!entry) continue;
       entry.pending = Math.max(0, entry.pending - 1);
       if (outcome === "failure") entry.failures += 1;
-      else if (outcome === "success" && clear.includes(key)) entry.failures = 0;
+      else if (outcome === "success" && key !== addressKey(attempt)) entry.failures = 0;
       if (entry.failures === 0 && entry.pending === 0) this.entries.delete(key);
     }
+  }
+
+  private queued(attempt: Attempt): [string, number][] {
+    return [
+      [pairKey(attempt), FREE_FAILURES],
+      [addressKey(attempt), FREE_ADDRESS_FAILURES],
+    ];
+  }
+
+  private keys(attempt: Attempt): string[] {
+    return [pairKey(attempt), addressKey(attempt), emailKey(attempt)];
   }
 
   private track(key: string, now: number): Entry {
@@ -95,6 +121,22 @@ export class LoginThrottle {
     entry.nextAt = 0;
     return entry;
   }
+}
+
+function delayAfter(count: number, free: number): number {
+  return count < free ? 0 : Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** (count - free));
+}
+
+function pairKey(attempt: Attempt): string {
+  return `pair:${attempt.email}\n${attempt.address}`;
+}
+
+function addressKey(attempt: Attempt): string {
+  return `ip:${attempt.address}`;
+}
+
+function emailKey(attempt: Attempt): string {
+  return `email:${attempt.email}`;
 }
 
 const holder = globalThis as unknown as { keyholdLoginThrottle?: LoginThrottle };

@@ -1,0 +1,10 @@
+import { bindContract } from "./contract/bind-contract";
+import type { RouteContract } from "./contract/route-contract";
+
+/** A route that needs no key, bound to its contract like withApiKey's. */
+export function publicRoute<const Contract extends RouteContract & { scopes: null }, Fn extends (request: Request) => Promise<Response> | Response>(
+  contract: Contract,
+  handler: Fn,
+) {
+  return bindContract(contract, handler);
+}

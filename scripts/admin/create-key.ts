@@ -1,0 +1,86 @@
+// `create-key`: issues a key and prints it, the only time it is ever shown.
+import { presentKey } from "../../lib/keys/present-key";
+import { createKeyRequest, keyWithSecret } from "../../lib/keys/schemas";
+import { issueKey } from "../../lib/keys/service";
+import { UsageError } from "../cli/run-command";
+import { CLI_ACTOR, commandUsage, parseCommand, type Command } from "./command";
+import { parseCount, parseDuration, parseRatelimit, parseScopes } from "./option-values";
+import { clean, formatMs, quote } from "./text";
+
+const FLAG_OF_FIELD: Record<string, string> = {
+  name: "--name",
+  ownerId: "--owner",
+  environment: "--env",
+  scopes: "--scopes",
+  expiresAt: "--expires-in",
+  ratelimit: "--ratelimit",
+  remaining: "--remaining",
+};
+
+// Beyond this a date is more likely a typo (30000d for 30d) than an intent.
+const MAX_EXPIRY_MS = 100 * 365 * 86_400_000;
+
+export const createKeyCommand: Command = {
+  name: "create-key",
+  usage: "create-key --name N [--owner O] [--env live|test] [--scopes a,b] [--expires-in 30d] [--ratelimit 100/60s] [--remaining N] [--json]",
+  async parse(argv) {
+    const { values } = parseCommand(this, argv, 0, {
+      name: { type: "string" },
+      owner: { type: "string" },
+      env: { type: "string" },
+      scopes: { type: "string" },
+      "expires-in": { type: "string" },
+      ratelimit: { type: "string" },
+      remaining: { type: "string" },
+    });
+    if (values.help) return commandUsage(this);
+    if (values.name === undefined || values.name.trim() === "") throw new UsageError("create-key needs --name, e.g. --name \"Deploy bot\".");
+    if (values.env !== undefined && values.env !== "live" && values.env !== "test") {
+      throw new UsageError(`--env must be live or test, not ${quote(values.env)}.`);
+    }
+    const scopes = values.scopes === undefined ? [] : parseScopes(values.scopes);
+    const expiresAt =
+      values["expires-in"] === undefined ? null : new Date(Date.now() + parseDuration("--expires-in", values["expires-in"], MAX_EXPIRY_MS));
+    const ratelimit = values.ratelimit === undefined ? null : parseRatelimit(values.ratelimit);
+    const remaining = values.remaining === undefined ? null : parseCount("--remaining", values.remaining);
+
+    // The same validation as POST /api/v1/keys, so the CLI cannot create a key the API would refuse.
+    const body = createKeyRequest.safeParse({
+      name: values.name,
+      ownerId: values.owner ?? null,
+      environment: values.env ?? "live",
+      scopes,
+      expiresAt: expiresAt?.toISOString() ?? null,
+      ratelimit,
+      remaining,
+    });
+    if (!body.success) {
+      const issue = body.error.issues[0];
+      throw new UsageError(`${FLAG_OF_FIELD[String(issue?.path[0])] ?? "input"}: ${issue?.message ?? "is not valid"}.`);
+    }
+    const input = body.data;
+    return {
+      async run(db) {
+        const { record, key } = await issueKey(db, { ...input, expiresAt }, CLI_ACTOR);
+        if (values.json) return { json: keyWithSecret.parse({ ...presentKey(record), key }) };
+        const facts = [
+          record.environment,
+          `scopes: ${record.scopes.length ? record.scopes.join(", ") : "none"}`,
+          record.ownerId ? `owner: ${record.ownerId}` : null,
+          record.expiresAt ? `expires ${record.expiresAt.toISOString()}` : "never expires",
+          record.ratelimitLimit !== null ? `rate limit ${record.ratelimitLimit}/${formatMs(record.ratelimitWindowMs ?? 0)}` : null,
+          record.remaining !== null ? `quota ${record.remaining}` : null,
+        ].filter(Boolean);
+        return {
+          text: [
+            `Created key ${record.id} "${clean(record.name)}" (${facts.join("; ")}).`,
+            "",
+            `    ${key}`,
+            "",
+            "This is the only time the key is shown: store it now. Keyhold keeps only its hash.",
+          ].join("\n"),
+        };
+      },
+    };
+  },
+};
