@@ -1,4 +1,7 @@
+import { env } from "../env";
+import type { IpAllowlist } from "../net/ip-allowlist";
 import type { KeyEnvironment } from "./format";
+import type { Refill } from "./refill-of";
 
 // What the hot path needs to know about a key, kept in process memory by hash.
 
@@ -13,8 +16,14 @@ export interface KeyRecord {
   expiresAt: number | null;
   revokedAt: number | null;
   ratelimit: { limit: number; windowMs: number } | null;
-  // Only whether a quota exists is cached; its value lives in the database (atomic decrement).
+  // Only whether a quota exists is cached; its credits are leased from the database
+  // (lib/quota/quota-leases.ts), which holds the value.
   hasQuota: boolean;
+  refill: Refill | null;
+  /** Epoch ms at which the quota was last set: credits leased before it are void. */
+  quotaResetAt: number;
+  /** Compiled once per fill; null when the key may be used from any address. */
+  ipAllowlist: IpAllowlist | null;
 }
 
 interface Entry {
@@ -151,6 +160,6 @@ export class KeyCache {
 const holder = globalThis as unknown as { keyholdKeyCache?: KeyCache };
 
 export function sharedKeyCache(): KeyCache {
-  holder.keyholdKeyCache ??= new KeyCache();
+  holder.keyholdKeyCache ??= new KeyCache(KEY_CACHE_TTL_MS, Date.now, { maxEntries: env().KEYHOLD_KEY_CACHE_MAX_ENTRIES });
   return holder.keyholdKeyCache;
 }

@@ -7,6 +7,7 @@ import { logger, logRequest, requestLogEntry } from "../observability/logger";
 import { requestContextStorage, requestIdFrom, type RequestContext } from "../observability/request-context";
 import { onShutdown, runShutdownHooks } from "../process/shutdown";
 import { startUsageMaintenance } from "../usage/prune-usage";
+import { startWebhooks } from "../webhooks/start-webhooks";
 import { announceSetup } from "./announce-setup";
 import { createApiDispatcher, type ApiDispatcher, type DispatchRoute, type RouteModule } from "./api-dispatcher";
 import { loadHeaderRules } from "./next-header-rules";
@@ -120,6 +121,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     retentionDays: env().KEYHOLD_USAGE_RETENTION_DAYS,
   });
   onShutdown("flush", () => maintenance.stop());
+  startWebhooks(getDb());
 
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
