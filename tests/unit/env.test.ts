@@ -24,6 +24,7 @@ describe("parseEnv", () => {
       KEYHOLD_TRUSTED_PROXIES: [],
       KEYHOLD_USAGE_RAW_RETENTION_DAYS: 7,
       KEYHOLD_USAGE_RETENTION_DAYS: 400,
+      KEYHOLD_API_DISPATCH: "1",
       KEYHOLD_MAX_HEAP_MB: 192,
       KEYHOLD_KEY_CACHE_MAX_ENTRIES: 50_000,
       KEYHOLD_USAGE_BUFFER_MAX_EVENTS: 50_000,
@@ -167,6 +168,7 @@ describe("parseEnv", () => {
     ["KEYHOLD_USAGE_RAW_RETENTION_DAYS", "0"],
     ["KEYHOLD_USAGE_RAW_RETENTION_DAYS", "401"],
     ["NODE_ENV", "staging"],
+    ["KEYHOLD_API_DISPATCH", "off"],
     ["LOG_LEVEL", "verbose"],
     ["NEXTAUTH_URL", "not a url"],
   ])("refuses %s=%s, naming the variable", (name, value) => {
