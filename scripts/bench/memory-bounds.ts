@@ -7,6 +7,7 @@ import type { Db } from "../../lib/db/client";
 import { KeyCache, type KeyRecord } from "../../lib/keys/cache";
 import { InvalidKeyThrottle } from "../../lib/ratelimit/invalid-key-throttle";
 import { LoginThrottle } from "../../lib/ratelimit/login-throttle";
+import { parseEnv } from "../../lib/env";
 import { UsageRecorder } from "../../lib/usage/recorder";
 
 setFlagsFromString("--expose-gc");
@@ -39,6 +40,9 @@ function keyRecord(i: number): KeyRecord {
     revokedAt: null,
     ratelimit: { limit: 100, windowMs: 60_000 },
     hasQuota: false,
+    refill: null,
+    quotaResetAt: 0,
+    ipAllowlist: null,
   };
 }
 
@@ -49,14 +53,16 @@ interface Row {
 }
 
 function measureAll(): Row[] {
-  const keys = 100_000;
+  // The bounds in force without configuration; the throttles' and unknown hashes' are constants.
+  const defaults = parseEnv({});
+  const keys = defaults.KEYHOLD_KEY_CACHE_MAX_ENTRIES;
   const unknown = 10_000;
   const addresses = 100_000;
   const logins = 50_000;
-  const events = 100_000;
+  const events = defaults.KEYHOLD_USAGE_BUFFER_MAX_EVENTS;
   const noDb = {} as Db;
   return [
-    { table: "key cache: keys", entries: keys, bytes: heapUsedBy(() => { const cache = new KeyCache(); for (let i = 0; i < keys; i++) cache.set(hex(i, 64), keyRecord(i)); return cache; }) },
+    { table: "key cache: keys", entries: keys, bytes: heapUsedBy(() => { const cache = new KeyCache(undefined, undefined, { maxEntries: keys }); for (let i = 0; i < keys; i++) cache.set(hex(i, 64), keyRecord(i)); return cache; }) },
     { table: "key cache: unknown hashes", entries: unknown, bytes: heapUsedBy(() => { const cache = new KeyCache(); for (let i = 0; i < unknown; i++) cache.set(hex(i, 64), null); return cache; }) },
     { table: "invalid-key throttle: addresses", entries: addresses, bytes: heapUsedBy(() => { const throttle = new InvalidKeyThrottle(20); for (let i = 0; i < addresses; i++) throttle.recordInvalid(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`); return throttle; }) },
     {
