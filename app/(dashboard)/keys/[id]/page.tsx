@@ -109,7 +109,7 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
         expiresAt={key.expiresAt}
         revokedReason={key.revokedReason}
         lastUsedAt={key.lastUsedAt}
-        lastAddress={events[0]?.ip ?? null}
+        lastAddress={addresses[0]?.ip ?? null}
         lastHour={{ requests: lastHourRequests, refused: lastHourRequests - lastHourCount }}
         remaining={key.remaining}
         refill={refill ? `${describeRefill(refill, now.getTime())}.` : undefined}
