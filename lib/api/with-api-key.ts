@@ -35,7 +35,12 @@ type Handler<Contract extends RouteContract> = (request: NextRequest, context: A
  * The handler runs only for a verified key holding every scope of the contract; every call,
  * allowed or not, becomes a usage event.
  */
-export function withApiKey<const Contract extends RouteContract>(contract: Contract, handler: Handler<Contract>): BoundHandler<Contract> {
+// Typed with its real parameters, not BoundHandler's `never[]`: Next's build checks every route
+// export against (request: NextRequest, context: { params }) and refuses `never`.
+type RouteHandler<Contract extends RouteContract> = ((request: NextRequest, route: { params: Promise<PathParams<Contract["path"]>> }) => Promise<Response>) &
+  BoundHandler<Contract>;
+
+export function withApiKey<const Contract extends RouteContract>(contract: Contract, handler: Handler<Contract>): RouteHandler<Contract> {
   const scopes = contract.scopes ?? [];
   return bindContract(contract, async (request: NextRequest, route: { params: Promise<PathParams<Contract["path"]>> }): Promise<Response> => {
     const started = performance.now();

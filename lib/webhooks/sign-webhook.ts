@@ -3,11 +3,11 @@ import { createHmac } from "node:crypto";
 // Standard Webhooks signing (https://www.standardwebhooks.com): the HMAC-SHA256 key is the
 // base64-decoded part of the secret after `whsec_`; the signed content is "id.timestamp.body".
 
-export interface WebhookHeaders {
+export type WebhookHeaders = {
   "webhook-id": string;
   "webhook-timestamp": string;
   "webhook-signature": string;
-}
+};
 
 export function signWebhook(secret: string, id: string, timestampSeconds: number, body: string): WebhookHeaders {
   const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
