@@ -126,7 +126,7 @@ export class UsageAggregate {
       params.push(value);
       return `$${firstParam + params.length - 1}::${type}[]`;
     };
-    const hist = (set: "EXCLUDED" | string, table: string) => `latency = usage_hist_add(${table}.latency, ${set}.latency)`;
+    const hist = (table: string) => `latency = usage_hist_add(${table}.latency, EXCLUDED.latency)`;
     const add = (table: string, columns: string[]) => columns.map((column) => `${column} = ${table}.${column} + EXCLUDED.${column}`).join(", ");
     const ctes: string[] = [];
 
@@ -138,7 +138,7 @@ export class UsageAggregate {
     const keyHours = sorted(this.keyHours);
     ctes.push(`INSERT INTO usage_key_hours (key_id, hour, outcome, requests, credits, status_4xx, status_5xx, latency)
   SELECT k, h, o, r, c, s4, s5, l::int4[] FROM unnest(${p(keyHours.map((r) => r.key.keyId), "text")}, ${p(keyHours.map((r) => iso(r.key.at)), "timestamptz")}, ${p(keyHours.map((r) => r.key.outcome), "text")}, ${p(keyHours.map((r) => r.measures.requests), "int4")}, ${p(keyHours.map((r) => r.measures.credits), "int4")}, ${p(keyHours.map((r) => r.measures.status4xx), "int4")}, ${p(keyHours.map((r) => r.measures.status5xx), "int4")}, ${p(keyHours.map((r) => histogramLiteral(r.measures.latency)), "text")}) AS u(k, h, o, r, c, s4, s5, l)
-  ON CONFLICT (key_id, hour, outcome) DO UPDATE SET ${add("usage_key_hours", ["requests", "credits", "status_4xx", "status_5xx"])}, ${hist("EXCLUDED", "usage_key_hours")}`);
+  ON CONFLICT (key_id, hour, outcome) DO UPDATE SET ${add("usage_key_hours", ["requests", "credits", "status_4xx", "status_5xx"])}, ${hist("usage_key_hours")}`);
 
     const keyDays = sorted(this.keyDays);
     ctes.push(`INSERT INTO usage_key_days (key_id, day, outcome, requests, credits)
@@ -148,12 +148,12 @@ export class UsageAggregate {
     const hours = sorted(this.hours);
     ctes.push(`INSERT INTO usage_hours (hour, outcome, requests, status_4xx, status_5xx, latency)
   SELECT h, o, r, s4, s5, l::int4[] FROM unnest(${p(hours.map((r) => iso(r.key.at)), "timestamptz")}, ${p(hours.map((r) => r.key.outcome), "text")}, ${p(hours.map((r) => r.measures.requests), "int4")}, ${p(hours.map((r) => r.measures.status4xx), "int4")}, ${p(hours.map((r) => r.measures.status5xx), "int4")}, ${p(hours.map((r) => histogramLiteral(r.measures.latency)), "text")}) AS u(h, o, r, s4, s5, l)
-  ON CONFLICT (hour, outcome) DO UPDATE SET ${add("usage_hours", ["requests", "status_4xx", "status_5xx"])}, ${hist("EXCLUDED", "usage_hours")}`);
+  ON CONFLICT (hour, outcome) DO UPDATE SET ${add("usage_hours", ["requests", "status_4xx", "status_5xx"])}, ${hist("usage_hours")}`);
 
     const pathHours = sorted(this.pathHours);
     ctes.push(`INSERT INTO usage_path_hours (hour, method, path, outcome, requests, status_4xx, status_5xx, latency)
   SELECT h, m, pa, o, r, s4, s5, l::int4[] FROM unnest(${p(pathHours.map((r) => iso(r.key.at)), "timestamptz")}, ${p(pathHours.map((r) => r.key.method), "text")}, ${p(pathHours.map((r) => r.key.path), "text")}, ${p(pathHours.map((r) => r.key.outcome), "text")}, ${p(pathHours.map((r) => r.measures.requests), "int4")}, ${p(pathHours.map((r) => r.measures.status4xx), "int4")}, ${p(pathHours.map((r) => r.measures.status5xx), "int4")}, ${p(pathHours.map((r) => histogramLiteral(r.measures.latency)), "text")}) AS u(h, m, pa, o, r, s4, s5, l)
-  ON CONFLICT (hour, method, path, outcome) DO UPDATE SET ${add("usage_path_hours", ["requests", "status_4xx", "status_5xx"])}, ${hist("EXCLUDED", "usage_path_hours")}`);
+  ON CONFLICT (hour, method, path, outcome) DO UPDATE SET ${add("usage_path_hours", ["requests", "status_4xx", "status_5xx"])}, ${hist("usage_path_hours")}`);
 
     const addresses = [...this.addresses.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
     ctes.push(`INSERT INTO usage_key_addresses (key_id, day, ip, requests, denied, last_seen_at)
