@@ -13,12 +13,8 @@ import { getDb } from "@/lib/db/client";
 export const metadata: Metadata = { title: "Audit log" };
 
 const ACTOR_TYPES = ["user", "key", "cli", "system"] as const;
-<<<<<<< HEAD
 const TARGET_TYPES = ["key", "scope", "user", "webhook"] as const;
-=======
-const TARGET_TYPES = ["key", "scope", "user"] as const;
 const FILTER_LABELS = { actorType: "Actor", actorId: "Actor id", action: "Action", targetType: "Target", targetId: "Target id" };
->>>>>>> main
 // Suggestions only: the filter takes any action name, including ones added later.
 const ACTIONS = ["key.create", "key.update", "key.rotate", "key.revoke", "scope.create", "scope.update", "user.create", "user.role_change", "user.disable", "user.password_change", "user.password_reset", "webhook.create", "webhook.update", "webhook.delete", "webhook.roll_secret", "webhook.retry", "webhook.disable"];
 
