@@ -65,7 +65,7 @@ test("an OWNER adds an endpoint, sees its secret once, and follows, retries, re-
   await expect
     .poll(async () => {
       await page.reload();
-      return page.getByRole("table", { name: "Deliveries" }).getByText("delivered").count();
+      return page.getByRole("region", { name: "Deliveries" }).getByText("delivered").count();
     }, { timeout: 15_000 })
     .toBe(1);
   const row = page.locator(`tr[data-delivery-id="${first!.headers["webhook-id"]}"]`);
@@ -93,7 +93,7 @@ test("an OWNER adds an endpoint, sees its secret once, and follows, retries, re-
   await issueKey(e2eDb(), { name: `unheard ${uniq()}` }, system);
   expect(await e2eDb().webhookDelivery.count({ where: { endpointId } })).toBe(before);
   await page.goto("/webhooks");
-  await expect(page.getByRole("table", { name: "Webhook endpoints" }).getByRole("row").filter({ hasText: description })).toContainText("disabled");
+  await expect(page.getByRole("region", { name: "Webhook endpoints" }).getByRole("row").filter({ hasText: description })).toContainText("disabled");
 });
 
 test("a VIEWER gets a 404 and no link, and the server refuses their replayed webhook actions", async ({ page, browser }) => {
