@@ -48,6 +48,11 @@ const envSchema = z
     KEYHOLD_USAGE_RETENTION_DAYS: z.coerce.number("must be a whole number").int().min(1).default(400),
     KEYHOLD_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    // Memory bounds (docs/architecture.md, "Memory"): the server's V8 heap and the in-process
+    // tables that grow with traffic, sized together so the tables at their bounds fit the heap.
+    KEYHOLD_MAX_HEAP_MB: z.coerce.number("must be a whole number").int().min(96).default(192),
+    KEYHOLD_KEY_CACHE_MAX_ENTRIES: z.coerce.number("must be a whole number").int().min(100).default(50_000),
+    KEYHOLD_USAGE_BUFFER_MAX_EVENTS: z.coerce.number("must be a whole number").int().min(1_000).default(50_000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === "production" && env.DATABASE_URL && !env.NEXTAUTH_SECRET) {

@@ -12,7 +12,6 @@ import { loadOrCreateSecret, lockDataDir } from "../lib/server/data-dir";
 
 const mode = process.argv[2] === "dev" ? "dev" : "start";
 const root = appRoot(import.meta.dirname);
-const SERVER_NODE_OPTIONS: string[] = [];
 
 function fail(message: string, code = 1): never {
   console.error(message);
@@ -81,9 +80,13 @@ async function main() {
     NODE_ENV: nodeEnv,
   };
 
+  // V8 sizes its heap for the machine and, with gigabytes free, lets garbage pile up to several
+  // times what is live: capped, the server collects sooner and stays within the memory budget
+  // (docs/architecture.md, "Memory"). A small young generation keeps the idle heap small.
+  const heapLimits = [`--max-old-space-size=${config.KEYHOLD_MAX_HEAP_MB}`, "--max-semi-space-size=2"];
   // Bundled, the server is plain JavaScript next to this file: production starts no tsx.
   const server = import.meta.filename.endsWith(".mjs")
-    ? [...SERVER_NODE_OPTIONS, path.join(import.meta.dirname, "server.mjs")]
+    ? [...heapLimits, path.join(import.meta.dirname, "server.mjs")]
     : ["--import", "tsx", path.join(root, "scripts", "server.ts")];
   const child = spawn(process.execPath, [...server, mode], {
     cwd: root,

@@ -5,7 +5,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { initializePgliteDataDir } from "./initialize-pglite";
-import { pgliteStartParams } from "./pglite-settings";
+import { preparePglite } from "./pglite-settings";
 
 // The embedded database: PGlite served over the Postgres wire protocol, so the app reaches it
 // through the same adapter-pg path as a real PostgreSQL (DESIGN.md section 10). It has no
@@ -35,7 +35,7 @@ export async function startEmbeddedDatabase(options: { dataDir?: string } = {}):
   // about 100 bytes. mkdtemp creates the folder 0700.
   const socketDir = mkdtempSync(path.join(tmpdir(), "keyhold-db-"));
   // pg_trgm backs key search (a migration creates it); PGlite loads extensions only at creation.
-  const settings = { startParams: pgliteStartParams(), extensions: { pg_trgm } };
+  const settings = { ...preparePglite(), extensions: { pg_trgm } };
   const db = dataDir ? await PGlite.create(dataDir, settings) : await PGlite.create(settings);
   const server = new PGLiteSocketServer({ db, path: path.join(socketDir, SOCKET_FILE), maxConnections: MAX_CONNECTIONS });
   try {

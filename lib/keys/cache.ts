@@ -1,3 +1,4 @@
+import { env } from "../env";
 import type { KeyEnvironment } from "./format";
 
 // What the hot path needs to know about a key, kept in process memory by hash.
@@ -151,6 +152,6 @@ export class KeyCache {
 const holder = globalThis as unknown as { keyholdKeyCache?: KeyCache };
 
 export function sharedKeyCache(): KeyCache {
-  holder.keyholdKeyCache ??= new KeyCache();
+  holder.keyholdKeyCache ??= new KeyCache(KEY_CACHE_TTL_MS, Date.now, { maxEntries: env().KEYHOLD_KEY_CACHE_MAX_ENTRIES });
   return holder.keyholdKeyCache;
 }

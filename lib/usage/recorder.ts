@@ -1,5 +1,6 @@
 import type { Db } from "../db/client";
 import { getDb } from "../db/client";
+import { env } from "../env";
 import { onShutdown } from "../process/shutdown";
 import { latencyBucket } from "./latency-histogram";
 import { LastUsedThrottle } from "./last-used-throttle";
@@ -256,7 +257,7 @@ const holder = globalThis as unknown as { keyholdUsageRecorder?: UsageRecorder }
 
 export function getUsageRecorder(): UsageRecorder {
   if (!holder.keyholdUsageRecorder) {
-    const recorder = new UsageRecorder(getDb());
+    const recorder = new UsageRecorder(getDb(), { maxBuffered: env().KEYHOLD_USAGE_BUFFER_MAX_EVENTS });
     holder.keyholdUsageRecorder = recorder;
     recorder.start();
     onShutdown("flush", () => recorder.stop());

@@ -4,10 +4,12 @@ import path from "node:path";
 import { createDb, type Db } from "../../lib/db/client";
 import type { EmbeddedDatabase } from "../../lib/db/embedded";
 import { migrate } from "../../lib/db/migrate";
+import { appRoot } from "../../lib/server/app-root";
 import { lockDataDir } from "../../lib/server/data-dir";
 import { UsageError } from "../cli/run-command";
 
-const root = path.resolve(import.meta.dirname, "../..");
+// Found, not counted in folders: bundled into the standalone output, this file is scripts/admin.mjs.
+const root = appRoot(import.meta.dirname);
 
 export interface OpenDatabase {
   db: Db;

@@ -24,8 +24,25 @@ describe("parseEnv", () => {
       KEYHOLD_TRUSTED_PROXIES: [],
       KEYHOLD_USAGE_RAW_RETENTION_DAYS: 7,
       KEYHOLD_USAGE_RETENTION_DAYS: 400,
+      KEYHOLD_MAX_HEAP_MB: 192,
+      KEYHOLD_KEY_CACHE_MAX_ENTRIES: 50_000,
+      KEYHOLD_USAGE_BUFFER_MAX_EVENTS: 50_000,
       LOG_LEVEL: "info",
     });
+  });
+
+  it.each([
+    ["KEYHOLD_MAX_HEAP_MB", "64"],
+    ["KEYHOLD_MAX_HEAP_MB", "lots"],
+    ["KEYHOLD_KEY_CACHE_MAX_ENTRIES", "-1"],
+    ["KEYHOLD_USAGE_BUFFER_MAX_EVENTS", "1.5"],
+  ])("refuses %s=%s, a memory bound too small or not a whole number, naming it", (name, value) => {
+    expect(configError({ [name]: value }).message.startsWith(`Configuration error: ${name} `)).toBe(true);
+  });
+
+  it("takes memory bounds from the environment", () => {
+    const env = parseEnv({ KEYHOLD_MAX_HEAP_MB: "256", KEYHOLD_KEY_CACHE_MAX_ENTRIES: "20000", KEYHOLD_USAGE_BUFFER_MAX_EVENTS: "5000" });
+    expect([env.KEYHOLD_MAX_HEAP_MB, env.KEYHOLD_KEY_CACHE_MAX_ENTRIES, env.KEYHOLD_USAGE_BUFFER_MAX_EVENTS]).toEqual([256, 20_000, 5_000]);
   });
 
   it("leaves DATABASE_URL and NEXTAUTH_SECRET unset by default (embedded database)", () => {

@@ -103,7 +103,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
               label="Top paths table"
               head={["Path", "Requests", "Denied"]}
               rows={paths.map((path) => [
-                <span key="p" className="font-mono text-xs">
+                <span key="p" className="font-mono text-xs wrap-anywhere">
                   {path.method} {path.path}
                 </span>,
                 <Num key="n" value={path.total} />,
