@@ -43,7 +43,9 @@ const envSchema = z
       .string()
       .refine((value) => value === "0", "is replaced by KEYHOLD_TRUSTED_PROXIES: list the proxies' addresses or CIDR ranges instead")
       .optional(),
-    KEYHOLD_USAGE_RETENTION_DAYS: z.coerce.number("must be a whole number").int().min(1).default(30),
+    // Raw usage events, then the hourly and daily counts (DESIGN.md section 15.2).
+    KEYHOLD_USAGE_RAW_RETENTION_DAYS: z.coerce.number("must be a whole number").int().min(1).max(400).default(7),
+    KEYHOLD_USAGE_RETENTION_DAYS: z.coerce.number("must be a whole number").int().min(1).default(400),
     KEYHOLD_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     // Memory bounds (docs/architecture.md, "Memory"): the server's V8 heap and the in-process

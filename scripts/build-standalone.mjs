@@ -49,12 +49,17 @@ for (const [from, to] of [
   cpSync(source, path.join(out, to), { recursive: true });
 }
 
+// Required at run time by code no bundler or trace sees: the password-hashing worker threads
+// (lib/crypto/password-hasher.ts) load bcryptjs from the working folder's node_modules.
+const requiredAtRunTime = ["bcryptjs"];
+
 const packageName = (specifier) => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
 const imported = new Set(
   Object.values(result.metafile.outputs)
     .flatMap((output) => output.imports)
     .filter((entry) => entry.external && !entry.path.startsWith("node:"))
-    .map((entry) => packageName(entry.path)),
+    .map((entry) => packageName(entry.path))
+    .concat(requiredAtRunTime),
 );
 
 // Next's trace keeps only the files the app's bundles use, so a package the scripts import may be

@@ -43,6 +43,8 @@ async function main() {
     console.log(`Keyhold: database: PostgreSQL at ${describeUrl(databaseUrl)}`);
   } else {
     const pgliteDir = path.join(dataDir, "pglite");
+    // Whatever the embedded database writes from now on is this user's alone (DESIGN.md 15.7).
+    process.umask(0o077);
     try {
       unlock = lockDataDir(dataDir);
     } catch (error) {
@@ -51,7 +53,7 @@ async function main() {
     embedded = await startEmbeddedDatabase({ dataDir: pgliteDir });
     databaseUrl = embedded.url;
     console.log(
-      `Keyhold: database: embedded PGlite in ${path.relative(root, pgliteDir) || pgliteDir} (served on ${describeUrl(databaseUrl)}; set DATABASE_URL to use PostgreSQL)`,
+      `Keyhold: database: embedded PGlite in ${path.relative(root, pgliteDir) || pgliteDir} (served on a Unix socket in ${embedded.socketDir}, for this user only; set DATABASE_URL to use PostgreSQL)`,
     );
   }
 

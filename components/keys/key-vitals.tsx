@@ -26,7 +26,7 @@ export interface KeyVitalsProps {
 export function KeyVitals(props: KeyVitalsProps) {
   const { status, lastHour, ratelimit, pressure } = props;
   return (
-    <section aria-label="At a glance" className="mb-4 grid grid-cols-1 gap-3 sm:grid-cols-2 xl:grid-cols-4">
+    <section aria-label="At a glance" className="mb-4 grid grid-cols-2 gap-3 xl:grid-cols-4">
       <Card label="Status" value={<StatusValue {...props} />}>
         {status !== "active" ? (
           "It refuses every request."

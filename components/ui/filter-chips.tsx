@@ -5,7 +5,8 @@ import Link from "next/link";
  * so any filter clears in one click, and "Clear all" drops them together.
  */
 export function FilterChips({ path, applied, labels }: { path: string; applied: Record<string, string>; labels: Record<string, string> }) {
-  const chips = Object.entries(applied).filter(([name]) => name in labels);
+  // In the order of `labels`, whatever order the URL has them in.
+  const chips = Object.keys(labels).flatMap((name): [string, string][] => (applied[name] ? [[name, applied[name]]] : []));
   if (chips.length === 0) return null;
   const href = (without: string) => {
     const kept = chips.filter(([name]) => name !== without);

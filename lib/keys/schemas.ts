@@ -93,12 +93,26 @@ export const usageQuery = z.strictObject({
   from: isoDate.optional(),
   to: isoDate.optional(),
   granularity: z.enum(["minute", "hour", "day"]).default("hour"),
+  include: z.enum(["latency"]).optional(),
 });
+
+const milliseconds = z.number().nonnegative().nullable();
 
 export const usageResponse = z.strictObject({
   keyId: z.string(),
   granularity: z.enum(["minute", "hour", "day"]),
   from: z.string(),
   to: z.string(),
-  series: z.array(z.strictObject({ at: z.string(), counts: z.record(z.string(), z.number().int()) })),
+  series: z.array(
+    z.strictObject({
+      at: z.string(),
+      counts: z.record(z.string(), z.number().int()),
+      // Only with include=latency; null where the bucket's requests predate latency histograms.
+      latency: z.strictObject({ p50: milliseconds, p95: milliseconds, p99: milliseconds }).optional(),
+    }),
+  ),
+});
+
+export const keyAddressesResponse = z.strictObject({
+  data: z.array(z.strictObject({ ip: z.string(), requests: z.number().int(), denied: z.number().int(), lastSeenAt: z.string() })),
 });

@@ -5,7 +5,7 @@ import { getDb } from "../db/client";
 import { env } from "../env";
 import { logger, logRequest, requestLogEntry } from "../observability/logger";
 import { requestContextStorage, requestIdFrom, type RequestContext } from "../observability/request-context";
-import { startUsagePruner } from "../usage/prune-usage";
+import { startUsageMaintenance } from "../usage/prune-usage";
 import { onShutdown, runShutdownHooks } from "../process/shutdown";
 import { announceSetup } from "./announce-setup";
 import { guardRequest } from "./request-guard";
@@ -85,8 +85,12 @@ export async function serve(options: { dev: boolean; port: number; hostname?: st
 
   await announceSetup(getDb(), env().NEXTAUTH_SECRET, env().NEXTAUTH_URL ?? `http://localhost:${options.port}`);
 
-  const pruner = startUsagePruner({ db: getDb(), retentionDays: env().KEYHOLD_USAGE_RETENTION_DAYS });
-  onShutdown("flush", () => pruner.stop());
+  const maintenance = startUsageMaintenance({
+    db: getDb(),
+    rawRetentionDays: env().KEYHOLD_USAGE_RAW_RETENTION_DAYS,
+    retentionDays: env().KEYHOLD_USAGE_RETENTION_DAYS,
+  });
+  onShutdown("flush", () => maintenance.stop());
 
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;

@@ -22,8 +22,9 @@ export function guardRequest(req: IncomingMessage, res: ServerResponse): boolean
     refuse(req, res, "key_in_query");
     return true;
   }
-  // A chunked body declares no length: count its bytes as the HTTP parser hands them over.
-  if (req.headers["content-length"] === undefined) limitStreamedBody(req, res);
+  // A chunked body declares no length: count its bytes as the HTTP parser hands them over. (In
+  // HTTP/1.1 a request without either header has no body at all.)
+  if (req.headers["transfer-encoding"] !== undefined) limitStreamedBody(req, res);
   return false;
 }
 

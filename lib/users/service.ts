@@ -1,8 +1,8 @@
-import bcrypt from "bcryptjs";
 import { z } from "zod";
 import type { Actor, Role } from "../access/actor";
 import { throttledCheck } from "../ratelimit/throttled-check";
 import { ApiError } from "../errors/api-error";
+import { sharedPasswordHasher } from "../crypto/password-hasher";
 import { writeAudit } from "../audit/write-audit";
 import type { Db } from "../db/client";
 import { Prisma, type User } from "../db/generated/client";
@@ -86,7 +86,7 @@ async function insertUser(db: Db, input: NewUser, actor: Actor, guard: (tx: Tx) 
   checkPassword(input.password);
   // Hashed before the transaction: 12 rounds take a noticeable fraction of a second, and no
   // row lock or connection should be held for that long.
-  const passwordHash = await bcrypt.hash(input.password, BCRYPT_COST);
+  const passwordHash = await sharedPasswordHasher().hash(input.password, BCRYPT_COST);
   try {
     return await db.$transaction(async (tx) => {
       await guard(tx);
@@ -106,7 +106,7 @@ export async function resetPassword(db: Db, email: string, newPassword: string, 
   assertCanManageUsers(actor);
   const normalized = normalizeEmail(email);
   checkPassword(newPassword);
-  const passwordHash = await bcrypt.hash(newPassword, BCRYPT_COST);
+  const passwordHash = await sharedPasswordHasher().hash(newPassword, BCRYPT_COST);
   return db.$transaction(async (tx) => {
     const user = await lockUser(tx, { email: normalized });
     // A new password ends every session signed in with the old one.
@@ -169,11 +169,11 @@ export async function changeRole(db: Db, userId: string, role: Role, actor: Acto
 export async function changeOwnPassword(db: Db, userId: string, currentPassword: string, newPassword: string, address: string): Promise<UserRecord> {
   const user = isId("usr", userId) ? await db.user.findUnique({ where: { id: userId } }) : null;
   if (!user || user.disabledAt) throw new ApiError("not_found", "No active user with this id.");
-  const checked = await throttledCheck({ email: user.email, address }, async () => ((await bcrypt.compare(currentPassword, user.passwordHash)) ? true : null));
+  const checked = await throttledCheck({ email: user.email, address }, async () => ((await sharedPasswordHasher().compare(currentPassword, user.passwordHash)) ? true : null));
   if (checked === "refused") throw new ApiError("rate_limited", "Too many wrong passwords. Wait a few minutes, then try again.");
   if (checked === null) throw fieldError("currentPassword", "The current password is not correct.");
   checkPassword(newPassword);
-  const passwordHash = await bcrypt.hash(newPassword, BCRYPT_COST);
+  const passwordHash = await sharedPasswordHasher().hash(newPassword, BCRYPT_COST);
   return db.$transaction(async (tx) => {
     // Compare-and-set on the hash just checked: a reset or another change that landed meanwhile wins.
     const changed = await tx.user.updateMany({
@@ -195,10 +195,10 @@ export async function verifyCredentials(db: Db, email: string, password: string)
   const parsed = emailSchema.safeParse(email);
   const user = parsed.success ? await db.user.findUnique({ where: { email: parsed.data } }) : null;
   if (!user || user.disabledAt) {
-    await bcrypt.compare(password, DUMMY_HASH);
+    await sharedPasswordHasher().compare(password, DUMMY_HASH);
     return null;
   }
-  return (await bcrypt.compare(password, user.passwordHash)) ? toRecord(user) : null;
+  return (await sharedPasswordHasher().compare(password, user.passwordHash)) ? toRecord(user) : null;
 }
 
 function assertCanManageUsers(actor: Actor): void {

@@ -22,7 +22,8 @@ describe("parseEnv", () => {
       KEYHOLD_DATA_DIR: ".data",
       KEYHOLD_INVALID_KEY_LIMIT: 20,
       KEYHOLD_TRUSTED_PROXIES: [],
-      KEYHOLD_USAGE_RETENTION_DAYS: 30,
+      KEYHOLD_USAGE_RAW_RETENTION_DAYS: 7,
+      KEYHOLD_USAGE_RETENTION_DAYS: 400,
       KEYHOLD_MAX_HEAP_MB: 192,
       KEYHOLD_KEY_CACHE_MAX_ENTRIES: 50_000,
       KEYHOLD_USAGE_BUFFER_MAX_EVENTS: 50_000,
@@ -127,6 +128,7 @@ describe("parseEnv", () => {
       KEYHOLD_TRUST_PROXY: "",
       KEYHOLD_TRUSTED_PROXIES: "",
       KEYHOLD_HOST: "",
+      KEYHOLD_USAGE_RAW_RETENTION_DAYS: "",
       KEYHOLD_USAGE_RETENTION_DAYS: "",
       KEYHOLD_METRICS_TOKEN: "",
       LOG_LEVEL: "",
@@ -135,10 +137,11 @@ describe("parseEnv", () => {
   });
 
   it("coerces numbers", () => {
-    const env = parseEnv({ PORT: "8080", KEYHOLD_INVALID_KEY_LIMIT: "5", KEYHOLD_USAGE_RETENTION_DAYS: "7" });
+    const env = parseEnv({ PORT: "8080", KEYHOLD_INVALID_KEY_LIMIT: "5", KEYHOLD_USAGE_RAW_RETENTION_DAYS: "3", KEYHOLD_USAGE_RETENTION_DAYS: "90" });
     expect(env.PORT).toBe(8080);
     expect(env.KEYHOLD_INVALID_KEY_LIMIT).toBe(5);
-    expect(env.KEYHOLD_USAGE_RETENTION_DAYS).toBe(7);
+    expect(env.KEYHOLD_USAGE_RAW_RETENTION_DAYS).toBe(3);
+    expect(env.KEYHOLD_USAGE_RETENTION_DAYS).toBe(90);
   });
 
   it.each([
@@ -155,6 +158,8 @@ describe("parseEnv", () => {
     ["KEYHOLD_HOST", "0.0.0.0:3000"],
     ["KEYHOLD_HOST", "http://localhost"],
     ["KEYHOLD_USAGE_RETENTION_DAYS", "0"],
+    ["KEYHOLD_USAGE_RAW_RETENTION_DAYS", "0"],
+    ["KEYHOLD_USAGE_RAW_RETENTION_DAYS", "401"],
     ["NODE_ENV", "staging"],
     ["LOG_LEVEL", "verbose"],
     ["NEXTAUTH_URL", "not a url"],

@@ -9,6 +9,7 @@ import { EventsTable } from "@/components/usage/events-table";
 import { UsageChart } from "@/components/usage/usage-chart";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
+import { countActiveKeys } from "@/lib/keys/count-active-keys";
 import { DENIED_OUTCOMES } from "@/lib/usage/outcomes";
 import { usageSeries } from "@/lib/usage/query-usage";
 import { recentEvents } from "@/lib/usage/usage-summary";
@@ -22,7 +23,7 @@ export default async function OverviewPage() {
   const in7Days = new Date(now.getTime() + 7 * 86_400_000);
   const dayAgo = new Date(now.getTime() - 86_400_000);
   const [activeKeys, series, expiring, denied] = await Promise.all([
-    db.apiKey.count({ where: { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } }),
+    countActiveKeys(db, now),
     usageSeries(db, { keyId: null, from: dayAgo, to: now, granularity: "hour" }),
     db.apiKey.findMany({
       where: { revokedAt: null, expiresAt: { gt: now, lte: in7Days } },

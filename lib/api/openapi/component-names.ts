@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import {
   createKeyRequest,
+  keyAddressesResponse,
   keyRecord,
   keyWithSecret,
   listKeysResponse,
@@ -31,6 +32,7 @@ export const RESPONSE_SCHEMAS = {
   KeyWithSecret: keyWithSecret,
   KeyList: listKeysResponse,
   Usage: usageResponse,
+  KeyAddresses: keyAddressesResponse,
   VerifyKeyResult: verifyKeyResponse,
   Whoami: whoamiResponse,
   Scope: scopeRecord,

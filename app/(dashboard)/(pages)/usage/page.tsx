@@ -4,10 +4,11 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Num } from "@/components/ui/number";
 import { PageHeader } from "@/components/ui/page-header";
 import { Time } from "@/components/ui/time";
+import { PerformanceCharts } from "@/components/usage/performance-charts";
 import { UsageChart } from "@/components/usage/usage-chart";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
-import { usageSeries } from "@/lib/usage/query-usage";
+import { latencySeries, usageSeries } from "@/lib/usage/query-usage";
 import { invalidAttemptsByIp, topKeys, topPaths } from "@/lib/usage/usage-summary";
 import { DataTable } from "@/components/ui/data-table";
 
@@ -27,8 +28,11 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
   const to = new Date();
   const from = new Date(to.getTime() - RANGES[range].ms);
   const db = getDb();
-  const [series, keys, paths, attempts] = await Promise.all([
+  // Latency is kept per hour, so the hour's view shows it for its hour or two.
+  const performanceGranularity = RANGES[range].granularity === "day" ? "day" : "hour";
+  const [series, performance, keys, paths, attempts] = await Promise.all([
     usageSeries(db, { keyId: null, from, to, granularity: RANGES[range].granularity }),
+    latencySeries(db, { keyId: null, from, to, granularity: performanceGranularity }),
     topKeys(db, { from, to, limit: 10 }),
     topPaths(db, { from, to, limit: 10 }),
     invalidAttemptsByIp(db, { from, to, limit: 10 }),
@@ -59,6 +63,9 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
           Requests by outcome
         </h2>
         <UsageChart series={series} granularity={RANGES[range].granularity} from={from.toISOString()} to={to.toISOString()} label={`Requests in the last ${RANGES[range].label} by outcome`} />
+        <div className="mt-3">
+          <PerformanceCharts series={performance} granularity={performanceGranularity} label={`all keys, last ${RANGES[range].label}`} />
+        </div>
       </section>
       <div className="grid grid-cols-1 gap-6 xl:grid-cols-3">
         <section aria-labelledby="top-keys">
@@ -96,7 +103,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
               label="Top paths table"
               head={["Path", "Requests", "Denied"]}
               rows={paths.map((path) => [
-                <span key="p" className="font-mono text-xs">
+                <span key="p" className="font-mono text-xs wrap-anywhere">
                   {path.method} {path.path}
                 </span>,
                 <Num key="n" value={path.total} />,

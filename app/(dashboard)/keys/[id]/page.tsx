@@ -8,7 +8,9 @@ import { MetadataValue } from "@/components/keys/metadata-value";
 import { Num } from "@/components/ui/number";
 import { PageHeader } from "@/components/ui/page-header";
 import { Time } from "@/components/ui/time";
+import { AddressesTable } from "@/components/usage/addresses-table";
 import { EventsTable } from "@/components/usage/events-table";
+import { PerformanceCharts } from "@/components/usage/performance-charts";
 import { UsageChart } from "@/components/usage/usage-chart";
 import { ApiError } from "@/lib/errors/api-error";
 import { canChange, requireUser } from "@/lib/auth/session";
@@ -18,7 +20,8 @@ import { keyStatus } from "@/lib/keys/present-key";
 import { ratelimitOf } from "@/lib/keys/ratelimit-of";
 import { getKey } from "@/lib/keys/service";
 import { listScopes } from "@/lib/scopes/service";
-import { usageSeries } from "@/lib/usage/query-usage";
+import { keyAddresses } from "@/lib/usage/key-addresses";
+import { latencySeries, usageSeries } from "@/lib/usage/query-usage";
 import { ratelimitPressure } from "@/lib/usage/ratelimit-pressure";
 import { recentEvents } from "@/lib/usage/usage-summary";
 
@@ -42,12 +45,14 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
   });
   const now = new Date();
   const from = new Date(now.getTime() - RANGES[range].ms);
-  const [previous, successors, series, lastHour, events, audit, scopes] = await Promise.all([
+  const [previous, successors, series, performance, lastHour, events, addresses, audit, scopes] = await Promise.all([
     key.rotatedFromId ? db.apiKey.findUnique({ where: { id: key.rotatedFromId }, select: { id: true, name: true, start: true } }) : null,
     db.apiKey.findMany({ where: { rotatedFromId: key.id }, select: { id: true, name: true, start: true, createdAt: true }, orderBy: { createdAt: "asc" } }),
     usageSeries(db, { keyId: key.id, from, to: now, granularity: RANGES[range].granularity }),
+    latencySeries(db, { keyId: key.id, from, to: now, granularity: RANGES[range].granularity }),
     usageSeries(db, { keyId: key.id, from: new Date(now.getTime() - 3_600_000), to: now, granularity: "minute" }),
     recentEvents(db, { keyId: key.id, limit: 20 }),
+    keyAddresses(db, key.id, now),
     listAuditEntries(db, { targetType: "key", targetId: key.id, limit: 20 }),
     listScopes(db),
   ]);
@@ -172,6 +177,17 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
           </nav>
         </div>
         <UsageChart series={series} granularity={RANGES[range].granularity} from={from.toISOString()} to={now.toISOString()} label={`Requests with this key in the last ${RANGES[range].label}, by outcome`} />
+        <div className="mt-3">
+          <PerformanceCharts series={performance} granularity={RANGES[range].granularity} label={`this key, last ${RANGES[range].label}`} />
+        </div>
+      </section>
+
+      <section aria-labelledby="used-from" className="mb-6">
+        <h2 id="used-from" className="mb-2 font-semibold">
+          Used from
+        </h2>
+        <p className="mb-2 text-sm text-zinc-600">Client addresses that sent this key in the last 30 days, most recent first.</p>
+        <AddressesTable addresses={addresses} />
       </section>
 
       <section aria-labelledby="events" className="mb-6">
