@@ -8,17 +8,18 @@ const items = [
   { href: "/keys", label: "Keys" },
   { href: "/scopes", label: "Scopes" },
   { href: "/usage", label: "Usage" },
+  { href: "/webhooks", label: "Webhooks", managersOnly: true },
   { href: "/audit", label: "Audit log" },
   { href: "/users", label: "Users", ownerOnly: true },
   { href: "/account", label: "Account" },
 ];
 
-export function Nav({ isOwner }: { isOwner: boolean }) {
+export function Nav({ isOwner, canManage }: { isOwner: boolean; canManage: boolean }) {
   const pathname = usePathname();
   return (
     <nav aria-label="Main" className="flex flex-wrap gap-1 md:flex-col md:flex-nowrap">
       {items
-        .filter((item) => !item.ownerOnly || isOwner)
+        .filter((item) => (!item.ownerOnly || isOwner) && (!item.managersOnly || canManage))
         .map((item) => {
           const active = item.href === "/" ? pathname === "/" : pathname.startsWith(item.href);
           return (

@@ -6,6 +6,7 @@ import { env } from "../env";
 import { logger, logRequest, requestLogEntry } from "../observability/logger";
 import { requestContextStorage, requestIdFrom, type RequestContext } from "../observability/request-context";
 import { startUsageMaintenance } from "../usage/prune-usage";
+import { startWebhooks } from "../webhooks/start-webhooks";
 import { onShutdown, runShutdownHooks } from "../process/shutdown";
 import { announceSetup } from "./announce-setup";
 import { guardRequest } from "./request-guard";
@@ -91,6 +92,7 @@ export async function serve(options: { dev: boolean; port: number; hostname?: st
     retentionDays: env().KEYHOLD_USAGE_RETENTION_DAYS,
   });
   onShutdown("flush", () => maintenance.stop());
+  startWebhooks(getDb());
 
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
