@@ -4,10 +4,11 @@ import { env } from "../env";
 import type { KeyRecord } from "../keys/cache";
 import { recordVerification } from "../observability/metrics";
 import { noteRequestKey } from "../observability/request-context";
+import { useCost } from "../keys/verify-schemas";
 import { getUsageRecorder } from "../usage/recorder";
 import { authenticate } from "./authenticate";
 import { clientIp } from "./client-ip";
-import { bindContract, type BoundHandler } from "./contract/bind-contract";
+import { bindContract } from "./contract/bind-contract";
 import type { BodyOf, PathParams, QueryOf, ResponseOf, RouteContract } from "./contract/route-contract";
 import { errorResponse } from "./errors";
 import { rateLimitHeaders } from "./ratelimit-headers";
@@ -32,20 +33,18 @@ type Handler<Contract extends RouteContract> = (request: NextRequest, context: A
 
 /**
  * Protects a route handler: `export const GET = withApiKey(contracts.listKeys, handler)`.
- * The handler runs only for a verified key holding every scope of the contract; every call,
- * allowed or not, becomes a usage event.
+ * The handler runs only for a verified key holding every scope of the contract, used from an
+ * address its allowlist admits; each call spends the contract's `cost` (default 1) of the key's
+ * quota. Every call, allowed or not, becomes a usage event.
  */
-// Typed with its real parameters, not BoundHandler's `never[]`: Next's build checks every route
-// export against (request: NextRequest, context: { params }) and refuses `never`.
-type RouteHandler<Contract extends RouteContract> = ((request: NextRequest, route: { params: Promise<PathParams<Contract["path"]>> }) => Promise<Response>) &
-  BoundHandler<Contract>;
-
-export function withApiKey<const Contract extends RouteContract>(contract: Contract, handler: Handler<Contract>): RouteHandler<Contract> {
+export function withApiKey<const Contract extends RouteContract>(contract: Contract, handler: Handler<Contract>) {
   const scopes = contract.scopes ?? [];
+  // A cost outside 1..1000 is a programming error: refuse it when the route loads, not per request.
+  const cost = useCost.parse(contract.cost ?? 1);
   return bindContract(contract, async (request: NextRequest, route: { params: Promise<PathParams<Contract["path"]>> }): Promise<Response> => {
     const started = performance.now();
     const ip = clientIp(request.headers, env().KEYHOLD_TRUSTED_PROXIES);
-    const auth = await authenticate(request.headers, request.nextUrl, ip, scopes);
+    const auth = await authenticate(request.headers, request.nextUrl, ip, scopes, cost);
     const keyId = auth.ok ? auth.key.id : auth.keyId;
     const outcome = auth.ok ? "valid" : auth.error.code;
     recordVerification(outcome, (performance.now() - started) / 1000);
@@ -74,6 +73,7 @@ export function withApiKey<const Contract extends RouteContract>(contract: Contr
       status: response.status,
       latencyMs: performance.now() - started,
       ip,
+      cost,
       at: new Date(),
     });
     return response;

@@ -1,6 +1,7 @@
 import type { ApiKey } from "../db/generated/client";
 import { keyRecord, type KeyRecordJson } from "./schemas";
 import { ratelimitOf } from "./ratelimit-of";
+import { refillOf } from "./refill-of";
 
 export type KeyStatus = "active" | "expired" | "revoked";
 
@@ -27,6 +28,8 @@ export function presentKey(record: ApiKey, now = Date.now()): KeyRecordJson {
     rotatedFromId: record.rotatedFromId,
     ratelimit: ratelimitOf(record),
     remaining: record.remaining,
+    refill: refillOf(record),
+    ipAllowlist: record.ipAllowlist,
     lastUsedAt: iso(record.lastUsedAt),
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),

@@ -7,13 +7,19 @@ import { KeyVerifier } from "./verify";
 
 const holder = globalThis as unknown as { keyholdVerifier?: KeyVerifier };
 
-// The process's verifier, wired to the shared cache and, on PostgreSQL, to change
+// The process's verifier, wired to the shared cache, returning its quota leases on shutdown
+// and, on PostgreSQL, to change
 // notifications from other instances. The embedded database has exactly one instance, whose
 // own changes evict its cache directly.
 export function sharedKeyVerifier(): KeyVerifier {
   if (!holder.keyholdVerifier) {
     const cache = sharedKeyCache();
-    holder.keyholdVerifier = new KeyVerifier(getDb(), cache, getRateLimiter());
+    const verifier = new KeyVerifier(getDb(), cache, getRateLimiter());
+    holder.keyholdVerifier = verifier;
+    // Credits leased and not spent go back to their keys (DESIGN.md section 15.3).
+    onShutdown("flush", async () => {
+      await verifier.quota.returnAll();
+    });
     const url = process.env.DATABASE_URL;
     if (url && !process.env.KEYHOLD_EMBEDDED) {
       const listener = listenForKeyChanges(url, { onChange: (id) => cache.evictById(id), onReset: () => cache.clear() });

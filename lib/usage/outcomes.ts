@@ -5,6 +5,7 @@ export const DENIED_OUTCOMES = [
   "expired_key",
   "revoked_key",
   "insufficient_scope",
+  "ip_not_allowed",
   "rate_limited",
   "quota_exceeded",
   "key_in_query",

@@ -3,6 +3,7 @@ import { createHmac } from "node:crypto";
 // Standard Webhooks signing (https://www.standardwebhooks.com): the HMAC-SHA256 key is the
 // base64-decoded part of the secret after `whsec_`; the signed content is "id.timestamp.body".
 
+// A type, not an interface: it is handed on as a plain header record.
 export type WebhookHeaders = {
   "webhook-id": string;
   "webhook-timestamp": string;

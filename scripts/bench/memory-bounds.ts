@@ -40,6 +40,9 @@ function keyRecord(i: number): KeyRecord {
     revokedAt: null,
     ratelimit: { limit: 100, windowMs: 60_000 },
     hasQuota: false,
+    refill: null,
+    quotaResetAt: 0,
+    ipAllowlist: null,
   };
 }
 

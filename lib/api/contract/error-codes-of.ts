@@ -10,6 +10,7 @@ const AUTH_ERRORS: readonly ErrorCode[] = [
   "invalid_key",
   "expired_key",
   "revoked_key",
+  "ip_not_allowed",
   "rate_limited",
   "quota_exceeded",
   "unavailable",

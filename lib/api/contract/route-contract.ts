@@ -19,6 +19,8 @@ export interface RouteContract {
   tag: "keys" | "scopes" | "verification" | "service" | "webhooks" | "audit";
   /** null: public. Otherwise the scopes a key needs; [] is any valid key. */
   scopes: readonly ManagementScope[] | null;
+  /** Credits each call spends from the calling key's quota, 1 to 1000 (default 1; DESIGN.md section 15.3). */
+  cost?: number;
   /** Documentation of each `{param}` of the path. */
   pathDocs?: Record<string, string>;
   query?: z.ZodObject;
