@@ -64,6 +64,9 @@ async function main() {
   const limited = await issueKey(db, { name: "rate-limited", ratelimit: { limit: 2_000_000_000, windowMs: 60_000 } }, system);
   const quota = await issueKey(db, { name: "quota", remaining: 1_000_000_000 }, system);
   const scoped = await issueKey(db, { name: "scoped", scopes: ["keys:read", "usage:read"] }, system);
+  // Issue 14: an allowlist or a refill must cost no more than a plain key (within 5%).
+  const allowlisted = await issueKey(db, { name: "allowlist", ipAllowlist: ["10.0.0.0/8", "192.168.0.0/16", "127.0.0.0/8", "::1"] }, system);
+  const refilled = await issueKey(db, { name: "refill", remaining: 1_000_000_000, refill: { interval: "daily", amount: 1_000_000_000 } }, system);
   const verifier = await issueKey(db, { name: "verifier", scopes: ["keys:verify"] }, system);
   await db.$disconnect();
 
@@ -88,6 +91,8 @@ async function main() {
     whoami("whoami, rate-limited key", "dispatcher", limited),
     whoami("whoami, quota key", "dispatcher", quota),
     whoami("whoami, scoped key", "dispatcher", scoped),
+    whoami("whoami, allowlist key", "dispatcher", allowlisted),
+    whoami("whoami, refill key", "dispatcher", refilled),
     {
       label: "POST /api/v1/keys/verify",
       server: "dispatcher",
@@ -141,6 +146,10 @@ async function main() {
         const target = row.server === "dispatcher" ? 0.9 : 0.95;
         return [`${row.server} ${row.label} / live = ${ratio.toFixed(2)} (target >= ${target})`, ratio >= target];
       }),
+    ...["whoami, allowlist key", "whoami, refill key"].map((label): [string, boolean] => {
+      const ratio = rps(rows.find((row) => row.label === label)!) / rps(rows.find((row) => row.label === "whoami, plain key" && row.server === "dispatcher")!);
+      return [`${label} / plain key = ${ratio.toFixed(2)} (target >= 0.95)`, ratio >= 0.95];
+    }),
   ];
   for (const [text, met] of checks) console.log(`${met ? "met    " : "MISSED "} ${text}`);
 
