@@ -4,6 +4,7 @@
 // queued one after the other rather than all waiting the same delay and then all being checked
 // at once, and an attempt that would queue longer than MAX_QUEUE_MS is refused unchecked, so a
 // burst of parallel requests buys an attacker nothing. Per instance, in memory, bounded.
+import { processSingleton } from "../process/process-singleton";
 
 const WINDOW_MS = 15 * 60_000;
 const FREE_FAILURES = 5;
@@ -97,9 +98,6 @@ export class LoginThrottle {
   }
 }
 
-const holder = globalThis as unknown as { keyholdLoginThrottle?: LoginThrottle };
-
 export function sharedLoginThrottle(): LoginThrottle {
-  holder.keyholdLoginThrottle ??= new LoginThrottle();
-  return holder.keyholdLoginThrottle;
+  return processSingleton("keyholdLoginThrottle", () => new LoginThrottle());
 }

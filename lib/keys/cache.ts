@@ -1,4 +1,5 @@
 import type { KeyEnvironment } from "./format";
+import { processSingleton } from "../process/process-singleton";
 
 // What the hot path needs to know about a key, kept in process memory by hash.
 
@@ -78,10 +79,7 @@ export class KeyCache {
 }
 
 // One cache per process, shared by the verifier (in Next's bundle) and the key service, which
-// may be loaded as a separate module copy; so it lives on globalThis.
-const holder = globalThis as unknown as { keyholdKeyCache?: KeyCache };
-
+// may be loaded as a separate module copy.
 export function sharedKeyCache(): KeyCache {
-  holder.keyholdKeyCache ??= new KeyCache();
-  return holder.keyholdKeyCache;
+  return processSingleton("keyholdKeyCache", () => new KeyCache());
 }

@@ -4,21 +4,20 @@ import { onShutdown } from "../process/shutdown";
 import { sharedKeyCache } from "./cache";
 import { listenForKeyChanges } from "./invalidation";
 import { KeyVerifier } from "./verify";
-
-const holder = globalThis as unknown as { keyholdVerifier?: KeyVerifier };
+import { processSingleton } from "../process/process-singleton";
 
 // The process's verifier, wired to the shared cache and, on PostgreSQL, to change
 // notifications from other instances. The embedded database has exactly one instance, whose
 // own changes evict its cache directly.
 export function sharedKeyVerifier(): KeyVerifier {
-  if (!holder.keyholdVerifier) {
+  return processSingleton("keyholdVerifier", () => {
     const cache = sharedKeyCache();
-    holder.keyholdVerifier = new KeyVerifier(getDb(), cache, getRateLimiter());
+    const verifier = new KeyVerifier(getDb(), cache, getRateLimiter());
     const url = process.env.DATABASE_URL;
     if (url && !process.env.KEYHOLD_EMBEDDED) {
       const listener = listenForKeyChanges(url, { onChange: (id) => cache.evictById(id), onReset: () => cache.clear() });
       onShutdown("close", () => listener.stop());
     }
-  }
-  return holder.keyholdVerifier;
+    return verifier;
+  });
 }

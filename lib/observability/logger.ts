@@ -1,6 +1,7 @@
 import pino, { type DestinationStream, type Logger } from "pino";
 import { env, type Env } from "../env";
 import type { RequestContext } from "./request-context";
+import { processSingleton } from "../process/process-singleton";
 
 // One JSON line per request (written by lib/server/http-server.ts). Only fields built here reach
 // the log: never headers, bodies, query strings or anything else a client or the app controls
@@ -17,12 +18,8 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
   );
 }
 
-// One per process, on globalThis like the other process-wide singletons.
-const holder = globalThis as unknown as { keyholdLogger?: Logger };
-
 export function logger(): Logger {
-  holder.keyholdLogger ??= createLogger(env().LOG_LEVEL);
-  return holder.keyholdLogger;
+  return processSingleton("keyholdLogger", () => createLogger(env().LOG_LEVEL));
 }
 
 export interface RequestLogEntry {

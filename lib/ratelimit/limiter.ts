@@ -1,4 +1,5 @@
 import { getDb, type Db } from "../db/client";
+import { processSingleton } from "../process/process-singleton";
 
 // Per-key fixed-window rate limits (DESIGN.md section 9). Windows are aligned to the epoch, so
 // every instance agrees on where a window starts without talking to the others. The budget of a
@@ -324,10 +325,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-const holder = globalThis as unknown as { keyholdRateLimiter?: RateLimiter };
-
-/** The process's limiter; on globalThis so the server and Next's bundles share one budget. */
+/** The process's limiter: the server and Next's bundles share one budget. */
 export function getRateLimiter(): RateLimiter {
-  holder.keyholdRateLimiter ??= new RateLimiter(getDb());
-  return holder.keyholdRateLimiter;
+  return processSingleton("keyholdRateLimiter", () => new RateLimiter(getDb()));
 }
