@@ -1,4 +1,5 @@
 import type { Db } from "../db/client";
+import type { VerificationCode } from "../errors/error-codes";
 import { metrics } from "../observability/metrics";
 import type { RateLimitResult } from "../ratelimit/limiter";
 import type { KeyCache, KeyRecord } from "./cache";
@@ -8,15 +9,6 @@ import { ratelimitOf } from "./ratelimit-of";
 
 // The hot path of DESIGN.md section 9: format and checksum (no I/O), SHA-256, the in-process
 // cache, the database by hash on a miss, then revoked, expired, scopes, rate limit, quota.
-
-export type VerificationCode =
-  | "invalid_key"
-  | "expired_key"
-  | "revoked_key"
-  | "insufficient_scope"
-  | "rate_limited"
-  | "quota_exceeded"
-  | "unavailable";
 
 export type Verification =
   | { valid: true; key: KeyRecord; ratelimit: RateLimitResult | null; remaining: number | null }

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { PoolStats } from "../db/client";
-import { DENIED_OUTCOMES } from "../usage/outcomes";
+import { DENIED_OUTCOMES } from "../errors/error-codes";
 import type { UsageRecorderStats } from "../usage/recorder";
 import { processSingleton } from "../process/process-singleton";
 

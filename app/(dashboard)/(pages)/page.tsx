@@ -8,7 +8,7 @@ import { EventsTable } from "@/components/usage/events-table";
 import { UsageChart } from "@/components/usage/usage-chart";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
-import { DENIED_OUTCOMES } from "@/lib/usage/outcomes";
+import { DENIED_OUTCOMES } from "@/lib/errors/error-codes";
 import { usageSeries } from "@/lib/usage/query-usage";
 import { recentEvents } from "@/lib/usage/usage-summary";
 
