@@ -2,13 +2,14 @@ import { ApiError } from "../errors/api-error";
 import type { Db } from "../db/client";
 import type { ApiKey, Prisma } from "../db/generated/client";
 import { isId } from "../db/ids";
+import type { KeyEnvironment } from "./format";
 import type { KeyStatus } from "./present-key";
 
 export interface ListKeysFilters {
   ownerId?: string;
   status?: KeyStatus;
   scope?: string;
-  environment?: "live" | "test";
+  environment?: KeyEnvironment;
   q?: string;
   cursor?: string;
   limit: number;

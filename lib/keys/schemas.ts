@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { KEY_ENVIRONMENTS } from "./format";
 import { SCOPE_NAME_PATTERN } from "./management-scopes";
 
 // Request and response shapes of the key management API (DESIGN.md section 7.1), side by side.
@@ -23,7 +24,7 @@ export const keyRecord = z.strictObject({
   id: z.string(),
   name: z.string(),
   start: z.string(),
-  environment: z.enum(["live", "test"]),
+  environment: z.enum(KEY_ENVIRONMENTS),
   ownerId: z.string().nullable(),
   scopes: z.array(z.string()),
   meta,
@@ -45,7 +46,7 @@ export const keyWithSecret = keyRecord.extend({ key: z.string() });
 export const createKeyRequest = z.strictObject({
   name: z.string().trim().min(1).max(200),
   ownerId: z.string().trim().min(1).max(200).nullish(),
-  environment: z.enum(["live", "test"]).default("live"),
+  environment: z.enum(KEY_ENVIRONMENTS).default("live"),
   scopes: z.array(scopeName).max(100).default([]),
   expiresAt: isoDate.nullish(),
   ratelimit: ratelimit.nullish(),
@@ -77,7 +78,7 @@ export const listKeysQuery = z.strictObject({
   ownerId: z.string().min(1).max(200).optional(),
   status: keyStatus.optional(),
   scope: z.string().min(1).max(200).optional(),
-  environment: z.enum(["live", "test"]).optional(),
+  environment: z.enum(KEY_ENVIRONMENTS).optional(),
   q: z.string().min(1).max(200).optional(),
   cursor: z.string().min(1).max(200).optional(),
   limit: z.coerce.number("must be a whole number from 1 to 100").int().min(1).max(100).default(20),

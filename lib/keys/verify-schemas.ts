@@ -1,9 +1,10 @@
 import { z } from "zod";
+import { KEY_ENVIRONMENTS } from "./format";
 
 // Request and response shapes of key verification (DESIGN.md section 7.1). Responses are parsed
 // through these too, so nothing outside them (a hash, say) can reach the JSON.
 
-const environment = z.enum(["live", "test"]);
+const environment = z.enum(KEY_ENVIRONMENTS);
 const ratelimit = z.object({ limit: z.number().int(), windowMs: z.number().int() }).nullable();
 
 export const verifyKeyRequest = z.strictObject({

@@ -3,7 +3,7 @@ import type { VerificationCode } from "../errors/error-codes";
 import { metrics } from "../observability/metrics";
 import type { RateLimitResult } from "../ratelimit/limiter";
 import type { KeyCache, KeyRecord } from "./cache";
-import { parseKey } from "./format";
+import { parseKey, type KeyEnvironment } from "./format";
 import { hashKey } from "./hash";
 import { ratelimitOf } from "./ratelimit-of";
 
@@ -120,7 +120,7 @@ type Row = {
   id: string;
   name: string;
   ownerId: string | null;
-  environment: "live" | "test";
+  environment: KeyEnvironment;
   scopes: string[];
   meta: unknown;
   expiresAt: Date | null;

@@ -2,6 +2,7 @@ import pino, { type DestinationStream, type Logger } from "pino";
 import { env, type Env } from "../env";
 import type { RequestContext } from "./request-context";
 import { processSingleton } from "../process/process-singleton";
+import { redactKeys } from "../keys/format";
 
 // One JSON line per request (written by lib/server/http-server.ts). Only fields built here reach
 // the log: never headers, bodies, query strings or anything else a client or the app controls
@@ -37,8 +38,6 @@ export interface RequestLogEntry {
 }
 
 const MAX_PATH = 2_048;
-// A key refused in a path segment (or anywhere in the URL) must not survive into the log.
-const KEY_IN_TEXT = /kh_(live|test)_[0-9A-Za-z]{38}/g;
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]);
 
 export function logPath(url: string | undefined): string {
@@ -46,8 +45,8 @@ export function logPath(url: string | undefined): string {
   const query = path.indexOf("?");
   if (query !== -1) path = path.slice(0, query);
   if (path.length > MAX_PATH) path = path.slice(0, MAX_PATH);
-  if (path.includes("kh_")) path = path.replace(KEY_IN_TEXT, "kh_$1_[redacted]");
-  return path;
+  // A key refused in a path segment (or anywhere in the URL) must not survive into the log.
+  return redactKeys(path);
 }
 
 export function requestLogEntry(input: {

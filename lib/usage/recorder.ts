@@ -1,6 +1,7 @@
 import type { Db } from "../db/client";
 import { getDb } from "../db/client";
 import { onShutdown } from "../process/shutdown";
+import { redactKeys } from "../keys/format";
 
 // Usage events (DESIGN.md section 9). The verification path must not wait on the database for
 // bookkeeping, so record() only appends to memory; a timer writes the buffer in bulk. While the
@@ -64,9 +65,6 @@ last_used AS (
 )
 SELECT 1`;
 
-// A key sent in the query string is refused (section 4) but the request is still recorded, and
-// a key could sit in a path segment: neither may reach the usage tables.
-const KEY_PATTERN = /kh_(live|test)_[0-9A-Za-z]{38}/g;
 
 function cleanText(value: unknown, max = MAX_TEXT): string {
   let text = typeof value === "string" ? value : String(value ?? "");
@@ -79,8 +77,9 @@ function cleanPath(value: unknown): string {
   let path = typeof value === "string" ? value : String(value ?? "");
   const query = path.indexOf("?");
   if (query !== -1) path = path.slice(0, query);
-  if (path.includes("kh_")) path = path.replace(KEY_PATTERN, "kh_$1_[redacted]");
-  return cleanText(path);
+  // A key sent in the query string is refused (section 4) but the request is still recorded, and
+  // a key could sit in a path segment: neither may reach the usage tables.
+  return cleanText(redactKeys(path));
 }
 
 function describeError(error: unknown): string {

@@ -2,7 +2,7 @@
 import { ApiError } from "../../lib/errors/api-error";
 import type { Db } from "../../lib/db/client";
 import { isId } from "../../lib/db/ids";
-import { KEY_PATTERN, parseKey } from "../../lib/keys/format";
+import { KEY_PATTERN, KEY_START_PATTERN, parseKey } from "../../lib/keys/format";
 import { hashKey } from "../../lib/keys/hash";
 import { presentKey } from "../../lib/keys/present-key";
 import { keyRecord } from "../../lib/keys/schemas";
@@ -10,8 +10,6 @@ import { revokeKey } from "../../lib/keys/service";
 import { UsageError } from "../cli/run-command";
 import { CLI_ACTOR, commandUsage, parseCommand, type Command } from "./command";
 import { clean } from "./text";
-
-const START_PATTERN = /^kh_(live|test)_[0-9A-Za-z]{4}$/;
 
 export const revokeKeyCommand: Command = {
   name: "revoke-key",
@@ -22,7 +20,7 @@ export const revokeKeyCommand: Command = {
     const target = positionals[0].trim();
     const reason = values.reason?.trim() || null;
     if (reason !== null && reason.length > 500) throw new UsageError("--reason must be at most 500 characters.");
-    if (!isId("key", target) && !START_PATTERN.test(target) && !KEY_PATTERN.test(target)) {
+    if (!isId("key", target) && !KEY_START_PATTERN.test(target) && !KEY_PATTERN.test(target)) {
       throw new UsageError("revoke-key needs a key id (key_...) or a key start such as kh_live_a1B2.");
     }
     return {
