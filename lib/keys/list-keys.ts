@@ -3,7 +3,7 @@ import type { Db } from "../db/client";
 import type { ApiKey, Prisma } from "../db/generated/client";
 import { isId } from "../db/ids";
 import type { KeyEnvironment } from "./format";
-import type { KeyStatus } from "./present-key";
+import { keyStatusWhere, type KeyStatus } from "./key-status";
 
 export interface ListKeysFilters {
   ownerId?: string;
@@ -26,9 +26,7 @@ export async function listKeys(db: Db, filters: ListKeysFilters): Promise<{ data
   if (filters.q) {
     and.push({ OR: [{ name: { contains: filters.q, mode: "insensitive" } }, { start: { startsWith: filters.q } }] });
   }
-  if (filters.status === "revoked") and.push({ revokedAt: { not: null } });
-  if (filters.status === "expired") and.push({ revokedAt: null, expiresAt: { lte: now } });
-  if (filters.status === "active") and.push({ revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] });
+  if (filters.status) and.push(keyStatusWhere(filters.status, now));
   if (filters.cursor) {
     const { createdAt, id } = decodeCursor(filters.cursor);
     // The redundant `lte` is what lets PostgreSQL seek in the index: on the OR alone it walks

@@ -1,14 +1,7 @@
 import type { ApiKey } from "../db/generated/client";
+import { keyStatus } from "./key-status";
 import { keyRecord, type KeyRecordJson } from "./schemas";
 import { ratelimitOf } from "./ratelimit-of";
-
-export type KeyStatus = "active" | "expired" | "revoked";
-
-export function keyStatus(record: Pick<ApiKey, "revokedAt" | "expiresAt">, now = Date.now()): KeyStatus {
-  if (record.revokedAt) return "revoked";
-  if (record.expiresAt && record.expiresAt.getTime() <= now) return "expired";
-  return "active";
-}
 
 /** The public shape of a key (DESIGN.md section 7.1), parsed so that only its fields can leave. */
 export function presentKey(record: ApiKey, now = Date.now()): KeyRecordJson {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { KEY_ENVIRONMENTS } from "./format";
+import { KEY_STATUSES } from "./key-status";
 import { SCOPE_NAME_PATTERN } from "./management-scopes";
 
 // Request and response shapes of the key management API (DESIGN.md section 7.1), side by side.
@@ -18,7 +19,7 @@ const ratelimit = z.strictObject({
   windowMs: z.number().int().min(1_000).max(86_400_000),
 });
 
-export const keyStatus = z.enum(["active", "expired", "revoked"]);
+const keyStatus = z.enum(KEY_STATUSES);
 
 export const keyRecord = z.strictObject({
   id: z.string(),

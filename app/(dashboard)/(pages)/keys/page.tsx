@@ -12,7 +12,7 @@ import { ApiError } from "@/lib/errors/api-error";
 import { canChange, requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { listKeys } from "@/lib/keys/list-keys";
-import { keyStatus } from "@/lib/keys/present-key";
+import { keyStatus } from "@/lib/keys/key-status";
 import { listKeysQuery } from "@/lib/keys/schemas";
 import { listScopes } from "@/lib/scopes/service";
 import { DataTable } from "@/components/ui/data-table";

@@ -12,7 +12,8 @@ import { ApiError } from "@/lib/errors/api-error";
 import { canChange, requireUser } from "@/lib/auth/session";
 import { listAuditEntries } from "@/lib/audit/query-audit";
 import { getDb } from "@/lib/db/client";
-import { keyStatus } from "@/lib/keys/present-key";
+import { keyLineage } from "@/lib/keys/key-lineage";
+import { keyStatus } from "@/lib/keys/key-status";
 import { ratelimitOf } from "@/lib/keys/ratelimit-of";
 import { getKey } from "@/lib/keys/service";
 import { listScopes } from "@/lib/scopes/service";
@@ -39,9 +40,8 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
   });
   const now = new Date();
   const from = new Date(now.getTime() - RANGES[range].ms);
-  const [previous, successors, series, lastHour, events, audit, scopes] = await Promise.all([
-    key.rotatedFromId ? db.apiKey.findUnique({ where: { id: key.rotatedFromId }, select: { id: true, name: true, start: true } }) : null,
-    db.apiKey.findMany({ where: { rotatedFromId: key.id }, select: { id: true, name: true, start: true, createdAt: true }, orderBy: { createdAt: "asc" } }),
+  const [{ previous, successors }, series, lastHour, events, audit, scopes] = await Promise.all([
+    keyLineage(db, key),
     usageSeries(db, { keyId: key.id, from, to: now, granularity: RANGES[range].granularity }),
     usageSeries(db, { keyId: key.id, from: new Date(now.getTime() - 3_600_000), to: now, granularity: "hour" }),
     recentEvents(db, { keyId: key.id, limit: 20 }),
