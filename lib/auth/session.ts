@@ -1,7 +1,8 @@
 import { getServerSession } from "next-auth";
 import { redirect } from "next/navigation";
 import { cache } from "react";
-import type { Actor, Role } from "../access/actor";
+import type { Actor } from "../access/actor";
+import type { Role } from "../access/roles";
 import { getDb } from "../db/client";
 import { authOptions } from "./options";
 import { passwordFingerprint } from "./password-fingerprint";
@@ -39,8 +40,4 @@ export async function requireUser(): Promise<CurrentUser> {
 
 export function userActor(user: CurrentUser, ip: string | null = null): Actor {
   return { type: "user", id: user.id, role: user.role, ip };
-}
-
-export function canChange(user: CurrentUser): boolean {
-  return user.role !== "VIEWER";
 }

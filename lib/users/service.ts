@@ -1,7 +1,9 @@
 import bcrypt from "bcryptjs";
 import { z } from "zod";
 import { ApiError } from "../errors/api-error";
-import type { Actor, Role } from "../access/actor";
+import type { Actor } from "../access/actor";
+import { can } from "../access/permissions";
+import { ROLES, type Role } from "../access/roles";
 import { writeAudit } from "../audit/write-audit";
 import type { Db } from "../db/client";
 import { Prisma, type User } from "../db/generated/client";
@@ -14,8 +16,6 @@ import { isId, newId } from "../db/ids";
 
 /** A user as callers see it: everything but the password hash. */
 export type UserRecord = Omit<User, "passwordHash">;
-
-export const ROLES = ["OWNER", "ADMIN", "VIEWER"] as const satisfies readonly Role[];
 
 export const PASSWORD_MIN_LENGTH = 12;
 // bcrypt ignores everything after 72 bytes: a longer password would silently match any other
@@ -197,7 +197,7 @@ export async function verifyCredentials(db: Db, email: string, password: string)
 
 function assertCanManageUsers(actor: Actor): void {
   if (actor.type === "key") throw new ApiError("insufficient_scope", "API keys cannot manage dashboard users.");
-  if (actor.type === "user" && actor.role !== "OWNER") throw new ApiError("insufficient_scope", "Only an OWNER can manage users.");
+  if (!can(actor, "manageUsers")) throw new ApiError("insufficient_scope", "Only an OWNER can manage users.");
 }
 
 type Tx = Prisma.TransactionClient;

@@ -9,7 +9,8 @@ import { FilterActions } from "@/components/ui/filter-actions";
 import { PageHeader } from "@/components/ui/page-header";
 import { Time } from "@/components/ui/time";
 import { ApiError } from "@/lib/errors/api-error";
-import { canChange, requireUser } from "@/lib/auth/session";
+import { can } from "@/lib/access/permissions";
+import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { listKeys } from "@/lib/keys/list-keys";
 import { keyStatus } from "@/lib/keys/key-status";
@@ -46,7 +47,7 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
         title="Keys"
         description="Every API key, newest first."
         actions={
-          canChange(user) && (
+          can(user, "changeKeys") && (
             <Link href="/keys/new" className={buttonClass("primary")}>
               New key
             </Link>
@@ -84,7 +85,7 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
               Clear the filters
             </Link>
           ) : (
-            canChange(user) && "Create the first one with New key."
+            can(user, "changeKeys") && "Create the first one with New key."
           )}
         </EmptyState>
       ) : (

@@ -4,7 +4,8 @@ import { AddScopeButton, EditScopeButton } from "@/components/scopes/scope-forms
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Time } from "@/components/ui/time";
-import { canChange, requireUser } from "@/lib/auth/session";
+import { can } from "@/lib/access/permissions";
+import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { listScopes } from "@/lib/scopes/service";
 import { DataTable } from "@/components/ui/data-table";
@@ -14,7 +15,7 @@ export const metadata: Metadata = { title: "Scopes" };
 export default async function ScopesPage() {
   const user = await requireUser();
   const scopes = await listScopes(getDb());
-  const editable = canChange(user);
+  const editable = can(user, "changeScopes");
   return (
     <>
       <PageHeader

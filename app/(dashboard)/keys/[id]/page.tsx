@@ -9,7 +9,8 @@ import { Time } from "@/components/ui/time";
 import { EventsTable } from "@/components/usage/events-table";
 import { UsageChart } from "@/components/usage/usage-chart";
 import { ApiError } from "@/lib/errors/api-error";
-import { canChange, requireUser } from "@/lib/auth/session";
+import { can } from "@/lib/access/permissions";
+import { requireUser } from "@/lib/auth/session";
 import { listAuditEntries } from "@/lib/audit/query-audit";
 import { getDb } from "@/lib/db/client";
 import { keyLineage } from "@/lib/keys/key-lineage";
@@ -60,7 +61,7 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
         title={key.name}
         description={`${key.start}… · ${key.environment}`}
         actions={
-          canChange(user) && (
+          can(user, "changeKeys") && (
             <KeyActions
               scopeNames={scopes.map((scope) => scope.name)}
               apiKey={{
