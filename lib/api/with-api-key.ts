@@ -7,7 +7,7 @@ import { noteRequestKey } from "../observability/request-context";
 import { getUsageRecorder } from "../usage/recorder";
 import { authenticate } from "./authenticate";
 import { clientIp } from "./client-ip";
-import { bindContract, type BoundHandler } from "./contract/bind-contract";
+import { bindContract } from "./contract/bind-contract";
 import type { BodyOf, PathParams, QueryOf, ResponseOf, RouteContract } from "./contract/route-contract";
 import { errorResponse } from "./errors";
 import { rateLimitHeaders } from "./ratelimit-headers";
@@ -35,7 +35,7 @@ type Handler<Contract extends RouteContract> = (request: NextRequest, context: A
  * The handler runs only for a verified key holding every scope of the contract; every call,
  * allowed or not, becomes a usage event.
  */
-export function withApiKey<const Contract extends RouteContract>(contract: Contract, handler: Handler<Contract>): BoundHandler<Contract> {
+export function withApiKey<const Contract extends RouteContract>(contract: Contract, handler: Handler<Contract>) {
   const scopes = contract.scopes ?? [];
   return bindContract(contract, async (request: NextRequest, route: { params: Promise<PathParams<Contract["path"]>> }): Promise<Response> => {
     const started = performance.now();
