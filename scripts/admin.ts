@@ -11,7 +11,7 @@ import { createKeyCommand } from "./admin/create-key";
 import { createUserCommand } from "./admin/create-user";
 import { disableUserCommand } from "./admin/disable-user";
 import { listKeysCommand } from "./admin/list-keys";
-import { isEmbeddedOpen, openDatabase } from "./admin/open-database";
+import { isEmbeddedOpen, openCliDatabase } from "./admin/open-database";
 import { resetPasswordCommand } from "./admin/reset-password";
 import { revokeKeyCommand } from "./admin/revoke-key";
 import { quote } from "./admin/text";
@@ -62,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
     await emit(planned);
     return 0;
   }
-  const database = await openDatabase(config.DATABASE_URL, config.KEYHOLD_DATA_DIR);
+  const database = await openCliDatabase(config.DATABASE_URL, config.KEYHOLD_DATA_DIR);
   let output: Output;
   try {
     output = await planned.run(database.db);

@@ -5,9 +5,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { ConfigError, parseEnv } from "../lib/env";
-import { startEmbeddedDatabase, type EmbeddedDatabase } from "../lib/db/embedded";
-import { migrate } from "../lib/db/migrate";
-import { loadOrCreateSecret, lockDataDir } from "../lib/server/data-dir";
+import { DataDirInUseError, MigrationError, openDatabase, type OpenDatabase } from "../lib/db/open-database";
+import { loadOrCreateSecret } from "../lib/process/data-dir";
 
 const mode = process.argv[2] === "dev" ? "dev" : "start";
 const root = path.resolve(import.meta.dirname, "..");
@@ -33,44 +32,30 @@ async function main() {
   }
   const dataDir = path.resolve(root, config.KEYHOLD_DATA_DIR);
 
-  let embedded: EmbeddedDatabase | undefined;
-  let unlock = () => {};
-  let databaseUrl = config.DATABASE_URL;
-  if (databaseUrl) {
-    console.log(`Keyhold: database: PostgreSQL at ${describeUrl(databaseUrl)}`);
-  } else {
-    const pgliteDir = path.join(dataDir, "pglite");
-    try {
-      unlock = lockDataDir(dataDir);
-    } catch (error) {
-      fail(`Keyhold: ${(error as Error).message}`);
-    }
-    embedded = await startEmbeddedDatabase({ dataDir: pgliteDir });
-    databaseUrl = embedded.url;
+  if (config.DATABASE_URL) console.log(`Keyhold: database: PostgreSQL at ${describeUrl(config.DATABASE_URL)}`);
+  let database: OpenDatabase;
+  try {
+    database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir, migrations: path.join(root, "prisma", "migrations") });
+  } catch (error) {
+    // A held data folder or a failed migration is the user's to fix (code 1); anything else is a crash.
+    if (error instanceof DataDirInUseError || error instanceof MigrationError) fail(`Keyhold: ${error.message}`);
+    throw error;
+  }
+  const { url: databaseUrl, pgliteDir } = database;
+  if (pgliteDir) {
     console.log(
       `Keyhold: database: embedded PGlite in ${path.relative(root, pgliteDir) || pgliteDir} (served on ${describeUrl(databaseUrl)}; set DATABASE_URL to use PostgreSQL)`,
     );
   }
-
-  const stopDatabase = async () => {
-    await embedded?.stop();
-    unlock();
-  };
-
-  try {
-    const { applied, total } = await migrate(databaseUrl, path.join(root, "prisma", "migrations"));
-    console.log(`Keyhold: migrations: ${applied.length} applied, ${total} in all`);
-  } catch (error) {
-    await stopDatabase();
-    fail(`Keyhold: ${(error as Error).message}`);
-  }
+  console.log(`Keyhold: migrations: ${database.migrated?.applied.length ?? 0} applied, ${database.migrated?.total ?? 0} in all`);
+  const stopDatabase = () => database.close();
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
     NEXTAUTH_SECRET: config.NEXTAUTH_SECRET ?? loadOrCreateSecret(dataDir),
     NEXTAUTH_URL: config.NEXTAUTH_URL ?? `http://localhost:${config.PORT}`,
-    KEYHOLD_EMBEDDED: embedded ? "1" : "",
+    KEYHOLD_EMBEDDED: pgliteDir ? "1" : "",
     PORT: String(config.PORT),
     NODE_ENV: mode === "dev" ? "development" : "production",
   };
