@@ -1,5 +1,5 @@
 import { env } from "../env";
-import type { KeyRecord } from "../keys/cache";
+import type { CachedKey } from "../keys/cache";
 import { sharedKeyVerifier } from "../keys/shared-verifier";
 import type { Verification } from "../keys/verify";
 import { InvalidKeyThrottle } from "../ratelimit/invalid-key-throttle";
@@ -10,7 +10,7 @@ import { rateLimitHeaders, secondsUntil } from "./ratelimit-headers";
 import { processSingleton } from "../process/process-singleton";
 
 export type Authentication =
-  | { ok: true; key: KeyRecord; ratelimit: RateLimitResult | null; remaining: number | null }
+  | { ok: true; key: CachedKey; ratelimit: RateLimitResult | null; remaining: number | null }
   | { ok: false; error: ApiError; keyId: string | null };
 
 function throttle(): InvalidKeyThrottle {

@@ -3,7 +3,7 @@ import { processSingleton } from "../process/process-singleton";
 
 // What the hot path needs to know about a key, kept in process memory by hash.
 
-export interface KeyRecord {
+export interface CachedKey {
   id: string;
   name: string;
   ownerId: string | null;
@@ -19,7 +19,7 @@ export interface KeyRecord {
 }
 
 interface Entry {
-  record: KeyRecord | null;
+  record: CachedKey | null;
   storedAt: number;
 }
 
@@ -38,7 +38,7 @@ export class KeyCache {
   ) {}
 
   /** The record (null: known not to exist) if fresh; undefined when absent or too old. */
-  get(hash: string): KeyRecord | null | undefined {
+  get(hash: string): CachedKey | null | undefined {
     const entry = this.byHash.get(hash);
     if (!entry) return undefined;
     if (this.now() - entry.storedAt >= this.ttlMs) {
@@ -48,7 +48,7 @@ export class KeyCache {
     return entry.record;
   }
 
-  set(hash: string, record: KeyRecord | null): void {
+  set(hash: string, record: CachedKey | null): void {
     if (this.byHash.size >= MAX_ENTRIES && !this.byHash.has(hash)) {
       // Maps iterate in insertion order, so the first entry is the oldest.
       const oldest = this.byHash.keys().next().value;

@@ -2,6 +2,7 @@ import type { ApiKey } from "../db/generated/client";
 import { keyStatus } from "./key-status";
 import { keyRecord, type KeyRecordJson } from "./schemas";
 import { ratelimitOf } from "./ratelimit-of";
+import { metaOf } from "./key-meta";
 
 /** The public shape of a key (DESIGN.md section 7.1), parsed so that only its fields can leave. */
 export function presentKey(record: ApiKey, now = Date.now()): KeyRecordJson {
@@ -12,7 +13,7 @@ export function presentKey(record: ApiKey, now = Date.now()): KeyRecordJson {
     environment: record.environment,
     ownerId: record.ownerId,
     scopes: record.scopes,
-    meta: record.meta !== null && typeof record.meta === "object" && !Array.isArray(record.meta) ? record.meta : {},
+    meta: metaOf(record.meta),
     status: keyStatus(record, now),
     expiresAt: iso(record.expiresAt),
     revokedAt: iso(record.revokedAt),

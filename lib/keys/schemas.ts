@@ -7,11 +7,13 @@ import { SCOPE_NAME_PATTERN } from "./management-scopes";
 // Responses are parsed through these as well: a field not named here (the hash) cannot leak.
 
 // Years 1970 to 9999 in UTC: an offset can push 9999-12-31 past the end of that range, where
-// toISOString() writes a sign PostgreSQL will not parse.
+// toISOString() writes a sign PostgreSQL will not parse. The one place an ISO string becomes a
+// Date: every handler, action and the CLI receive Dates.
 const MAX_TIME_MS = Date.parse("9999-12-31T23:59:59.999Z");
 const isoDate = z.iso
   .datetime({ offset: true, message: "must be an ISO 8601 date-time, e.g. 2030-01-31T00:00:00Z" })
-  .refine((value) => Date.parse(value) >= 0 && Date.parse(value) <= MAX_TIME_MS, "must be a time from 1970 to 9999 (UTC)");
+  .refine((value) => Date.parse(value) >= 0 && Date.parse(value) <= MAX_TIME_MS, "must be a time from 1970 to 9999 (UTC)")
+  .transform((value) => new Date(value));
 const scopeName = z.string().regex(SCOPE_NAME_PATTERN, "must look like resource:action (lowercase, e.g. orders:read)");
 const meta = z.record(z.string(), z.unknown());
 const ratelimit = z.strictObject({

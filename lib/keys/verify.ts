@@ -2,17 +2,18 @@ import type { Db } from "../db/client";
 import type { VerificationCode } from "../errors/error-codes";
 import { metrics } from "../observability/metrics";
 import type { RateLimitResult } from "../ratelimit/limiter";
-import type { KeyCache, KeyRecord } from "./cache";
+import type { KeyCache, CachedKey } from "./cache";
 import { parseKey, type KeyEnvironment } from "./format";
 import { hashKey } from "./hash";
 import { ratelimitOf } from "./ratelimit-of";
+import { metaOf } from "./key-meta";
 
 // The hot path of DESIGN.md section 9: format and checksum (no I/O), SHA-256, the in-process
 // cache, the database by hash on a miss, then revoked, expired, scopes, rate limit, quota.
 
 export type Verification =
-  | { valid: true; key: KeyRecord; ratelimit: RateLimitResult | null; remaining: number | null }
-  | { valid: false; code: VerificationCode; key: KeyRecord | null; ratelimit: RateLimitResult | null };
+  | { valid: true; key: CachedKey; ratelimit: RateLimitResult | null; remaining: number | null }
+  | { valid: false; code: VerificationCode; key: CachedKey | null; ratelimit: RateLimitResult | null };
 
 export interface RateLimitChecker {
   check(keyId: string, limit: number, windowMs: number): Promise<RateLimitResult>;
@@ -34,7 +35,7 @@ const SELECT = {
 
 export class KeyVerifier {
   // Concurrent misses for one hash share a single query.
-  private readonly loading = new Map<string, Promise<KeyRecord | null>>();
+  private readonly loading = new Map<string, Promise<CachedKey | null>>();
 
   constructor(
     private readonly db: Db,
@@ -86,7 +87,7 @@ export class KeyVerifier {
     return { valid: true, key, ratelimit, remaining };
   }
 
-  private load(hash: string): Promise<KeyRecord | null> {
+  private load(hash: string): Promise<CachedKey | null> {
     let pending = this.loading.get(hash);
     if (!pending) {
       pending = this.fetch(hash).finally(() => this.loading.delete(hash));
@@ -95,7 +96,7 @@ export class KeyVerifier {
     return pending;
   }
 
-  private async fetch(hash: string): Promise<KeyRecord | null> {
+  private async fetch(hash: string): Promise<CachedKey | null> {
     const row = await this.db.apiKey.findUnique({ where: { hash }, select: SELECT });
     const record = row ? toRecord(row) : null;
     this.cache.set(hash, record);
@@ -112,7 +113,7 @@ export class KeyVerifier {
   }
 }
 
-function invalid(code: VerificationCode, key: KeyRecord | null): Verification {
+function invalid(code: VerificationCode, key: CachedKey | null): Verification {
   return { valid: false, code, key, ratelimit: null };
 }
 
@@ -130,7 +131,7 @@ type Row = {
   remaining: number | null;
 };
 
-function toRecord(row: Row): KeyRecord {
+function toRecord(row: Row): CachedKey {
   return {
     id: row.id,
     name: row.name,
@@ -138,7 +139,7 @@ function toRecord(row: Row): KeyRecord {
     environment: row.environment,
     scopes: row.scopes,
     scopeSet: new Set(row.scopes),
-    meta: row.meta !== null && typeof row.meta === "object" && !Array.isArray(row.meta) ? (row.meta as Record<string, unknown>) : {},
+    meta: metaOf(row.meta),
     expiresAt: row.expiresAt?.getTime() ?? null,
     revokedAt: row.revokedAt?.getTime() ?? null,
     ratelimit: ratelimitOf(row),

@@ -6,9 +6,9 @@ const BUCKET_MS = { minute: 60_000, hour: 3_600_000, day: DAY_MS } as const;
 const MAX_BUCKETS = 10_080;
 
 /** The effective range of a usage query: `to` defaults to now, `from` to 24 hours before `to`. */
-export function usageRange(query: { from?: string; to?: string; granularity: keyof typeof BUCKET_MS }): { from: Date; to: Date } {
-  const to = query.to ? new Date(query.to) : new Date();
-  const from = query.from ? new Date(query.from) : new Date(to.getTime() - DAY_MS);
+export function usageRange(query: { from?: Date; to?: Date; granularity: keyof typeof BUCKET_MS }): { from: Date; to: Date } {
+  const to = query.to ?? new Date();
+  const from = query.from ?? new Date(to.getTime() - DAY_MS);
   if (from >= to) {
     throw new ApiError("bad_request", "from must be before to.", { details: [{ path: "from", message: "not before to" }] });
   }

@@ -62,7 +62,7 @@ export const createKeyCommand: Command = {
     const input = body.data;
     return {
       async run(db) {
-        const { record, key } = await issueKey(db, { ...input, expiresAt }, CLI_ACTOR);
+        const { record, key } = await issueKey(db, input, CLI_ACTOR);
         if (values.json) return { json: keyWithSecret.parse({ ...presentKey(record), key }) };
         const facts = [
           record.environment,

@@ -20,6 +20,7 @@ import { getKey } from "@/lib/keys/service";
 import { listScopes } from "@/lib/scopes/service";
 import { usageSeries } from "@/lib/usage/query-usage";
 import { recentEvents } from "@/lib/usage/usage-summary";
+import { metaOf } from "@/lib/keys/key-meta";
 
 export const metadata: Metadata = { title: "Key" };
 
@@ -53,7 +54,7 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
   const ratelimit = ratelimitOf(key);
   const inGrace = successors.length > 0 && status === "active" && key.expiresAt !== null;
   const lastHourCount = lastHour.reduce((sum, point) => sum + (point.counts.valid ?? 0), 0);
-  const meta = key.meta !== null && typeof key.meta === "object" && !Array.isArray(key.meta) ? (key.meta as Record<string, unknown>) : {};
+  const meta = metaOf(key.meta);
 
   return (
     <>
