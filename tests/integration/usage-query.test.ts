@@ -1,44 +1,24 @@
 import pg from "pg";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { createDb, type Db } from "../../lib/db/client";
-import { migrate } from "../../lib/db/migrate";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { type Db } from "../../lib/db/client";
 import { pruneUsageEvents, startUsagePruner } from "../../lib/usage/prune-usage";
 import { UsageQueryError, usageSeries, type Granularity } from "../../lib/usage/query-usage";
 import { invalidAttemptsByIp, recentEvents, topKeys, topPaths } from "../../lib/usage/usage-summary";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database";
+import { databaseForThisFile } from "../helpers/migrated-database";
 
 // Usage charts read the per-minute rollups only, bucketed in UTC over [from, to); pruning
 // removes old raw events in short batches and leaves the rollups, so charts outlive the events.
 
-let database: TestDatabase;
-let admin: pg.Client;
-let db: Db;
-
-beforeAll(async () => {
-  database = await createTestDatabase("keyhold_usage_query");
-  await migrate(database.url);
-  admin = new pg.Client({ connectionString: database.url });
-  await admin.connect();
-  // A zone far from UTC with a 45-minute offset: bucketing that used the session's zone
-  // instead of UTC would move every hour and day boundary.
-  await admin.query(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET timezone TO %L', current_database(), 'Pacific/Chatham'); END $$`);
-  db = createDb(database.url);
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-  await admin?.end();
-  await database?.drop();
-});
+const shared = databaseForThisFile("keyhold_usage_query", { timezone: "Pacific/Chatham" });
 
 beforeEach(async () => {
-  await admin.query("TRUNCATE usage_events, usage_rollups, api_keys RESTART IDENTITY CASCADE");
+  await shared.admin.query("TRUNCATE usage_events, usage_rollups, api_keys RESTART IDENTITY CASCADE");
 });
 
 type Row = { keyId?: string | null; outcome?: string; at: string; method?: string; path?: string; ip?: string | null };
 
 async function insertEvents(rows: Row[]): Promise<void> {
-  await admin.query(
+  await shared.admin.query(
     `INSERT INTO usage_events (key_id, outcome, method, path, status, latency_ms, ip, at)
      SELECT k, o, m, p, 200, 1.5, i, a
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS u(k, o, m, p, i, a)`,
@@ -55,7 +35,7 @@ async function insertEvents(rows: Row[]): Promise<void> {
 
 // Rollups as the recorder writes them, derived from whatever raw events the test inserted.
 async function rollUp(): Promise<void> {
-  await admin.query(
+  await shared.admin.query(
     `INSERT INTO usage_rollups (key_id, minute, outcome, count)
      SELECT coalesce(key_id, ''), date_trunc('minute', at), outcome, count(*)
      FROM usage_events GROUP BY 1, 2, 3
@@ -69,14 +49,14 @@ async function seed(rows: Row[]): Promise<void> {
 }
 
 async function count(sql: string): Promise<number> {
-  const { rows } = await admin.query<{ n: number }>(sql);
+  const { rows } = await shared.admin.query<{ n: number }>(sql);
   return rows[0].n;
 }
 
 const t = (iso: string) => new Date(iso);
 
 function series(granularity: Granularity, from: string, to: string, keyId: string | null = "key_a") {
-  return usageSeries(db, { keyId, from: t(from), to: t(to), granularity });
+  return usageSeries(shared.db, { keyId, from: t(from), to: t(to), granularity });
 }
 
 describe("usageSeries", () => {
@@ -181,7 +161,7 @@ describe("usageSeries", () => {
 
   it("leaves out outcomes whose rollup count is zero", async () => {
     await seed([{ at: "2026-11-23T12:00:00Z" }]);
-    await admin.query(`INSERT INTO usage_rollups (key_id, minute, outcome, count) VALUES ('key_a', '2026-11-23T12:00:00Z', 'revoked_key', 0), ('key_a', '2026-11-23T12:05:00Z', 'valid', 0)`);
+    await shared.admin.query(`INSERT INTO usage_rollups (key_id, minute, outcome, count) VALUES ('key_a', '2026-11-23T12:00:00Z', 'revoked_key', 0), ('key_a', '2026-11-23T12:05:00Z', 'valid', 0)`);
     expect(await series("minute", "2026-11-23T12:00:00Z", "2026-11-23T13:00:00Z")).toEqual([
       { at: "2026-11-23T12:00:00.000Z", counts: { valid: 1 } },
     ]);
@@ -196,21 +176,21 @@ describe("usageSeries", () => {
     const before = await series("minute", "2026-11-23T00:00:00Z", "2026-11-24T00:00:00Z");
     expect(before).toHaveLength(2);
 
-    await admin.query("DELETE FROM usage_events");
+    await shared.admin.query("DELETE FROM usage_events");
 
     expect(await series("minute", "2026-11-23T00:00:00Z", "2026-11-24T00:00:00Z")).toEqual(before);
   });
 
   it("refuses bad arguments with a UsageQueryError", async () => {
     const from = t("2026-11-23T12:00:00Z");
-    await expect(usageSeries(db, { keyId: null, from, to: from, granularity: "minute" })).rejects.toThrow(/from must be before to/);
-    await expect(usageSeries(db, { keyId: null, from, to: t("2026-11-23T11:00:00Z"), granularity: "minute" })).rejects.toThrow(UsageQueryError);
-    await expect(usageSeries(db, { keyId: null, from: new Date(Number.NaN), to: from, granularity: "minute" })).rejects.toThrow(/from must be a valid date/);
-    await expect(usageSeries(db, { keyId: null, from, to: t("2026-11-24T00:00:00Z"), granularity: "week" as Granularity })).rejects.toThrow(/granularity/);
-    await expect(usageSeries(db, { keyId: "", from, to: t("2026-11-24T00:00:00Z"), granularity: "minute" })).rejects.toThrow(/keyId/);
+    await expect(usageSeries(shared.db, { keyId: null, from, to: from, granularity: "minute" })).rejects.toThrow(/from must be before to/);
+    await expect(usageSeries(shared.db, { keyId: null, from, to: t("2026-11-23T11:00:00Z"), granularity: "minute" })).rejects.toThrow(UsageQueryError);
+    await expect(usageSeries(shared.db, { keyId: null, from: new Date(Number.NaN), to: from, granularity: "minute" })).rejects.toThrow(/from must be a valid date/);
+    await expect(usageSeries(shared.db, { keyId: null, from, to: t("2026-11-24T00:00:00Z"), granularity: "week" as Granularity })).rejects.toThrow(/granularity/);
+    await expect(usageSeries(shared.db, { keyId: "", from, to: t("2026-11-24T00:00:00Z"), granularity: "minute" })).rejects.toThrow(/keyId/);
     // A year by the minute is more buckets than one answer may hold; by the day it is fine.
-    await expect(usageSeries(db, { keyId: null, from, to: t("2027-11-23T12:00:00Z"), granularity: "minute" })).rejects.toThrow(/buckets/);
-    await expect(usageSeries(db, { keyId: null, from, to: t("2027-11-23T12:00:00Z"), granularity: "day" })).resolves.toEqual([]);
+    await expect(usageSeries(shared.db, { keyId: null, from, to: t("2027-11-23T12:00:00Z"), granularity: "minute" })).rejects.toThrow(/buckets/);
+    await expect(usageSeries(shared.db, { keyId: null, from, to: t("2027-11-23T12:00:00Z"), granularity: "day" })).resolves.toEqual([]);
   });
 });
 
@@ -218,7 +198,7 @@ describe("dashboard summaries", () => {
   const now = t("2026-11-23T18:00:00Z");
 
   it("ranks keys by requests with an outcome split, from the rollups", async () => {
-    await admin.query(
+    await shared.admin.query(
       `INSERT INTO api_keys (id, name, start, hash, environment, scopes, meta, updated_at)
        VALUES ('key_b', 'Billing', 'kh_live_abcd', 'hash_b', 'live', '{}', '{}', now())`,
     );
@@ -232,17 +212,17 @@ describe("dashboard summaries", () => {
       { keyId: null, at: "2026-11-23T12:00:00Z", outcome: "invalid_key" },
       { keyId: "key_a", at: "2026-11-23T13:00:00Z" },
     ]);
-    await admin.query("DELETE FROM usage_events");
+    await shared.admin.query("DELETE FROM usage_events");
 
     const range = { from: t("2026-11-23T12:00:00Z"), to: t("2026-11-23T13:00:00Z") };
-    expect(await topKeys(db, { ...range, limit: 10 })).toEqual([
+    expect(await topKeys(shared.db, { ...range, limit: 10 })).toEqual([
       { keyId: "key_b", name: "Billing", start: "kh_live_abcd", total: 3, counts: { rate_limited: 1, valid: 2 } },
       { keyId: "key_c", name: null, start: null, total: 2, counts: { valid: 2 } },
       { keyId: "key_a", name: null, start: null, total: 1, counts: { valid: 1 } },
     ]);
-    expect((await topKeys(db, { ...range, limit: 1 })).map((row) => row.keyId)).toEqual(["key_b"]);
-    await expect(topKeys(db, { ...range, limit: 0 })).rejects.toThrow(/limit must be a whole number from 1 to 1000/);
-    await expect(topKeys(db, { ...range, limit: 1001 })).rejects.toThrow(UsageQueryError);
+    expect((await topKeys(shared.db, { ...range, limit: 1 })).map((row) => row.keyId)).toEqual(["key_b"]);
+    await expect(topKeys(shared.db, { ...range, limit: 0 })).rejects.toThrow(/limit must be a whole number from 1 to 1000/);
+    await expect(topKeys(shared.db, { ...range, limit: 1001 })).rejects.toThrow(UsageQueryError);
   });
 
   it("ranks paths from raw events, only within the retention window", async () => {
@@ -256,17 +236,17 @@ describe("dashboard summaries", () => {
     ]);
     const range = { from: t("2026-11-01T00:00:00Z"), to: now, now };
 
-    expect(await topPaths(db, { ...range, limit: 10, retentionDays: 1 })).toEqual([
+    expect(await topPaths(shared.db, { ...range, limit: 10, retentionDays: 1 })).toEqual([
       { method: "GET", path: "/api/v1/orders", total: 2, counts: { rate_limited: 1, valid: 1 } },
       { method: "GET", path: "/api/v1/me", total: 1, counts: { valid: 1 } },
       { method: "POST", path: "/api/v1/orders", total: 1, counts: { valid: 1 } },
     ]);
-    expect((await topPaths(db, { ...range, limit: 10, retentionDays: 2 })).map((row) => row.path)).toContain("/api/v1/old");
-    expect(await topPaths(db, { ...range, limit: 10, retentionDays: 1, keyId: "key_b" })).toEqual([
+    expect((await topPaths(shared.db, { ...range, limit: 10, retentionDays: 2 })).map((row) => row.path)).toContain("/api/v1/old");
+    expect(await topPaths(shared.db, { ...range, limit: 10, retentionDays: 1, keyId: "key_b" })).toEqual([
       { method: "GET", path: "/api/v1/me", total: 1, counts: { valid: 1 } },
     ]);
     // Entirely before the retention window.
-    expect(await topPaths(db, { from: t("2026-11-01T00:00:00Z"), to: t("2026-11-02T00:00:00Z"), now, limit: 10, retentionDays: 1 })).toEqual([]);
+    expect(await topPaths(shared.db, { from: t("2026-11-01T00:00:00Z"), to: t("2026-11-02T00:00:00Z"), now, limit: 10, retentionDays: 1 })).toEqual([]);
   });
 
   it("groups invalid-key attempts by client address", async () => {
@@ -278,7 +258,7 @@ describe("dashboard summaries", () => {
       { keyId: null, outcome: "invalid_key", ip: "192.0.2.2", at: "2026-11-23T13:00:00Z" },
     ]);
 
-    expect(await invalidAttemptsByIp(db, { from: t("2026-11-23T12:00:00Z"), to: t("2026-11-23T13:00:00Z"), now, limit: 10, retentionDays: 30 })).toEqual([
+    expect(await invalidAttemptsByIp(shared.db, { from: t("2026-11-23T12:00:00Z"), to: t("2026-11-23T13:00:00Z"), now, limit: 10, retentionDays: 30 })).toEqual([
       { ip: "192.0.2.1", count: 2, firstAt: "2026-11-23T12:00:00.000Z", lastAt: "2026-11-23T12:05:00.000Z" },
       { ip: "192.0.2.2", count: 1, firstAt: "2026-11-23T12:01:00.000Z", lastAt: "2026-11-23T12:01:00.000Z" },
     ]);
@@ -292,7 +272,7 @@ describe("dashboard summaries", () => {
       { keyId: null, at: "2026-11-23T12:00:03Z", outcome: "invalid_key" },
     ]);
 
-    const all = await recentEvents(db, { limit: 10 });
+    const all = await recentEvents(shared.db, { limit: 10 });
     expect(all.map((event) => event.at)).toEqual([
       "2026-11-23T12:00:03.000Z",
       "2026-11-23T12:00:02.000Z",
@@ -310,21 +290,21 @@ describe("dashboard summaries", () => {
       ip: "10.0.0.1",
       at: "2026-11-23T12:00:03.000Z",
     });
-    expect((await recentEvents(db, { keyId: "key_a", limit: 10 })).map((event) => event.outcome)).toEqual(["rate_limited", "valid"]);
-    expect((await recentEvents(db, { keyId: null, limit: 10 })).map((event) => event.outcome)).toEqual(["invalid_key"]);
-    expect((await recentEvents(db, { outcome: "valid", limit: 10 })).map((event) => event.keyId)).toEqual(["key_b", "key_a"]);
-    expect((await recentEvents(db, { outcome: ["rate_limited", "invalid_key"], limit: 10 })).map((event) => event.outcome)).toEqual([
+    expect((await recentEvents(shared.db, { keyId: "key_a", limit: 10 })).map((event) => event.outcome)).toEqual(["rate_limited", "valid"]);
+    expect((await recentEvents(shared.db, { keyId: null, limit: 10 })).map((event) => event.outcome)).toEqual(["invalid_key"]);
+    expect((await recentEvents(shared.db, { outcome: "valid", limit: 10 })).map((event) => event.keyId)).toEqual(["key_b", "key_a"]);
+    expect((await recentEvents(shared.db, { outcome: ["rate_limited", "invalid_key"], limit: 10 })).map((event) => event.outcome)).toEqual([
       "invalid_key",
       "rate_limited",
     ]);
-    expect(await recentEvents(db, { limit: 2 })).toHaveLength(2);
-    await expect(recentEvents(db, { limit: 0 })).rejects.toThrow(UsageQueryError);
+    expect(await recentEvents(shared.db, { limit: 2 })).toHaveLength(2);
+    await expect(recentEvents(shared.db, { limit: 0 })).rejects.toThrow(UsageQueryError);
   });
 
   it("orders events of the same millisecond by id as a number", async () => {
     // Ids 1..12 cross from one digit to two, where text order and numeric order differ.
     await seed(Array.from({ length: 12 }, () => ({ at: "2026-11-23T12:00:00Z" })));
-    expect((await recentEvents(db, { limit: 12 })).map((event) => event.id)).toEqual(
+    expect((await recentEvents(shared.db, { limit: 12 })).map((event) => event.id)).toEqual(
       Array.from({ length: 12 }, (_, i) => String(12 - i)),
     );
   });
@@ -341,32 +321,32 @@ describe("pruneUsageEvents", () => {
     const before = await series(...range);
     const rollups = await count("SELECT count(*)::int AS n FROM usage_rollups");
 
-    const executeRaw = vi.spyOn(db, "$executeRaw");
+    const executeRaw = vi.spyOn(shared.db, "$executeRaw");
     try {
-      expect(await pruneUsageEvents(db, { olderThan: cutoff, batchSize: 5 })).toBe(23);
+      expect(await pruneUsageEvents(shared.db, { olderThan: cutoff, batchSize: 5 })).toBe(23);
       // 5 full batches, then the one that finds 3 and stops.
       expect(executeRaw).toHaveBeenCalledTimes(5);
     } finally {
       executeRaw.mockRestore();
     }
 
-    const { rows } = await admin.query<{ at: Date }>("SELECT at FROM usage_events ORDER BY at");
+    const { rows } = await shared.admin.query<{ at: Date }>("SELECT at FROM usage_events ORDER BY at");
     expect(rows.map((row) => row.at.toISOString())).toEqual(kept.map((row) => new Date(row.at).toISOString()));
     expect(await count("SELECT count(*)::int AS n FROM usage_rollups")).toBe(rollups);
     expect(await series(...range)).toEqual(before);
-    expect(await pruneUsageEvents(db, { olderThan: cutoff, batchSize: 5 })).toBe(0);
+    expect(await pruneUsageEvents(shared.db, { olderThan: cutoff, batchSize: 5 })).toBe(0);
   });
 
   it("stops between batches when aborted", async () => {
     await seed(Array.from({ length: 10 }, (_, i) => ({ at: new Date(cutoff.getTime() - 1_000 - i).toISOString() })));
     const controller = new AbortController();
-    const original = db.$executeRaw.bind(db);
-    const executeRaw = vi.spyOn(db, "$executeRaw").mockImplementationOnce((...args: Parameters<Db["$executeRaw"]>) => {
+    const original = shared.db.$executeRaw.bind(shared.db);
+    const executeRaw = vi.spyOn(shared.db, "$executeRaw").mockImplementationOnce((...args: Parameters<Db["$executeRaw"]>) => {
       controller.abort();
       return original(...args);
     });
     try {
-      expect(await pruneUsageEvents(db, { olderThan: cutoff, batchSize: 3, signal: controller.signal })).toBe(3);
+      expect(await pruneUsageEvents(shared.db, { olderThan: cutoff, batchSize: 3, signal: controller.signal })).toBe(3);
       expect(executeRaw).toHaveBeenCalledTimes(1);
     } finally {
       executeRaw.mockRestore();
@@ -375,15 +355,15 @@ describe("pruneUsageEvents", () => {
   });
 
   it("completes while another connection inserts, and loses none of the new events", async () => {
-    await admin.query(
+    await shared.admin.query(
       `INSERT INTO usage_events (key_id, outcome, method, path, status, latency_ms, ip, at)
        SELECT 'key_a', 'valid', 'GET', '/old', 200, 1, '10.0.0.1', $1::timestamptz - g * interval '1 second'
        FROM generate_series(1, 20000) AS g`,
       [cutoff],
     );
-    const writer = new pg.Client({ connectionString: database.url });
+    const writer = new pg.Client({ connectionString: shared.database.url });
     await writer.connect();
-    const executeRaw = vi.spyOn(db, "$executeRaw");
+    const executeRaw = vi.spyOn(shared.db, "$executeRaw");
     let inserted = 0;
     let insertedDuringPrune = 0;
     let pruning = true;
@@ -403,7 +383,7 @@ describe("pruneUsageEvents", () => {
       let deleted: number;
       try {
         await vi.waitFor(() => expect(inserted).toBeGreaterThan(0));
-        deleted = await pruneUsageEvents(db, { olderThan: cutoff, batchSize: 500 });
+        deleted = await pruneUsageEvents(shared.db, { olderThan: cutoff, batchSize: 500 });
       } finally {
         pruning = false;
         await inserting;
@@ -423,8 +403,8 @@ describe("pruneUsageEvents", () => {
   });
 
   it("refuses a bad cutoff or batch size", async () => {
-    await expect(pruneUsageEvents(db, { olderThan: new Date(Number.NaN) })).rejects.toThrow(/olderThan/);
-    await expect(pruneUsageEvents(db, { olderThan: cutoff, batchSize: 0 })).rejects.toThrow(/batchSize/);
+    await expect(pruneUsageEvents(shared.db, { olderThan: new Date(Number.NaN) })).rejects.toThrow(/olderThan/);
+    await expect(pruneUsageEvents(shared.db, { olderThan: cutoff, batchSize: 0 })).rejects.toThrow(/batchSize/);
   });
 });
 
@@ -436,7 +416,7 @@ describe("startUsagePruner", () => {
       { at: "2026-10-24T12:00:00.000Z" },
       { at: "2026-11-23T11:00:00.000Z" },
     ]);
-    const pruner = startUsagePruner({ db, retentionDays: 30, firstRunDelayMs: 0, now: () => now });
+    const pruner = startUsagePruner({ db: shared.db, retentionDays: 30, firstRunDelayMs: 0, now: () => now });
     try {
       await vi.waitFor(async () => expect(await count("SELECT count(*)::int AS n FROM usage_events")).toBe(2), { timeout: 5_000, interval: 20 });
       expect(await pruner.runNow()).toBe(0);
@@ -491,7 +471,7 @@ describe("startUsagePruner", () => {
 
   it("does not keep the process alive", async () => {
     const setTimeoutSpy = vi.spyOn(globalThis, "setTimeout");
-    const pruner = startUsagePruner({ db, retentionDays: 30 });
+    const pruner = startUsagePruner({ db: shared.db, retentionDays: 30 });
     try {
       expect(setTimeoutSpy).toHaveBeenCalledTimes(1);
       const timer = setTimeoutSpy.mock.results[0].value as NodeJS.Timeout;
