@@ -11,9 +11,10 @@ import { createKeyCommand } from "./admin/create-key";
 import { createUserCommand } from "./admin/create-user";
 import { disableUserCommand } from "./admin/disable-user";
 import { listKeysCommand } from "./admin/list-keys";
-import { isEmbeddedOpen, openCliDatabase } from "./admin/open-database";
+import { isEmbeddedOpen, openDatabase } from "./admin/open-database";
 import { resetPasswordCommand } from "./admin/reset-password";
 import { revokeKeyCommand } from "./admin/revoke-key";
+import { usageRebuildCommand } from "./admin/usage-rebuild";
 import { quote } from "./admin/text";
 import { debugHint, onInterrupt, runCommand, UsageError, write, type Failure } from "./cli/run-command";
 
@@ -35,6 +36,11 @@ Dashboard users
       Passwords (at least 12 characters) are asked for with hidden input, or read from the
       first line of stdin when it is not a terminal.
 
+Usage analytics
+  usage rebuild --from ISO [--to ISO] [--json]
+      Recompute the usage charts and totals of whole UTC days from the raw events (after a
+      restore or a bulk import). Safe to repeat; --to defaults to now.
+
   help
 
 Durations: 90s, 15m, 12h, 30d. Rate limits: requests/window, e.g. 100/60s.
@@ -43,7 +49,15 @@ which only one process may open: stop the server first.
 Exit codes: 0 success, 1 user error, 2 anything else. With --json, run \`npm run --silent admin\`
 so npm's banner stays out of stdout.`;
 
-const COMMANDS: Command[] = [createKeyCommand, listKeysCommand, revokeKeyCommand, createUserCommand, resetPasswordCommand, disableUserCommand];
+const COMMANDS: Command[] = [
+  createKeyCommand,
+  listKeysCommand,
+  revokeKeyCommand,
+  createUserCommand,
+  resetPasswordCommand,
+  disableUserCommand,
+  usageRebuildCommand,
+];
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -62,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     await emit(planned);
     return 0;
   }
-  const database = await openCliDatabase(config.DATABASE_URL, config.KEYHOLD_DATA_DIR);
+  const database = await openDatabase(config.DATABASE_URL, config.KEYHOLD_DATA_DIR);
   let output: Output;
   try {
     output = await planned.run(database.db);

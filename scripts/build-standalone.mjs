@@ -3,6 +3,8 @@
 // assets and migrations, and the packages those scripts need that Next's trace of the app
 // left out (PGlite is only used by the launcher). Run after `next build`; the Dockerfile
 // copies the result, and tests/e2e/standalone.spec.ts runs it from a copy outside the repo.
+// It also bundles the launcher and server for `npm start` in the repository (.next/keyhold),
+// so production never compiles TypeScript at run time.
 import { cpSync, existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
@@ -16,20 +18,25 @@ if (!existsSync(path.join(out, ".next", "BUILD_ID"))) {
   process.exit(1);
 }
 
-const result = await build({
-  entryPoints: Object.fromEntries(scripts.map((name) => [`scripts/${name}`, path.join(root, "scripts", `${name}.ts`)])),
-  outdir: out,
-  outExtension: { ".js": ".mjs" },
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  // Packages stay imports, resolved from the standalone node_modules, so the server uses the
-  // same copy of Next as the traced build output.
-  packages: "external",
-  metafile: true,
-  logLevel: "warning",
-});
+const bundle = (names, outdir, prefix) =>
+  build({
+    entryPoints: Object.fromEntries(names.map((name) => [`${prefix}${name}`, path.join(root, "scripts", `${name}.ts`)])),
+    outdir,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    // Packages stay imports, resolved from the nearest node_modules, so the server uses the
+    // same copy of Next as the build output next to it.
+    packages: "external",
+    metafile: true,
+    logLevel: "warning",
+  });
+
+const result = await bundle(scripts, out, "scripts/");
+// .next/keyhold sits inside .next, which `next build` empties: it never outlives its build.
+await bundle(["start", "server"], path.join(root, ".next", "keyhold"), "");
 
 for (const [from, to] of [
   [".next/static", ".next/static"],
@@ -42,12 +49,17 @@ for (const [from, to] of [
   cpSync(source, path.join(out, to), { recursive: true });
 }
 
+// Required at run time by code no bundler or trace sees: the password-hashing worker threads
+// (lib/crypto/password-hasher.ts) load bcryptjs from the working folder's node_modules.
+const requiredAtRunTime = ["bcryptjs"];
+
 const packageName = (specifier) => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
 const imported = new Set(
   Object.values(result.metafile.outputs)
     .flatMap((output) => output.imports)
     .filter((entry) => entry.external && !entry.path.startsWith("node:"))
-    .map((entry) => packageName(entry.path)),
+    .map((entry) => packageName(entry.path))
+    .concat(requiredAtRunTime),
 );
 
 // Next's trace keeps only the files the app's bundles use, so a package the scripts import may be
@@ -74,4 +86,4 @@ if (missing.length > 0) {
   console.error(`build-standalone: not installed, so not in the standalone output: ${missing.join(", ")}`);
   process.exit(1);
 }
-console.log(`build-standalone: .next/standalone is complete (bundled ${scripts.length} scripts; with ${copied.size} packages in full)`);
+console.log(`build-standalone: .next/standalone is complete (bundled ${scripts.length} scripts; with ${copied.size} packages in full); .next/keyhold holds the launcher for npm start`);

@@ -1,16 +1,17 @@
 // Launcher for `npm start` and `npm run dev`: validates configuration, brings up the
 // database (embedded PGlite when DATABASE_URL is unset), applies migrations, then runs Next
-// and shuts everything down in order on SIGINT/SIGTERM.
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+// and shuts everything down in order on SIGINT/SIGTERM. `npm start` runs it bundled to plain
+// JavaScript (.next/keyhold/start.mjs, through scripts/start.mjs), `npm run dev` through tsx.
+import { spawn } from "node:child_process";
 import path from "node:path";
 import { ConfigError, parseEnv } from "../lib/env";
-import { DataDirInUseError, MigrationError, openDatabase, type OpenDatabase } from "../lib/db/open-database";
-import { loadOrCreateSecret } from "../lib/process/data-dir";
+import { startEmbeddedDatabase, type EmbeddedDatabase } from "../lib/db/embedded";
+import { migrate } from "../lib/db/migrate";
+import { appRoot } from "../lib/server/app-root";
+import { loadOrCreateSecret, lockDataDir } from "../lib/process/data-dir";
 
 const mode = process.argv[2] === "dev" ? "dev" : "start";
-const root = path.resolve(import.meta.dirname, "..");
-const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
+const root = appRoot(import.meta.dirname);
 
 function fail(message: string, code = 1): never {
   console.error(message);
@@ -23,55 +24,69 @@ function describeUrl(url: string): string {
 }
 
 async function main() {
+  // Validated as the server will run (production for `start`), whatever the shell's NODE_ENV says:
+  // production's rules (a NEXTAUTH_SECRET with DATABASE_URL) must hold for production.
+  const nodeEnv = mode === "dev" ? "development" : "production";
   let config;
   try {
-    config = parseEnv();
+    config = parseEnv({ ...process.env, NODE_ENV: nodeEnv });
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
   const dataDir = path.resolve(root, config.KEYHOLD_DATA_DIR);
 
-  if (config.DATABASE_URL) console.log(`Keyhold: database: PostgreSQL at ${describeUrl(config.DATABASE_URL)}`);
-  let database: OpenDatabase;
-  try {
-    database = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir, migrations: path.join(root, "prisma", "migrations") });
-  } catch (error) {
-    // A held data folder or a failed migration is the user's to fix (code 1); anything else is a crash.
-    if (error instanceof DataDirInUseError || error instanceof MigrationError) fail(`Keyhold: ${error.message}`);
-    throw error;
-  }
-  const { url: databaseUrl, pgliteDir } = database;
-  if (pgliteDir) {
+  let embedded: EmbeddedDatabase | undefined;
+  let unlock = () => {};
+  let databaseUrl = config.DATABASE_URL;
+  if (databaseUrl) {
+    console.log(`Keyhold: database: PostgreSQL at ${describeUrl(databaseUrl)}`);
+  } else {
+    const pgliteDir = path.join(dataDir, "pglite");
+    // Whatever the embedded database writes from now on is this user's alone (DESIGN.md 15.7).
+    process.umask(0o077);
+    try {
+      unlock = lockDataDir(dataDir);
+    } catch (error) {
+      fail(`Keyhold: ${(error as Error).message}`);
+    }
+    embedded = await startEmbeddedDatabase({ dataDir: pgliteDir });
+    databaseUrl = embedded.url;
     console.log(
-      `Keyhold: database: embedded PGlite in ${path.relative(root, pgliteDir) || pgliteDir} (served on ${describeUrl(databaseUrl)}; set DATABASE_URL to use PostgreSQL)`,
+      `Keyhold: database: embedded PGlite in ${path.relative(root, pgliteDir) || pgliteDir} (served on a Unix socket in ${embedded.socketDir}, for this user only; set DATABASE_URL to use PostgreSQL)`,
     );
   }
-  console.log(`Keyhold: migrations: ${database.migrated?.applied.length ?? 0} applied, ${database.migrated?.total ?? 0} in all`);
-  const stopDatabase = () => database.close();
+
+  const stopDatabase = async () => {
+    await embedded?.stop();
+    unlock();
+  };
+
+  try {
+    const { applied, total } = await migrate(databaseUrl, path.join(root, "prisma", "migrations"));
+    console.log(`Keyhold: migrations: ${applied.length} applied, ${total} in all`);
+  } catch (error) {
+    await stopDatabase();
+    fail(`Keyhold: ${(error as Error).message}`);
+  }
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
     NEXTAUTH_SECRET: config.NEXTAUTH_SECRET ?? loadOrCreateSecret(dataDir),
     NEXTAUTH_URL: config.NEXTAUTH_URL ?? `http://localhost:${config.PORT}`,
-    KEYHOLD_EMBEDDED: pgliteDir ? "1" : "",
+    KEYHOLD_EMBEDDED: embedded ? "1" : "",
     PORT: String(config.PORT),
-    NODE_ENV: mode === "dev" ? "development" : "production",
+    NODE_ENV: nodeEnv,
   };
 
-  if (mode === "start" && !existsSync(path.join(root, ".next", "BUILD_ID"))) {
-    console.log("Keyhold: no production build found, running `next build` first");
-    const build = spawnSync(process.execPath, [nextBin, "build"], { cwd: root, env, stdio: "inherit" });
-    if (build.status !== 0) {
-      await stopDatabase();
-      fail("Keyhold: build failed", build.status ?? 2);
-    }
-  }
-
-  // Bundled into the standalone output, the server is plain JavaScript next to this file.
+  // V8 sizes its heap for the machine and, with gigabytes free, lets garbage pile up to several
+  // times what is live: capped, the server collects sooner and stays within the memory budget
+  // (docs/architecture.md, "Memory"). A small young generation keeps the idle heap small.
+  const heapLimits = [`--max-old-space-size=${config.KEYHOLD_MAX_HEAP_MB}`, "--max-semi-space-size=2"];
+  // Bundled, the server is plain JavaScript next to this file: production starts no tsx.
   const server = import.meta.filename.endsWith(".mjs")
-    ? [path.join(import.meta.dirname, "server.mjs")]
+    ? [...heapLimits, path.join(import.meta.dirname, "server.mjs")]
     : ["--import", "tsx", path.join(root, "scripts", "server.ts")];
   const child = spawn(process.execPath, [...server, mode], {
     cwd: root,

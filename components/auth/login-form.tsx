@@ -3,6 +3,7 @@
 import { signIn } from "next-auth/react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { SIGNIN_UNAVAILABLE } from "@/lib/auth/signin-errors";
 import { Button } from "../ui/button";
 import { Field, Input } from "../ui/field";
 import { submitWith } from "../ui/form";
@@ -21,6 +22,10 @@ export function LoginForm() {
       redirect: false,
     });
     setPending(false);
+    if (result?.error === SIGNIN_UNAVAILABLE) {
+      setError("Sign-in is unavailable right now. Try again shortly.");
+      return;
+    }
     // One message for every failure: it must not reveal whether the email exists.
     if (!result || result.error) {
       setError("Wrong email or password.");

@@ -6,10 +6,10 @@ import { Button } from "../ui/button";
 import { Field, Input } from "../ui/field";
 import { useActionForm } from "../ui/use-action-form";
 
-export function SetupForm() {
+export function SetupForm({ token }: { token: string }) {
   const router = useRouter();
   const { pending, errors, onSubmit } = useActionForm({
-    send: (form) => setupOwnerAction(Object.fromEntries(["email", "name", "password", "confirm"].map((name) => [name, String(form.get(name) ?? "")]))),
+    send: (form) => setupOwnerAction({ token, ...Object.fromEntries(["email", "name", "password", "confirm"].map((name) => [name, String(form.get(name) ?? "")])) }),
     done: () => router.replace("/login?setup=done"),
   });
 

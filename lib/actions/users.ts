@@ -4,6 +4,7 @@ import { z } from "zod";
 import { runAction } from "@/lib/auth/run-action";
 import { getDb } from "@/lib/db/client";
 import { ROLES } from "@/lib/access/roles";
+import { throttleAddress } from "@/lib/ratelimit/throttle-address";
 import { changeOwnPassword, changeRole, createUser, disableUser } from "@/lib/users/service";
 
 // Users: OWNER-only rules are enforced by lib/users/service.ts for every call, whoever calls.
@@ -32,9 +33,9 @@ export async function disableUserAction(email: string) {
 }
 
 export async function changeOwnPasswordAction(input: unknown) {
-  return runAction(async ({ user }) => {
+  return runAction(async ({ user, actor }) => {
     const body = z.strictObject({ current: z.string(), password: z.string() }).parse(input);
-    await changeOwnPassword(getDb(), user.id, body.current, body.password);
+    await changeOwnPassword(getDb(), user.id, body.current, body.password, throttleAddress(actor.ip ?? null));
     return null;
   });
 }

@@ -3,6 +3,7 @@ import type { CachedKey } from "../keys/cache";
 import { sharedKeyVerifier } from "../keys/shared-verifier";
 import type { Verification } from "../keys/verify";
 import { InvalidKeyThrottle } from "../ratelimit/invalid-key-throttle";
+import { throttleAddress } from "../ratelimit/throttle-address";
 import type { RateLimitResult } from "../ratelimit/limiter";
 import { ApiError } from "../errors/api-error";
 import { extractKey } from "./extract-key";
@@ -19,7 +20,7 @@ function throttle(): InvalidKeyThrottle {
 
 /** Who is calling: the key presented in the headers, verified for `scopes`. Never throws. */
 export async function authenticate(headers: Headers, url: URL, ip: string | null, scopes: readonly string[]): Promise<Authentication> {
-  const address = ip ?? "unknown";
+  const address = throttleAddress(ip);
   const blockedMs = throttle().blockedFor(address);
   if (blockedMs > 0) {
     const seconds = String(secondsUntil(Date.now() + blockedMs));

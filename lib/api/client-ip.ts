@@ -1,21 +1,25 @@
-// The client address (DESIGN.md section 14): the socket address, which lib/server/http-server.ts
-// writes into CLIENT_IP_HEADER (overwriting anything a client sent), unless
-// KEYHOLD_TRUST_PROXY says how many proxies in front of us append to X-Forwarded-For.
+import { inRanges, parseIp, type IpRange } from "../net/ip-range";
+
+// The client address (DESIGN.md sections 14 and 15.7): the socket address, which
+// lib/server/http-server.ts writes into CLIENT_IP_HEADER (overwriting anything a client sent).
+// X-Forwarded-For is read only when that socket address is one of KEYHOLD_TRUSTED_PROXIES: a
+// client reaching the instance directly cannot choose its own address.
 
 export const CLIENT_IP_HEADER = "x-keyhold-socket-ip";
 
-export function clientIp(headers: Headers, trustedProxies: number): string | null {
-  const socket = normalize(headers.get(CLIENT_IP_HEADER));
-  if (trustedProxies === 0 || socket === null) return socket;
-  const forwarded = headers.get("x-forwarded-for");
-  if (!forwarded) return socket;
-  const chain = forwarded.split(",").map((hop) => hop.trim()).filter(Boolean);
-  chain.push(socket);
-  // Each trusted proxy appended the address it saw; the one before them is the client.
-  return normalize(chain[Math.max(0, chain.length - 1 - trustedProxies)]!);
-}
-
-function normalize(address: string | null): string | null {
-  if (!address) return null;
-  return address.startsWith("::ffff:") ? address.slice(7) : address;
+export function clientIp(headers: Headers, trustedProxies: readonly IpRange[]): string | null {
+  const socket = parseIp(headers.get(CLIENT_IP_HEADER) ?? "");
+  if (socket === null) return null;
+  let client = socket;
+  if (inRanges(client, trustedProxies)) {
+    const hops = (headers.get("x-forwarded-for") ?? "").split(",").map((hop) => hop.trim()).filter(Boolean);
+    // Each proxy appended the address it saw: walk back from ours past every trusted proxy. A hop
+    // that is not an address ends the walk at the proxy that wrote it, never at a made-up value.
+    for (let i = hops.length - 1; i >= 0 && inRanges(client, trustedProxies); i--) {
+      const hop = parseIp(hops[i]!);
+      if (hop === null) break;
+      client = hop;
+    }
+  }
+  return client.toString();
 }

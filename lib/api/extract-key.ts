@@ -4,13 +4,20 @@ import { ApiError } from "../errors/api-error";
 // `X-API-Key: <key>`. Anything else is refused with a message that says what was wrong.
 
 const QUERY_KEY_PARAMS = ["api_key", "apikey", "key", "token"];
+// Section 15.7: a key under any other name (`?access_token=kh_live_…`) lands in logs just the same.
+const KEY_INSIDE = /kh_(?:live|test)_[0-9A-Za-z]{38}/;
+
+/** A query parameter named like a key, or whose name or (decoded) value holds a key-format string. */
+export function queryCarriesKey(url: URL): boolean {
+  if (url.search === "") return false;
+  for (const [name, value] of url.searchParams) {
+    if (QUERY_KEY_PARAMS.includes(name.toLowerCase()) || KEY_INSIDE.test(name) || KEY_INSIDE.test(value)) return true;
+  }
+  return false;
+}
 
 export function extractKey(headers: Headers, url: URL): string {
-  if (url.search !== "") {
-    for (const name of url.searchParams.keys()) {
-      if (QUERY_KEY_PARAMS.includes(name.toLowerCase())) throw new ApiError("key_in_query");
-    }
-  }
+  if (queryCarriesKey(url)) throw new ApiError("key_in_query");
   const authorization = headers.get("authorization");
   const apiKeyHeader = headers.get("x-api-key");
   // An empty header is no key: it neither conflicts with the other header nor stands alone.

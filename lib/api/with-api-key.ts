@@ -39,7 +39,7 @@ export function withApiKey<const Contract extends RouteContract>(contract: Contr
   const scopes = contract.scopes ?? [];
   return bindContract(contract, async (request: NextRequest, route: { params: Promise<PathParams<Contract["path"]>> }): Promise<Response> => {
     const started = performance.now();
-    const ip = clientIp(request.headers, env().KEYHOLD_TRUST_PROXY);
+    const ip = clientIp(request.headers, env().KEYHOLD_TRUSTED_PROXIES);
     const auth = await authenticate(request.headers, request.nextUrl, ip, scopes);
     const keyId = auth.ok ? auth.key.id : auth.keyId;
     const outcome = auth.ok ? "valid" : auth.error.code;

@@ -3,14 +3,17 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { clientIp } from "../api/client-ip";
 import { getDb } from "../db/client";
 import { env } from "../env";
+import { throttleAddress } from "../ratelimit/throttle-address";
 import { verifyCredentials } from "../users/service";
-import { sharedLoginThrottle } from "./login-throttle";
-import { passwordFingerprint } from "./password-fingerprint";
+import { SIGNIN_UNAVAILABLE } from "./signin-errors";
+import { endSessions } from "./session-user";
+import { throttledCheck } from "../ratelimit/throttled-check";
 
 // Dashboard sign-in: email and password (bcrypt) checked against our users table, a JWT session
-// cookie. The session carries the user id and a fingerprint of the password hash: role, disabled
-// state and the current password are checked against the database on every request
-// (lib/auth/session.ts), so a change applies on the next request.
+// cookie. The session carries the user id and the user's session version, nothing derived from
+// the password: role, disabled state and the version are checked against the database on every
+// request (lib/auth/session-user.ts), so a change, a new password or a sign-out applies on the
+// next request.
 
 export const authOptions: NextAuthOptions = {
   secret: process.env.NEXTAUTH_SECRET,
@@ -25,26 +28,16 @@ export const authOptions: NextAuthOptions = {
         const password = String(credentials?.password ?? "");
         if (!email || !password) return null;
         const headers = new Headers(request?.headers as Record<string, string> | undefined);
-        const emailKey = `email:${email}`;
-        const keys = [emailKey, `ip:${clientIp(headers, env().KEYHOLD_TRUST_PROXY) ?? "unknown"}`];
-        const throttle = sharedLoginThrottle();
-        const admission = throttle.begin(keys);
-        // Refused unchecked, with the same answer as a wrong password: the queue for this email
-        // or address is long enough that only a flood of parallel attempts can have built it.
-        if ("refused" in admission) return null;
-        let outcome: "success" | "failure" | "unknown" = "unknown";
-        let user: Awaited<ReturnType<typeof verifyCredentials>> = null;
+        const address = throttleAddress(clientIp(headers, env().KEYHOLD_TRUSTED_PROXIES));
+        let user;
         try {
-          // Waiting here (rather than refusing) slows guessing while a user who mistyped just sees a pause.
-          if (admission.wait > 0) await new Promise((resolve) => setTimeout(resolve, admission.wait));
-          user = await verifyCredentials(getDb(), email, password);
-          outcome = user ? "success" : "failure";
-        } finally {
-          // A success clears the email's failures only: one valid account must not reset the
-          // count of an address that is guessing at others.
-          throttle.finish(keys, outcome, [emailKey]);
+          user = await throttledCheck({ email, address }, () => verifyCredentials(getDb(), email, password));
+        } catch (error) {
+          console.error(`sign-in check failed: ${error instanceof Error ? error.name : typeof error}`);
+          throw new Error(SIGNIN_UNAVAILABLE);
         }
-        if (!user) return null;
+        // A refusal answers like a wrong password: only a flood from this address builds one.
+        if (user === null || user === "refused") return null;
         return { id: user.id, email: user.email, name: user.name };
       },
     }),
@@ -53,14 +46,20 @@ export const authOptions: NextAuthOptions = {
     async jwt({ token, user }) {
       if (user) {
         token.sub = user.id;
-        const row = await getDb().user.findUnique({ where: { id: user.id }, select: { passwordHash: true } });
-        token.pwf = row ? passwordFingerprint(row.passwordHash) : null;
+        const row = await getDb().user.findUnique({ where: { id: user.id }, select: { sessionVersion: true } });
+        token.sv = row?.sessionVersion ?? null;
       }
       return token;
     },
     async session({ session, token }) {
-      if (session.user) Object.assign(session.user, { id: token.sub, pwf: token.pwf });
+      if (session.user) Object.assign(session.user, { id: token.sub, sv: token.sv });
       return session;
+    },
+  },
+  events: {
+    // The browser drops its cookie; this makes a copy of it worthless too.
+    async signOut({ token }) {
+      await endSessions(getDb(), token?.sub);
     },
   },
 };

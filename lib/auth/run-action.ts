@@ -17,7 +17,7 @@ export type ActionResult<T = null> = { ok: true; data: T } | { ok: false; error:
 export async function runAction<T>(work: (context: { user: CurrentUser; actor: Actor }) => Promise<T>): Promise<ActionResult<T>> {
   const user = await getCurrentUser();
   if (!user) return { ok: false, error: "Your session has ended. Sign in again." };
-  const ip = clientIp(await headers(), env().KEYHOLD_TRUST_PROXY);
+  const ip = clientIp(await headers(), env().KEYHOLD_TRUSTED_PROXIES);
   try {
     return { ok: true, data: await work({ user, actor: userActor(user, ip) }) };
   } catch (error) {

@@ -2,33 +2,16 @@ import { getServerSession } from "next-auth";
 import { redirect } from "next/navigation";
 import { cache } from "react";
 import type { Actor } from "../access/actor";
-import type { Role } from "../access/roles";
 import { getDb } from "../db/client";
 import { authOptions } from "./options";
-import { passwordFingerprint } from "./password-fingerprint";
+import { sessionUser, type CurrentUser, type SessionClaims } from "./session-user";
 
-export interface CurrentUser {
-  id: string;
-  email: string;
-  name: string;
-  role: Role;
-}
+export type { CurrentUser } from "./session-user";
 
-/**
- * The signed-in user as the database has them now, or null (signed out, deleted, disabled, or
- * signed in with a password that has since changed).
- * Read once per request however many layouts and pages ask.
- */
+/** The signed-in user as the database has them now, or null. Read once per request however many layouts and pages ask. */
 export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
   const session = await getServerSession(authOptions);
-  const { id, pwf } = (session?.user ?? {}) as { id?: string; pwf?: string | null };
-  if (!id || !pwf) return null;
-  const user = await getDb().user.findUnique({
-    where: { id },
-    select: { id: true, email: true, name: true, role: true, disabledAt: true, passwordHash: true },
-  });
-  if (!user || user.disabledAt || passwordFingerprint(user.passwordHash) !== pwf) return null;
-  return { id: user.id, email: user.email, name: user.name, role: user.role };
+  return sessionUser(getDb(), (session?.user ?? {}) as SessionClaims);
 });
 
 /** For pages: the user, or a redirect to sign in. */

@@ -60,7 +60,9 @@ async function dumpEmbedded(dataDir: string, output: FileHandle, onStart: () => 
   // Loaded only here: both are large Wasm modules, and a PostgreSQL backup needs neither.
   const { PGlite } = await import("@electric-sql/pglite");
   const { pgDump } = await import("@electric-sql/pglite-tools/pg_dump");
-  const pg = await PGlite.create(dataDir);
+  const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
+  // The same extensions as the server's instance: the dump includes the trigram index on key names.
+  const pg = await PGlite.create(dataDir, { extensions: { pg_trgm } });
   try {
     // pgDump deletes every line of the dump that starts with \restrict or \unrestrict, data
     // included: a key named "x\n\restrict" would lose a line of its text. With this setting

@@ -53,7 +53,10 @@ export async function restoreDatabase(target: RestoreTarget, file: string, optio
     await client.query("BEGIN");
     await client.query("SELECT pg_advisory_xact_lock($1)", [PRISMA_ADVISORY_LOCK]);
     const { rows: tables } = await client.query<{ tablename: string }>(
-      "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = 'public' ORDER BY tablename",
+      // Partitions (usage_events' days) are part of their parent, not tables of their own to a reader.
+      `SELECT tablename FROM pg_catalog.pg_tables t
+       WHERE schemaname = 'public' AND NOT (SELECT relispartition FROM pg_class WHERE oid = format('%I.%I', t.schemaname, t.tablename)::regclass)
+       ORDER BY tablename`,
     );
     if (tables.length > 0) {
       const names = tables.slice(0, 3).map((table) => table.tablename).join(", ") + (tables.length > 3 ? ", ..." : "");

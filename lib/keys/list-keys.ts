@@ -1,15 +1,15 @@
 import { ApiError } from "../errors/api-error";
 import type { Db } from "../db/client";
-import type { ApiKey, Prisma } from "../db/generated/client";
+import type { ApiKey } from "../db/generated/client";
 import { isId } from "../db/ids";
-import type { KeyEnvironment } from "./format";
-import { keyStatusWhere, type KeyStatus } from "./key-status";
+import { keysWhere } from "./keys-where";
+import type { KeyStatus } from "./key-status";
 
 export interface ListKeysFilters {
   ownerId?: string;
   status?: KeyStatus;
   scope?: string;
-  environment?: KeyEnvironment;
+  environment?: "live" | "test";
   q?: string;
   cursor?: string;
   limit: number;
@@ -19,14 +19,7 @@ export interface ListKeysFilters {
 // costs the same at row 100,000 as at row 1, and keys created while paging never shift a page.
 export async function listKeys(db: Db, filters: ListKeysFilters): Promise<{ data: ApiKey[]; nextCursor: string | null }> {
   const now = new Date();
-  const and: Prisma.ApiKeyWhereInput[] = [];
-  if (filters.ownerId) and.push({ ownerId: filters.ownerId });
-  if (filters.environment) and.push({ environment: filters.environment });
-  if (filters.scope) and.push({ scopes: { has: filters.scope } });
-  if (filters.q) {
-    and.push({ OR: [{ name: { contains: filters.q, mode: "insensitive" } }, { start: { startsWith: filters.q } }] });
-  }
-  if (filters.status) and.push(keyStatusWhere(filters.status, now));
+  const and = keysWhere(filters, now);
   if (filters.cursor) {
     const { createdAt, id } = decodeCursor(filters.cursor);
     // The redundant `lte` is what lets PostgreSQL seek in the index: on the OR alone it walks

@@ -10,10 +10,10 @@ import { SCOPE_NAME_PATTERN } from "./management-scopes";
 // toISOString() writes a sign PostgreSQL will not parse. The one place an ISO string becomes a
 // Date: every handler, action and the CLI receive Dates.
 const MAX_TIME_MS = Date.parse("9999-12-31T23:59:59.999Z");
-const isoDate = z.iso
+const isoDateString = z.iso
   .datetime({ offset: true, message: "must be an ISO 8601 date-time, e.g. 2030-01-31T00:00:00Z" })
-  .refine((value) => Date.parse(value) >= 0 && Date.parse(value) <= MAX_TIME_MS, "must be a time from 1970 to 9999 (UTC)")
-  .transform((value) => new Date(value));
+  .refine((value) => Date.parse(value) >= 0 && Date.parse(value) <= MAX_TIME_MS, "must be a time from 1970 to 9999 (UTC)");
+const isoDate = isoDateString.transform((value) => new Date(value));
 const scopeName = z.string().regex(SCOPE_NAME_PATTERN, "must look like resource:action (lowercase, e.g. orders:read)");
 const meta = z.record(z.string(), z.unknown());
 const ratelimit = z.strictObject({
@@ -94,15 +94,29 @@ export const listKeysResponse = z.strictObject({
 });
 
 export const usageQuery = z.strictObject({
-  from: isoDate.optional(),
-  to: isoDate.optional(),
+  from: isoDateString.optional(),
+  to: isoDateString.optional(),
   granularity: z.enum(["minute", "hour", "day"]).default("hour"),
+  include: z.enum(["latency"]).optional(),
 });
+
+const milliseconds = z.number().nonnegative().nullable();
 
 export const usageResponse = z.strictObject({
   keyId: z.string(),
   granularity: z.enum(["minute", "hour", "day"]),
   from: z.string(),
   to: z.string(),
-  series: z.array(z.strictObject({ at: z.string(), counts: z.record(z.string(), z.number().int()) })),
+  series: z.array(
+    z.strictObject({
+      at: z.string(),
+      counts: z.record(z.string(), z.number().int()),
+      // Only with include=latency; null where the bucket's requests predate latency histograms.
+      latency: z.strictObject({ p50: milliseconds, p95: milliseconds, p99: milliseconds }).optional(),
+    }),
+  ),
+});
+
+export const keyAddressesResponse = z.strictObject({
+  data: z.array(z.strictObject({ ip: z.string(), requests: z.number().int(), denied: z.number().int(), lastSeenAt: z.string() })),
 });

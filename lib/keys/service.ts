@@ -11,6 +11,7 @@ import { hashKey } from "./hash";
 import { notifyKeyChanged } from "./invalidation";
 import { isManagementScope } from "./management-scopes";
 import { ratelimitOf } from "./ratelimit-of";
+import { assertRetirementKept } from "./rotation-retirement";
 
 // Key lifecycle: the only code that writes api_keys, shared by the HTTP API, the dashboard and
 // the CLI. Every change is authorized here, audited in the same transaction, and announced to
@@ -72,6 +73,7 @@ export async function updateKey(db: Db, id: string, changes: KeyChanges, actor: 
     // Whoever may change a root key could hand its powers on (a new quota, a longer life).
     assertCanGrant(actor, [...existing.scopes, ...(scopes ?? [])]);
     if (scopes) await assertScopesInCatalogue(tx, scopes);
+    if (changes.expiresAt !== undefined) await assertRetirementKept(tx, existing, changes.expiresAt);
     const data: Prisma.ApiKeyUpdateInput = {};
     if (changes.name !== undefined) data.name = changes.name;
     if (scopes !== undefined) data.scopes = scopes;

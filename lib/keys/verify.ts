@@ -1,15 +1,22 @@
 import type { Db } from "../db/client";
-import type { VerificationCode } from "../errors/error-codes";
 import { metrics } from "../observability/metrics";
 import type { RateLimitResult } from "../ratelimit/limiter";
 import type { KeyCache, CachedKey } from "./cache";
-import { parseKey, type KeyEnvironment } from "./format";
+import { parseKey } from "./format";
 import { hashKey } from "./hash";
 import { ratelimitOf } from "./ratelimit-of";
-import { metaOf } from "./key-meta";
 
 // The hot path of DESIGN.md section 9: format and checksum (no I/O), SHA-256, the in-process
 // cache, the database by hash on a miss, then revoked, expired, scopes, rate limit, quota.
+
+export type VerificationCode =
+  | "invalid_key"
+  | "expired_key"
+  | "revoked_key"
+  | "insufficient_scope"
+  | "rate_limited"
+  | "quota_exceeded"
+  | "unavailable";
 
 export type Verification =
   | { valid: true; key: CachedKey; ratelimit: RateLimitResult | null; remaining: number | null }
@@ -35,7 +42,7 @@ const SELECT = {
 
 export class KeyVerifier {
   // Concurrent misses for one hash share a single query.
-  private readonly loading = new Map<string, Promise<CachedKey | null>>();
+  private readonly loading = new Map<string, { promise: Promise<CachedKey | null>; generation: number }>();
 
   constructor(
     private readonly db: Db,
@@ -51,6 +58,8 @@ export class KeyVerifier {
     let key = this.cache.get(hash);
     if (key !== undefined) {
       metrics().keyCacheHits.inc();
+      // A failed reload leaves the entry as it was, to serve until its TTL ends.
+      if (key !== null && this.cache.refreshDue(hash)) this.load(hash).catch(() => undefined);
     } else {
       metrics().keyCacheMisses.inc();
       try {
@@ -88,18 +97,24 @@ export class KeyVerifier {
   }
 
   private load(hash: string): Promise<CachedKey | null> {
-    let pending = this.loading.get(hash);
-    if (!pending) {
-      pending = this.fetch(hash).finally(() => this.loading.delete(hash));
-      this.loading.set(hash, pending);
-    }
-    return pending;
+    const generation = this.cache.generation;
+    const pending = this.loading.get(hash);
+    // A read that began before an eviction may hold the row from before the change: later
+    // requests must not share it, they read again.
+    if (pending && pending.generation === generation) return pending.promise;
+    const promise = this.fetch(hash, generation).finally(() => {
+      if (this.loading.get(hash)?.promise === promise) this.loading.delete(hash);
+    });
+    this.loading.set(hash, { promise, generation });
+    return promise;
   }
 
-  private async fetch(hash: string): Promise<CachedKey | null> {
+  private async fetch(hash: string, generation: number): Promise<CachedKey | null> {
     const row = await this.db.apiKey.findUnique({ where: { hash }, select: SELECT });
     const record = row ? toRecord(row) : null;
-    this.cache.set(hash, record);
+    // Refused when an eviction ran since the read began (DESIGN.md section 15.7): storing it
+    // could bring a revoked key back for a whole TTL. This request still gets the row it read.
+    this.cache.set(hash, record, generation);
     return record;
   }
 
@@ -121,7 +136,7 @@ type Row = {
   id: string;
   name: string;
   ownerId: string | null;
-  environment: KeyEnvironment;
+  environment: "live" | "test";
   scopes: string[];
   meta: unknown;
   expiresAt: Date | null;
@@ -139,7 +154,7 @@ function toRecord(row: Row): CachedKey {
     environment: row.environment,
     scopes: row.scopes,
     scopeSet: new Set(row.scopes),
-    meta: metaOf(row.meta),
+    meta: row.meta !== null && typeof row.meta === "object" && !Array.isArray(row.meta) ? (row.meta as Record<string, unknown>) : {},
     expiresAt: row.expiresAt?.getTime() ?? null,
     revokedAt: row.revokedAt?.getTime() ?? null,
     ratelimit: ratelimitOf(row),

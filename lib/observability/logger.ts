@@ -1,8 +1,7 @@
 import pino, { type DestinationStream, type Logger } from "pino";
 import { env, type Env } from "../env";
+import { onShutdown } from "../process/shutdown";
 import type { RequestContext } from "./request-context";
-import { processSingleton } from "../process/process-singleton";
-import { redactKeys } from "../keys/format";
 
 // One JSON line per request (written by lib/server/http-server.ts). Only fields built here reach
 // the log: never headers, bodies, query strings or anything else a client or the app controls
@@ -10,17 +9,32 @@ import { redactKeys } from "../keys/format";
 
 export type LogLevel = Env["LOG_LEVEL"];
 
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
-  return pino(
-    { level, timestamp: pino.stdTimeFunctions.isoTime },
-    // Synchronous: the server's other output (console) shares stdout, and an asynchronous write
-    // bigger than a pipe's atomic size could interleave with it and break a line.
-    destination ?? pino.destination({ fd: 1, sync: true }),
-  );
+export function createLogger(level: LogLevel, destination: DestinationStream): Logger {
+  return pino({ level, timestamp: pino.stdTimeFunctions.isoTime }, destination);
 }
 
+// Linux's PIPE_BUF: a write to a pipe up to this size is atomic.
+const ATOMIC_WRITE_BYTES = 4096;
+
+/**
+ * Stdout, written asynchronously so that no request waits for it. The server's other output
+ * (console) shares stdout: each write is whole lines and at most ATOMIC_WRITE_BYTES, so a
+ * console line can land between two log lines but never inside one. minLength 1 writes at
+ * once like 0 would, and makes flush() wait for the writes in flight (with 0 it returns at once);
+ * pino's own exit handler would write what is queued, but could overtake a write in flight.
+ */
+function stdoutDestination() {
+  const destination = pino.destination({ fd: 1, sync: false, minLength: 1, maxWrite: ATOMIC_WRITE_BYTES });
+  onShutdown("close", () => new Promise<void>((resolve) => destination.flush(() => resolve())));
+  return destination;
+}
+
+// One per process, on globalThis like the other process-wide singletons.
+const holder = globalThis as unknown as { keyholdLogger?: Logger };
+
 export function logger(): Logger {
-  return processSingleton("keyholdLogger", () => createLogger(env().LOG_LEVEL));
+  holder.keyholdLogger ??= createLogger(env().LOG_LEVEL, stdoutDestination());
+  return holder.keyholdLogger;
 }
 
 export interface RequestLogEntry {
@@ -38,6 +52,8 @@ export interface RequestLogEntry {
 }
 
 const MAX_PATH = 2_048;
+// A key refused in a path segment (or anywhere in the URL) must not survive into the log.
+const KEY_IN_TEXT = /kh_(live|test)_[0-9A-Za-z]{38}/g;
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]);
 
 export function logPath(url: string | undefined): string {
@@ -45,8 +61,8 @@ export function logPath(url: string | undefined): string {
   const query = path.indexOf("?");
   if (query !== -1) path = path.slice(0, query);
   if (path.length > MAX_PATH) path = path.slice(0, MAX_PATH);
-  // A key refused in a path segment (or anywhere in the URL) must not survive into the log.
-  return redactKeys(path);
+  if (path.includes("kh_")) path = path.replace(KEY_IN_TEXT, "kh_$1_[redacted]");
+  return path;
 }
 
 export function requestLogEntry(input: {

@@ -1,19 +1,25 @@
 import { getDb, type Db } from "../db/client";
-import { processSingleton } from "../process/process-singleton";
+import { leaseWindow, type LeaseAnswer } from "./lease-window";
 
-// Per-key fixed-window rate limits (DESIGN.md section 9). Windows are aligned to the epoch, so
-// every instance agrees on where a window starts without talking to the others. The budget of a
-// window lives in ratelimit_windows; instances lease it in slices, so the hot path is a local
-// decrement, and together they can never admit more than the limit (stricter than the 10% the
-// design allows). When the database cannot be reached the window falls back to an exact
-// per-instance counter, because a key that is fresh in the cache must keep working (section 9).
+// Per-key sliding-window rate limits (DESIGN.md section 9), approximated the way Cloudflare and
+// others do it: a request is admitted while previous × (1 − progress) + current < limit, where
+// current and previous are the counts of the epoch-aligned fixed windows now and before. So a
+// burst at the end of one window still counts at the start of the next (no double burst), and
+// every instance agrees on where windows start without talking to the others.
+// The budget of a window lives in ratelimit_windows; instances lease it in slices, so the hot
+// path is a local decrement, and together they can never admit more than the limit (stricter
+// than the 10% the design allows). A lease is taken ahead of need while tokens remain, so in
+// steady use no request waits for one; an instance that is the only one leasing a window gets
+// growing leases, so small limits cost a few queries per window, not one per request. When the
+// database cannot be reached the window falls back to an exact per-instance counter, because a
+// key that is fresh in the cache must keep working (section 9).
 
 export interface RateLimitResult {
   allowed: boolean;
   limit: number;
   /** Left in this window as far as this instance knows; for the RateLimit-Remaining header. */
   remaining: number;
-  /** Epoch ms at which the window ends. */
+  /** Epoch ms at which the window ends; when denied, at which a request can next be admitted. */
   resetAt: number;
 }
 
@@ -44,23 +50,23 @@ interface WindowState {
   limit: number;
   /** "shared" leases from the database; "local" counts on this instance only, until the window ends. */
   mode: "shared" | "local";
+  /** The previous fixed window's count (every instance's leases; local: this instance's admissions). */
+  prevUsed: number;
   /** Leased from the database and not yet handed out. */
   tokens: number;
+  /** Leased by this instance in this window: when it equals globalUsed, nobody else is leasing. */
+  leased: number;
   /** `used` from the last lease answer: everything leased by every instance so far. */
   globalUsed: number;
   /** Admitted by this instance in this window, whichever mode; the local fallback continues from it. */
   admitted: number;
-  /** The database said the window is spent: deny without asking again until it ends. */
-  exhausted: boolean;
+  /** The database said no more budget until then: deny without asking again before it. */
+  exhaustedUntil: number;
   lastRequest: number;
+  lastGrant: number;
   leasing: boolean;
   /** Requests waiting for a lease, oldest first. */
   waiters: Resolve[];
-}
-
-interface LeaseAnswer {
-  used: number;
-  grant: number;
 }
 
 class LeaseTimeout extends Error {}
@@ -101,8 +107,11 @@ export class RateLimiter {
       const state = this.stateFor(keyId, lim, ms, now);
       // Waiters go first: a newcomer must not take a token ahead of requests already queued.
       if (state.waiters.length === 0) {
-        const immediate = this.tryAdmit(state);
-        if (immediate) return Promise.resolve(immediate);
+        const immediate = this.tryAdmit(state, now);
+        if (immediate) {
+          this.leaseAhead(state);
+          return Promise.resolve(immediate);
+        }
       }
       return new Promise<RateLimitResult>((resolve) => {
         state.waiters.push(resolve);
@@ -157,8 +166,9 @@ export class RateLimiter {
       this.lastSweep = now;
       // Keys that stopped sending requests would otherwise keep their last window forever.
       // Waiters of a dropped state still hold it and are answered when its lease returns.
+      // A window is kept one window past its end: the next one weighs its count.
       for (const [keyId, state] of this.windows) {
-        if (state.resetAt <= now) this.windows.delete(keyId);
+        if (state.resetAt + state.windowMs <= now) this.windows.delete(keyId);
       }
     }
     if (this.db && now - this.lastCleanup >= CLEANUP_EVERY_MS) {
@@ -174,6 +184,7 @@ export class RateLimiter {
     const windowStart = Math.floor(now / windowMs) * windowMs;
     let state = this.windows.get(keyId);
     if (!state || state.windowStart !== windowStart || state.windowMs !== windowMs) {
+      const previous = state && state.windowMs === windowMs && state.windowStart === windowStart - windowMs ? state : null;
       state = {
         keyId,
         windowMs,
@@ -181,11 +192,15 @@ export class RateLimiter {
         resetAt: windowStart + windowMs,
         limit,
         mode: this.db && now >= this.dbDownUntil ? "shared" : "local",
+        // Until a lease answers with the database's count, what this instance saw of the last window.
+        prevUsed: previous ? (previous.mode === "shared" ? previous.globalUsed : previous.admitted) : 0,
         tokens: 0,
+        leased: 0,
         globalUsed: 0,
         admitted: 0,
-        exhausted: false,
+        exhaustedUntil: -Infinity,
         lastRequest: 0,
+        lastGrant: 0,
         leasing: false,
         waiters: [],
       };
@@ -195,50 +210,79 @@ export class RateLimiter {
       // tokens are kept (tryAdmit will not use them past a lowered limit) so that raising the
       // limit again does not lose them.
       state.limit = limit;
-      state.exhausted = false;
+      state.exhaustedUntil = -Infinity;
     }
     return state;
   }
 
+  /** What the window admits in total at `now`: the limit less the previous window's weighted count. */
+  private capacity(state: WindowState, now: number): number {
+    const weight = Math.max(0, 1 - (now - state.windowStart) / state.windowMs);
+    return Math.floor(state.limit - state.prevUsed * weight);
+  }
+
   /** Answers without I/O when it can: a held token, the local counter, or a spent window. */
-  private tryAdmit(state: WindowState): RateLimitResult | null {
+  private tryAdmit(state: WindowState, now: number): RateLimitResult | null {
+    const capacity = this.capacity(state, now);
     if (state.mode === "local") {
-      if (state.admitted < state.limit) {
+      if (state.admitted < capacity) {
         state.admitted++;
-        return this.result(state, true);
+        return this.result(state, true, capacity);
       }
-      return this.result(state, false);
+      return this.result(state, false, capacity);
     }
     if (state.tokens > 0) {
       // Leased by anyone but not held here: only a limit lowered mid-window brings it to the
-      // limit while tokens are still held, and then no lease could help either.
-      if (state.globalUsed - state.tokens >= state.limit) return this.result(state, false);
+      // capacity while tokens are still held, and then no lease could help either.
+      if (state.globalUsed - state.tokens >= capacity) return this.result(state, false, capacity);
       state.tokens--;
       state.admitted++;
-      return this.result(state, true);
+      return this.result(state, true, capacity);
     }
-    if (state.exhausted) return this.result(state, false);
+    if (now < state.exhaustedUntil) return this.result(state, false, capacity);
     return null;
   }
 
-  private result(state: WindowState, allowed: boolean): RateLimitResult {
+  private result(state: WindowState, allowed: boolean, capacity: number): RateLimitResult {
     const remaining =
       state.mode === "local"
-        ? state.limit - state.admitted
+        ? capacity - state.admitted
         : // What nobody has leased yet, plus what this instance holds and has not handed out.
-          state.limit - state.globalUsed + state.tokens;
-    return { allowed, limit: state.limit, remaining: Math.max(0, remaining), resetAt: state.resetAt };
+          capacity - state.globalUsed + state.tokens;
+    const resetAt = allowed ? state.resetAt : Math.min(state.resetAt, Math.max(this.now(), this.nextCapacityAt(state)));
+    return { allowed, limit: state.limit, remaining: Math.max(0, remaining), resetAt };
+  }
+
+  /** When the window's capacity next exceeds what has been taken of it (the previous count fades). */
+  private nextCapacityAt(state: WindowState): number {
+    const used = state.mode === "local" ? state.admitted : state.globalUsed;
+    if (state.prevUsed <= 0) return state.resetAt;
+    // limit − prevUsed × (1 − progress) ≥ used + 1, solved for progress.
+    const progress = 1 - (state.limit - used - 1) / state.prevUsed;
+    return Math.ceil(state.windowStart + Math.max(0, progress) * state.windowMs);
   }
 
   /** Answers queued requests in order as far as possible, then starts a lease if some remain. */
   private pump(state: WindowState): void {
     if (state.leasing) return;
+    const now = this.now();
     while (state.waiters.length > 0) {
-      const answer = this.tryAdmit(state);
+      const answer = this.tryAdmit(state, now);
       if (!answer) break;
       state.waiters.shift()!(answer);
     }
-    if (state.waiters.length === 0) return;
+    if (state.waiters.length === 0) {
+      this.leaseAhead(state);
+      return;
+    }
+    state.leasing = true;
+    void this.lease(state);
+  }
+
+  /** Leases the next slice while half of the last one is still held, so nobody waits for it. */
+  private leaseAhead(state: WindowState): void {
+    if (state.mode !== "shared" || state.leasing || state.tokens * 2 > state.lastGrant) return;
+    if (this.now() < state.exhaustedUntil || this.windows.get(state.keyId) !== state) return;
     state.leasing = true;
     void this.lease(state);
   }
@@ -247,15 +291,16 @@ export class RateLimiter {
     // Requests issued in the same tick as the one that started the lease join it, so a burst
     // costs one query, not one per request.
     await Promise.resolve();
-    // Ask for what the queue needs, growing toward the slice while demand keeps coming: an
-    // instance that sees one request per window should not sit on 5% of the budget that
-    // another, busier instance then cannot get.
-    const slice = Math.max(1, Math.floor(state.limit * SLICE_FRACTION));
-    const want = Math.max(1, Math.min(slice, Math.max(state.waiters.length, state.lastRequest * 2)));
+    // Ask for what the queue needs, growing while demand keeps coming: an instance that sees
+    // one request per window should not sit on budget that another, busier instance then
+    // cannot get. Shared windows cap a lease at the slice; the database lifts the cap for an
+    // instance that is the only one leasing (see leaseQuery).
+    const want = Math.max(1, state.waiters.length, state.lastRequest * 2);
     state.lastRequest = want;
+    const now = this.now();
     let answer: LeaseAnswer | null = null;
     try {
-      answer = await this.leaseQuery(state, want);
+      answer = await this.leaseQuery(state, want, now);
       if (this.dbFailing) {
         this.dbFailing = false;
         console.warn("rate limiter: database reachable again; new windows share their budget");
@@ -271,8 +316,14 @@ export class RateLimiter {
     state.leasing = false;
     if (answer) {
       state.globalUsed = answer.used;
-      state.tokens += Math.max(0, answer.grant);
-      if (answer.grant <= 0 || answer.used >= state.limit) state.exhausted = true;
+      state.prevUsed = answer.prevUsed;
+      const grant = Math.max(0, answer.grant);
+      state.tokens += grant;
+      state.leased += grant;
+      state.lastGrant = grant;
+      // Everything the window can give now is leased: ask again only once the previous
+      // window's count has faded enough to free another request.
+      if (grant === 0 || answer.used >= this.capacity(state, now)) state.exhaustedUntil = this.nextCapacityAt(state);
     } else {
       // Only this window: the next one tries the database again, and in the meantime this
       // instance admits no more than the limit in total, counting what it admitted before.
@@ -282,24 +333,18 @@ export class RateLimiter {
     this.pump(state);
   }
 
-  private leaseQuery(state: WindowState, want: number): Promise<LeaseAnswer> {
-    const db = this.db;
-    if (!db) return Promise.reject(new Error("no database"));
-    const keyId = state.keyId;
-    const windowStart = new Date(state.windowStart);
-    const limit = state.limit;
-    // In SET, ratelimit_windows.* is the row before this update, so last_grant is exactly what
-    // this call got. GREATEST(0, ...) keeps a lowered limit from giving budget back.
-    const query = db.$queryRaw<{ used: number; last_grant: number }[]>`
-      INSERT INTO ratelimit_windows (key_id, window_start, used, last_grant)
-      VALUES (${keyId}, ${windowStart}::timestamptz, LEAST(${want}::int, ${limit}::int), LEAST(${want}::int, ${limit}::int))
-      ON CONFLICT (key_id, window_start) DO UPDATE SET
-        used = ratelimit_windows.used + GREATEST(0, LEAST(${want}::int, ${limit}::int - ratelimit_windows.used)),
-        last_grant = GREATEST(0, LEAST(${want}::int, ${limit}::int - ratelimit_windows.used))
-      RETURNING used, last_grant`.then((rows) => {
-      const row = rows[0];
-      if (!row) throw new Error("lease returned no row");
-      return { used: Number(row.used), grant: Number(row.last_grant) };
+  private leaseQuery(state: WindowState, want: number, now: number): Promise<LeaseAnswer> {
+    if (!this.db) return Promise.reject(new Error("no database"));
+    const slice = Math.max(1, Math.floor(state.limit * SLICE_FRACTION));
+    const query = leaseWindow(this.db, {
+      keyId: state.keyId,
+      windowStart: state.windowStart,
+      windowMs: state.windowMs,
+      weight: Math.max(0, 1 - (now - state.windowStart) / state.windowMs),
+      limit: state.limit,
+      shared: Math.min(slice, want),
+      sole: Math.min(MAX_INT, want),
+      mine: state.leased,
     });
     return withTimeout(query, this.leaseTimeoutMs);
   }
@@ -325,7 +370,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-/** The process's limiter: the server and Next's bundles share one budget. */
+const holder = globalThis as unknown as { keyholdRateLimiter?: RateLimiter };
+
+/** The process's limiter; on globalThis so the server and Next's bundles share one budget. */
 export function getRateLimiter(): RateLimiter {
-  return processSingleton("keyholdRateLimiter", () => new RateLimiter(getDb()));
+  holder.keyholdRateLimiter ??= new RateLimiter(getDb());
+  return holder.keyholdRateLimiter;
 }

@@ -14,15 +14,16 @@ interface ScopeRow {
   name: string;
   description: string;
   created_at: Date;
-  key_count: bigint;
+  key_count: number;
 }
 
 export async function listScopes(db: Db): Promise<ScopeRecordJson[]> {
-  // keyCount counts keys still in force or expired, not revoked ones (section 7.1).
+  // keyCount counts keys still in force or expired, not revoked ones (section 7.1), as the
+  // trigger on api_keys keeps them in scope_key_counts.
   const rows = await db.$queryRaw<ScopeRow[]>`
-    SELECT s.id, s.name, s.description, s.created_at,
-      (SELECT count(*) FROM api_keys k WHERE k.revoked_at IS NULL AND k.scopes @> ARRAY[s.name]) AS key_count
-    FROM scopes s ORDER BY s.name`;
+    SELECT s.id, s.name, s.description, s.created_at, coalesce(c.keys, 0) AS key_count
+    FROM scopes s LEFT JOIN scope_key_counts c ON c.scope = s.name
+    ORDER BY s.name`;
   return rows.map(toJson);
 }
 

@@ -5,8 +5,10 @@ import { getDb } from "../db/client";
 import { env } from "../env";
 import { logger, logRequest, requestLogEntry } from "../observability/logger";
 import { requestContextStorage, requestIdFrom, type RequestContext } from "../observability/request-context";
-import { startUsagePruner } from "../usage/prune-usage";
+import { startUsageMaintenance } from "../usage/prune-usage";
 import { onShutdown, runShutdownHooks } from "../process/shutdown";
+import { announceSetup } from "./announce-setup";
+import { guardRequest } from "./request-guard";
 
 // Keyhold's HTTP server: Next's request handler behind a plain node:http server, so that
 // (1) the socket address reaches route handlers in a header no client can forge (Next only
@@ -62,6 +64,7 @@ export async function serve(options: { dev: boolean; port: number; hostname?: st
     };
     res.once("finish", () => done(false));
     res.once("close", () => done(!res.writableFinished));
+    if (guardRequest(req, res)) return;
     if (undecodableApiPath(req.url)) {
       res.writeHead(400, { "Content-Type": "application/json", "Cache-Control": "no-store" });
       res.end(JSON.stringify({ error: { code: "bad_request", message: "The URL path is not valid percent-encoded UTF-8." } }));
@@ -74,12 +77,20 @@ export async function serve(options: { dev: boolean; port: number; hostname?: st
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port, () => resolve());
+    // KEYHOLD_HOST unset: every interface, as before.
+    server.listen(options.port, env().KEYHOLD_HOST, () => resolve());
   });
-  console.log(`Keyhold: ready on http://localhost:${options.port}`);
+  const host = env().KEYHOLD_HOST ?? "localhost";
+  console.log(`Keyhold: ready on http://${host.includes(":") ? `[${host}]` : host}:${options.port}`);
 
-  const pruner = startUsagePruner({ db: getDb(), retentionDays: env().KEYHOLD_USAGE_RETENTION_DAYS });
-  onShutdown("flush", () => pruner.stop());
+  await announceSetup(getDb(), env().NEXTAUTH_SECRET, env().NEXTAUTH_URL ?? `http://localhost:${options.port}`);
+
+  const maintenance = startUsageMaintenance({
+    db: getDb(),
+    rawRetentionDays: env().KEYHOLD_USAGE_RAW_RETENTION_DAYS,
+    retentionDays: env().KEYHOLD_USAGE_RETENTION_DAYS,
+  });
+  onShutdown("flush", () => maintenance.stop());
 
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;

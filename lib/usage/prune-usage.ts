@@ -1,57 +1,86 @@
 import type { Db } from "../db/client";
-import { instant } from "./query-usage";
+import { dropExpiredUsagePartitions, ensureUsagePartitions } from "./usage-partitions";
 
-// Raw usage events are kept for KEYHOLD_USAGE_RETENTION_DAYS; the per-minute rollups, which
-// the charts read, are kept for good (DESIGN.md section 8).
+// Usage retention (DESIGN.md section 15.2): raw events are kept rawRetentionDays and go a whole
+// daily partition at a time, as do the per-minute counts that answer for the same period; the
+// hourly and daily tables are kept retentionDays. Each run also makes the coming days' partitions.
 
 const DAY_MS = 86_400_000;
 
-export interface PruneOptions {
-  olderThan: Date;
+export interface UsageRetention {
+  rawRetentionDays: number;
+  retentionDays: number;
+}
+
+export interface PruneOptions extends UsageRetention {
+  now: Date;
   batchSize?: number;
   /** Checked between batches, so shutdown does not wait for a whole backlog to go. */
   signal?: AbortSignal;
 }
 
-/** Deletes raw events with `at` before `olderThan`; returns how many were deleted. */
-export async function pruneUsageEvents(db: Db, options: PruneOptions): Promise<number> {
-  const { olderThan, signal } = options;
-  const batchSize = options.batchSize ?? 5_000;
-  if (!(olderThan instanceof Date) || Number.isNaN(olderThan.getTime())) throw new Error("olderThan must be a valid date");
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error("batchSize must be a whole number of at least 1");
-
-  const cutoff = instant(olderThan);
-  let total = 0;
-  // One statement per batch, each its own transaction: row locks and WAL stay small, the
-  // recorder's inserts never wait behind a long delete, and a failure keeps what went before.
-  while (!signal?.aborted) {
-    const deleted = await db.$executeRaw`
-      DELETE FROM usage_events
-      WHERE id IN (
-        SELECT id FROM usage_events
-        WHERE at < ${cutoff}::timestamptz
-        ORDER BY id
-        LIMIT ${batchSize}::int
-      )`;
-    total += deleted;
-    if (deleted < batchSize) break;
-  }
-  return total;
+export interface PruneResult {
+  partitionsCreated: number;
+  partitionsDropped: number;
+  /** Derived rows deleted. */
+  rowsDeleted: number;
 }
 
-export interface UsagePrunerOptions {
+// Each table with its time column and which retention applies to it.
+const DERIVED_TABLES = [
+  { table: "usage_rollups", column: "minute", raw: true },
+  { table: "usage_hours", column: "hour", raw: false },
+  { table: "usage_key_hours", column: "hour", raw: false },
+  { table: "usage_path_hours", column: "hour", raw: false },
+  { table: "usage_invalid_addresses", column: "hour", raw: false },
+  { table: "usage_key_days", column: "day", raw: false },
+  { table: "usage_key_addresses", column: "day", raw: false },
+] as const;
+
+function checkRetention(options: UsageRetention): void {
+  for (const [name, days] of Object.entries(options)) {
+    if (!Number.isInteger(days) || days < 1) throw new Error(`${name} must be a whole number of at least 1`);
+  }
+}
+
+export async function pruneUsage(db: Db, options: PruneOptions): Promise<PruneResult> {
+  checkRetention({ rawRetentionDays: options.rawRetentionDays, retentionDays: options.retentionDays });
+  const batchSize = options.batchSize ?? 5_000;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error("batchSize must be a whole number of at least 1");
+  const { now, signal } = options;
+  const result: PruneResult = {
+    partitionsCreated: await ensureUsagePartitions(db, options),
+    partitionsDropped: await dropExpiredUsagePartitions(db, options),
+    rowsDeleted: 0,
+  };
+  for (const { table, column, raw } of DERIVED_TABLES) {
+    const cutoff = new Date(now.getTime() - (raw ? options.rawRetentionDays : options.retentionDays) * DAY_MS).toISOString();
+    // Short batches, each its own transaction: the flush's upserts never wait behind a long delete.
+    while (!signal?.aborted) {
+      const deleted = await db.$executeRawUnsafe(
+        `DELETE FROM ${table} WHERE ctid IN (SELECT ctid FROM ${table} WHERE ${column} < $1::timestamptz LIMIT $2::int)`,
+        cutoff,
+        batchSize,
+      );
+      result.rowsDeleted += deleted;
+      if (deleted < batchSize) break;
+    }
+  }
+  return result;
+}
+
+export interface UsageMaintenanceOptions extends UsageRetention {
   db: Db;
-  retentionDays: number;
   intervalMs?: number;
-  /** Delay before the first run, so pruning does not compete with startup. */
+  /** Delay before the first pruning, so it does not compete with startup; partitions are made at once. */
   firstRunDelayMs?: number;
   batchSize?: number;
   now?: () => number;
 }
 
-export interface UsagePruner {
-  /** Prunes now, or joins the run already going; resolves with how many events it deleted. */
-  runNow(): Promise<number>;
+export interface UsageMaintenance {
+  /** Runs now, or joins the run already going. */
+  runNow(): Promise<PruneResult>;
   /** No further runs; resolves when a run in progress has finished its current batch. */
   stop(): Promise<void>;
 }
@@ -67,28 +96,27 @@ function formatDelay(ms: number): string {
   return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.max(1, Math.round(ms / 1_000))} s`;
 }
 
-export function startUsagePruner(options: UsagePrunerOptions): UsagePruner {
-  const { db, retentionDays } = options;
+export function startUsageMaintenance(options: UsageMaintenanceOptions): UsageMaintenance {
+  const { db, rawRetentionDays, retentionDays } = options;
   const intervalMs = options.intervalMs ?? 3_600_000;
   const firstRunDelayMs = options.firstRunDelayMs ?? 10_000;
   const now = options.now ?? Date.now;
-  if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new Error("retentionDays must be a whole number of at least 1");
+  checkRetention({ rawRetentionDays, retentionDays });
   if (!(intervalMs > 0)) throw new Error("intervalMs must be positive");
 
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | null = null;
-  let running: Promise<number> | null = null;
+  let running: Promise<PruneResult> | null = null;
 
-  const run = (): Promise<number> => {
-    if (controller.signal.aborted) return Promise.resolve(0);
-    running ??= pruneUsageEvents(db, {
-      olderThan: new Date(now() - retentionDays * DAY_MS),
-      batchSize: options.batchSize,
-      signal: controller.signal,
-    }).finally(() => {
+  const run = (): Promise<PruneResult> => {
+    if (controller.signal.aborted) return Promise.resolve({ partitionsCreated: 0, partitionsDropped: 0, rowsDeleted: 0 });
+    running ??= pruneUsage(db, { now: new Date(now()), rawRetentionDays, retentionDays, batchSize: options.batchSize, signal: controller.signal }).finally(() => {
       running = null;
     });
     return running;
+  };
+  const logFailure = (what: string) => (error: unknown) => {
+    console.error(`usage: ${what} failed (${describeError(error)}); retrying in ${formatDelay(intervalMs)}`);
   };
 
   // The next run is scheduled only once this one has ended, so runs never overlap however long
@@ -98,15 +126,15 @@ export function startUsagePruner(options: UsagePrunerOptions): UsagePruner {
     timer = setTimeout(() => {
       timer = null;
       run()
-        .catch((error: unknown) => {
-          console.error(`usage: pruning events older than ${retentionDays} days failed (${describeError(error)}); retrying in ${formatDelay(intervalMs)}`);
-        })
+        .catch(logFailure(`pruning usage older than ${rawRetentionDays} days (raw) and ${retentionDays} days (derived)`))
         .finally(() => schedule(intervalMs));
     }, delay);
     // Housekeeping must never keep the process alive.
     timer.unref();
   };
-  schedule(firstRunDelayMs);
+  ensureUsagePartitions(db, { now: new Date(now()), rawRetentionDays })
+    .catch(logFailure("making the usage partitions of the coming days"))
+    .finally(() => schedule(firstRunDelayMs));
 
   return {
     runNow: run,

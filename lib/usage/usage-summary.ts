@@ -1,25 +1,18 @@
 import type { Db } from "../db/client";
-import type { UsageEventInput } from "./recorder";
+import type { UsageEventInput } from "./usage-event";
 import { Prisma } from "../db/generated/client";
-import { env } from "../env";
 import { UsageQueryError, checkLimit, checkRange, fromEpochMs, instant, toCount } from "./query-usage";
 
-// Tables for the usage dashboard. Per-key totals come from the rollups like the charts; paths,
-// addresses and single events exist only in raw events, which are kept for the retention period.
+// Tables for the usage dashboard. Totals, top lists and addresses come from the derived tables
+// (DESIGN.md section 15.2); only the "recent requests" lists read raw events.
 
+const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
 export interface RangeQuery {
   from: Date;
   to: Date;
   limit: number;
-}
-
-export interface RawRangeQuery extends RangeQuery {
-  /** Defaults to KEYHOLD_USAGE_RETENTION_DAYS. */
-  retentionDays?: number;
-  /** The clock the retention window is measured from; for tests. */
-  now?: Date;
 }
 
 export interface KeyUsage {
@@ -46,7 +39,7 @@ export interface InvalidAttempts {
 }
 
 /** A stored event as the API and dashboard show it: with its id, and its time as ISO 8601. */
-export interface UsageEventView extends Omit<UsageEventInput, "at"> {
+export interface UsageEventView extends Omit<UsageEventInput, "at" | "cost"> {
   id: string;
   at: string;
 }
@@ -59,36 +52,37 @@ export interface RecentEventsQuery {
   limit: number;
 }
 
-/** The oldest moment raw events are guaranteed to be kept for. */
-export function retentionCutoff(retentionDays: number, now: Date = new Date()): Date {
-  if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new UsageQueryError("retentionDays must be a whole number of at least 1");
-  return new Date(now.getTime() - retentionDays * DAY_MS);
-}
-
-// Clamped rather than refused: a range reaching back past the retention period is the normal
-// "last 90 days" dashboard view, and without the clamp its answer would depend on whether the
-// pruner has run yet.
-function rawWindow(query: RawRangeQuery): { from: Date; to: Date } | null {
-  const cutoff = retentionCutoff(query.retentionDays ?? env().KEYHOLD_USAGE_RETENTION_DAYS, query.now);
-  const from = query.from.getTime() < cutoff.getTime() ? cutoff : query.from;
-  return from.getTime() < query.to.getTime() ? { from, to: query.to } : null;
-}
-
 function addCount(counts: Record<string, number>, outcome: string, value: unknown): void {
   const n = toCount(value);
   if (n > 0) counts[outcome] = n;
 }
 
-/** Keys with the most requests in [from, to) (rollup minutes, as in usageSeries), busiest first. */
+const floorTo = (ms: number, size: number) => ms - (ms % size);
+
+/**
+ * Keys with the most requests in [from, to), busiest first: whole UTC days from the per-key
+ * days, the hours at either edge from the per-key hours (an hour cut by `from` counts whole).
+ */
 export async function topKeys(db: Db, query: RangeQuery): Promise<KeyUsage[]> {
   checkRange(query.from, query.to);
   const limit = checkLimit(query.limit);
+  const hoursFrom = floorTo(query.from.getTime(), HOUR_MS);
+  const to = query.to.getTime();
+  let daysFrom = Math.ceil(hoursFrom / DAY_MS) * DAY_MS;
+  let daysTo = floorTo(to, DAY_MS);
+  if (daysFrom >= daysTo) daysFrom = daysTo = hoursFrom;
+  const [h1, d1, d2, end] = [hoursFrom, daysFrom, daysTo, to].map((ms) => instant(new Date(ms)));
   // Unknown keys ("") are not a key to rank; invalidAttemptsByIp covers them.
   const rows = await db.$queryRaw<{ key_id: string; total: bigint; name: string | null; start: string | null; outcome: string; n: bigint }[]>`
     WITH per_outcome AS (
-      SELECT key_id, outcome, sum(count)::bigint AS n
-      FROM usage_rollups
-      WHERE key_id <> '' AND minute >= ${instant(query.from)}::timestamptz AND minute < ${instant(query.to)}::timestamptz
+      SELECT key_id, outcome, sum(n)::bigint AS n
+      FROM (
+        SELECT key_id, outcome, requests AS n FROM usage_key_days
+        WHERE day >= ${d1}::timestamptz AND day < ${d2}::timestamptz AND key_id <> ''
+        UNION ALL
+        SELECT key_id, outcome, requests FROM usage_key_hours
+        WHERE ((hour >= ${h1}::timestamptz AND hour < ${d1}::timestamptz) OR (hour >= ${d2}::timestamptz AND hour < ${end}::timestamptz)) AND key_id <> ''
+      ) u
       GROUP BY key_id, outcome
     ), top AS (
       SELECT key_id, sum(n)::bigint AS total
@@ -116,18 +110,16 @@ export async function topKeys(db: Db, query: RangeQuery): Promise<KeyUsage[]> {
   return result;
 }
 
-/** Most requested method and path pairs in [from, to), from raw events within the retention window. */
-export async function topPaths(db: Db, query: RawRangeQuery & { keyId?: string }): Promise<PathUsage[]> {
+/** Most requested method and path pairs in the hours overlapping [from, to), from the per-path hours. */
+export async function topPaths(db: Db, query: RangeQuery): Promise<PathUsage[]> {
   checkRange(query.from, query.to);
   const limit = checkLimit(query.limit);
-  const window = rawWindow(query);
-  if (!window) return [];
-  const byKey = query.keyId === undefined ? Prisma.empty : Prisma.sql`AND key_id = ${query.keyId}`;
+  const from = instant(new Date(floorTo(query.from.getTime(), HOUR_MS)));
   const rows = await db.$queryRaw<{ method: string; path: string; total: bigint; outcome: string; n: bigint }[]>`
     WITH per_outcome AS (
-      SELECT method, path, outcome, count(*)::bigint AS n
-      FROM usage_events
-      WHERE at >= ${instant(window.from)}::timestamptz AND at < ${instant(window.to)}::timestamptz ${byKey}
+      SELECT method, path, outcome, sum(requests)::bigint AS n
+      FROM usage_path_hours
+      WHERE hour >= ${from}::timestamptz AND hour < ${instant(query.to)}::timestamptz
       GROUP BY method, path, outcome
     ), top AS (
       SELECT method, path, sum(n)::bigint AS total
@@ -153,23 +145,23 @@ export async function topPaths(db: Db, query: RawRangeQuery & { keyId?: string }
   return result;
 }
 
-/** Client addresses sending the most unknown or malformed keys (`invalid_key`) in [from, to). */
-export async function invalidAttemptsByIp(db: Db, query: RawRangeQuery): Promise<InvalidAttempts[]> {
+/** Client addresses sending the most unknown or malformed keys (`invalid_key`) in the hours overlapping [from, to). */
+export async function invalidAttemptsByIp(db: Db, query: RangeQuery): Promise<InvalidAttempts[]> {
   checkRange(query.from, query.to);
   const limit = checkLimit(query.limit);
-  const window = rawWindow(query);
-  if (!window) return [];
-  const rows = await db.$queryRaw<{ ip: string | null; n: bigint; first_ms: number; last_ms: number }[]>`
-    SELECT ip, count(*)::bigint AS n,
-           (extract(epoch FROM min(at)) * 1000)::float8 AS first_ms,
-           (extract(epoch FROM max(at)) * 1000)::float8 AS last_ms
-    FROM usage_events
-    WHERE outcome = 'invalid_key' AND at >= ${instant(window.from)}::timestamptz AND at < ${instant(window.to)}::timestamptz
+  const from = instant(new Date(floorTo(query.from.getTime(), HOUR_MS)));
+  const rows = await db.$queryRaw<{ ip: string; n: bigint; first_ms: number; last_ms: number }[]>`
+    SELECT ip, sum(attempts)::bigint AS n,
+           (extract(epoch FROM min(first_at)) * 1000)::float8 AS first_ms,
+           (extract(epoch FROM max(last_at)) * 1000)::float8 AS last_ms
+    FROM usage_invalid_addresses
+    WHERE hour >= ${from}::timestamptz AND hour < ${instant(query.to)}::timestamptz
     GROUP BY ip
-    ORDER BY n DESC, last_ms DESC, ip NULLS LAST
+    ORDER BY n DESC, last_ms DESC, ip
     LIMIT ${limit}::int`;
   return rows.map((row) => ({
-    ip: row.ip,
+    // "" is how the table stores an unknown address.
+    ip: row.ip === "" ? null : row.ip,
     count: toCount(row.n),
     firstAt: fromEpochMs(row.first_ms),
     lastAt: fromEpochMs(row.last_ms),
@@ -189,19 +181,30 @@ export async function recentEvents(db: Db, query: RecentEventsQuery): Promise<Us
   const conditions: Prisma.Sql[] = [];
   if (query.keyId === null) conditions.push(Prisma.sql`key_id IS NULL`);
   else if (query.keyId !== undefined) conditions.push(Prisma.sql`key_id = ${query.keyId}`);
-  if (outcomes.length > 0) conditions.push(Prisma.sql`outcome = ANY(${outcomes}::text[])`);
-  const where = conditions.length > 0 ? Prisma.sql`WHERE ${Prisma.join(conditions, " AND ")}` : Prisma.empty;
+  const columns = Prisma.sql`id::text AS id, key_id, outcome, method, path, status, latency_ms, ip, at, (extract(epoch FROM at) * 1000)::float8 AS at_ms, id AS seq`;
+  // Every list reads an index in (at, id) order and stops after the page: the primary key, the
+  // key's index, or, per outcome asked for, the outcome's index, whose pages are then merged.
   // id breaks ties between events written in the same millisecond.
   const rows = await db.$queryRaw<
     { id: string; key_id: string | null; outcome: string; method: string; path: string; status: number; latency_ms: number; ip: string | null; at_ms: number }[]
-  >`
-    SELECT id::text AS id, key_id, outcome, method, path, status, latency_ms, ip,
-           (extract(epoch FROM at) * 1000)::float8 AS at_ms
-    FROM usage_events
-    ${where}
-    -- Qualified: a bare id here would sort by the text column of the same name.
-    ORDER BY usage_events.at DESC, usage_events.id DESC
-    LIMIT ${limit}::int`;
+  >(
+    outcomes.length === 0
+      ? Prisma.sql`
+          SELECT ${columns} FROM usage_events
+          ${conditions.length > 0 ? Prisma.sql`WHERE ${Prisma.join(conditions, " AND ")}` : Prisma.empty}
+          ORDER BY at DESC, seq DESC
+          LIMIT ${limit}::int`
+      : Prisma.sql`
+          SELECT e.* FROM unnest(${[...new Set(outcomes)]}::text[]) AS o(outcome)
+          CROSS JOIN LATERAL (
+            SELECT ${columns} FROM usage_events
+            WHERE ${Prisma.join([Prisma.sql`usage_events.outcome = o.outcome`, ...conditions], " AND ")}
+            ORDER BY usage_events.at DESC, usage_events.id DESC
+            LIMIT ${limit}::int
+          ) e
+          ORDER BY e.at DESC, e.seq DESC
+          LIMIT ${limit}::int`,
+  );
   return rows.map((row) => ({
     id: row.id,
     keyId: row.key_id,

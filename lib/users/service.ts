@@ -1,9 +1,10 @@
-import bcrypt from "bcryptjs";
 import { z } from "zod";
-import { ApiError } from "../errors/api-error";
 import type { Actor } from "../access/actor";
 import { can } from "../access/permissions";
 import { ROLES, type Role } from "../access/roles";
+import { sharedPasswordHasher } from "../crypto/password-hasher";
+import { ApiError } from "../errors/api-error";
+import { throttledCheck } from "../ratelimit/throttled-check";
 import { writeAudit } from "../audit/write-audit";
 import type { Db } from "../db/client";
 import { Prisma, type User } from "../db/generated/client";
@@ -14,8 +15,8 @@ import { isId, newId } from "../db/ids";
 // authorized here and audited in the same transaction; passwords and their hashes never reach
 // the audit log, an error message or a return value.
 
-/** A user as callers see it: everything but the password hash. */
-export type UserRecord = Omit<User, "passwordHash">;
+/** A user as callers see it: everything but the password hash and the session version. */
+export type UserRecord = Omit<User, "passwordHash" | "sessionVersion">;
 
 export const PASSWORD_MIN_LENGTH = 12;
 // bcrypt ignores everything after 72 bytes: a longer password would silently match any other
@@ -85,7 +86,7 @@ async function insertUser(db: Db, input: NewUser, actor: Actor, guard: (tx: Tx) 
   checkPassword(input.password);
   // Hashed before the transaction: 12 rounds take a noticeable fraction of a second, and no
   // row lock or connection should be held for that long.
-  const passwordHash = await bcrypt.hash(input.password, BCRYPT_COST);
+  const passwordHash = await sharedPasswordHasher().hash(input.password, BCRYPT_COST);
   try {
     return await db.$transaction(async (tx) => {
       await guard(tx);
@@ -105,10 +106,11 @@ export async function resetPassword(db: Db, email: string, newPassword: string, 
   assertCanManageUsers(actor);
   const normalized = normalizeEmail(email);
   checkPassword(newPassword);
-  const passwordHash = await bcrypt.hash(newPassword, BCRYPT_COST);
+  const passwordHash = await sharedPasswordHasher().hash(newPassword, BCRYPT_COST);
   return db.$transaction(async (tx) => {
     const user = await lockUser(tx, { email: normalized });
-    const updated = await tx.user.update({ where: { id: user.id }, data: { passwordHash } });
+    // A new password ends every session signed in with the old one.
+    const updated = await tx.user.update({ where: { id: user.id }, data: { passwordHash, sessionVersion: { increment: 1 } } });
     await writeAudit(tx, { actor, action: "user.password_reset", targetType: "user", targetId: user.id, data: { email: normalized } });
     return toRecord(updated);
   });
@@ -159,20 +161,24 @@ export async function changeRole(db: Db, userId: string, role: Role, actor: Acto
   });
 }
 
-/** A signed-in user changing their own password; knowing the current one is the authorization. */
-export async function changeOwnPassword(db: Db, userId: string, currentPassword: string, newPassword: string): Promise<UserRecord> {
+/**
+ * A signed-in user changing their own password; knowing the current one is the authorization.
+ * Guesses at it are throttled like sign-ins (a stolen session must not become a password oracle);
+ * `address` is the client's, as the throttles count it.
+ */
+export async function changeOwnPassword(db: Db, userId: string, currentPassword: string, newPassword: string, address: string): Promise<UserRecord> {
   const user = isId("usr", userId) ? await db.user.findUnique({ where: { id: userId } }) : null;
   if (!user || user.disabledAt) throw new ApiError("not_found", "No active user with this id.");
-  if (!(await bcrypt.compare(currentPassword, user.passwordHash))) {
-    throw fieldError("currentPassword", "The current password is not correct.");
-  }
+  const checked = await throttledCheck({ email: user.email, address }, async () => ((await sharedPasswordHasher().compare(currentPassword, user.passwordHash)) ? true : null));
+  if (checked === "refused") throw new ApiError("rate_limited", "Too many wrong passwords. Wait a few minutes, then try again.");
+  if (checked === null) throw fieldError("currentPassword", "The current password is not correct.");
   checkPassword(newPassword);
-  const passwordHash = await bcrypt.hash(newPassword, BCRYPT_COST);
+  const passwordHash = await sharedPasswordHasher().hash(newPassword, BCRYPT_COST);
   return db.$transaction(async (tx) => {
     // Compare-and-set on the hash just checked: a reset or another change that landed meanwhile wins.
     const changed = await tx.user.updateMany({
       where: { id: user.id, passwordHash: user.passwordHash, disabledAt: null },
-      data: { passwordHash },
+      data: { passwordHash, sessionVersion: { increment: 1 } },
     });
     if (changed.count === 0) throw new ApiError("conflict", "The password was changed meanwhile; sign in again and retry.");
     const actor: Actor = { type: "user", id: user.id, role: user.role };
@@ -189,10 +195,10 @@ export async function verifyCredentials(db: Db, email: string, password: string)
   const parsed = emailSchema.safeParse(email);
   const user = parsed.success ? await db.user.findUnique({ where: { email: parsed.data } }) : null;
   if (!user || user.disabledAt) {
-    await bcrypt.compare(password, DUMMY_HASH);
+    await sharedPasswordHasher().compare(password, DUMMY_HASH);
     return null;
   }
-  return (await bcrypt.compare(password, user.passwordHash)) ? toRecord(user) : null;
+  return (await sharedPasswordHasher().compare(password, user.passwordHash)) ? toRecord(user) : null;
 }
 
 function assertCanManageUsers(actor: Actor): void {

@@ -1,22 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
 import path from "node:path";
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext } from "@playwright/test";
 import pg from "pg";
 import { issueKey, revokeKey, rotateKey, type KeySettings } from "../../lib/keys/service";
 import { createScope } from "../../lib/scopes/service";
 import { createTestUser, signIn, type TestUser } from "../helpers/dashboard-users";
 import { e2eDb } from "../helpers/e2e-database";
 import { startFreshServer, type FreshServer } from "../helpers/fresh-server";
+import { checkPage, expectNoSeriousViolations, heading, SCREENSHOTS, WIDTHS } from "../helpers/page-check";
 
-// Every page at a desktop and a phone width: axe (WCAG 2 A and AA) finds no serious or critical
-// violation, and a full-page screenshot of each goes to test-results/screenshots/ for people
-// to look at.
-
-const WIDTHS = [1280, 390] as const;
-const SCREENSHOTS = path.resolve(import.meta.dirname, "..", "..", "test-results", "screenshots");
-mkdirSync(SCREENSHOTS, { recursive: true });
+// Every page at a desktop and a phone width, checked and photographed (see page-check.ts).
 
 const system = { type: "system" as const, id: null };
 
@@ -29,48 +22,6 @@ async function whoami(request: APIRequestContext, key: string, ip: string): Prom
   const response = await request.get("/api/v1/whoami", { headers: { "x-api-key": key, "x-forwarded-for": ip } });
   return response.status();
 }
-
-async function expectNoSeriousViolations(page: Page, name: string) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
-  const serious = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
-  const report = serious
-    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help}\n${violation.nodes.map((node) => `  ${node.target.join(" ")}: ${node.failureSummary ?? ""}`).join("\n")}`)
-    .join("\n");
-  expect(serious.map((violation) => violation.id), `${name}:\n${report}`).toEqual([]);
-}
-
-/** Toasts come and go on their own: they would make a screenshot depend on timing. */
-async function dismissToasts(page: Page) {
-  await page.evaluate(() => document.querySelectorAll("[data-sonner-toast]").forEach((toast) => toast.remove()));
-}
-
-/** A phone must never scroll the whole page sideways: only a table's own frame may. */
-async function expectNoSidewaysScroll(page: Page, name: string, width: number) {
-  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
-  if (scrollWidth <= width) return;
-  expect(scrollWidth, `${name} is wider than the ${width} px screen`).toBeLessThanOrEqual(width);
-}
-
-/**
- * Opens the page at each width, waits until `ready` shows, then checks it with axe and saves a
- * screenshot. `prepare` runs after loading, for states such as an open dialog.
- */
-async function checkPage(page: Page, name: string, url: string, ready: (page: Page) => Locator, prepare?: (page: Page) => Promise<void>) {
-  for (const width of WIDTHS) {
-    await test.step(`${name} at ${width} px`, async () => {
-      await page.setViewportSize({ width, height: width === 390 ? 844 : 800 });
-      await page.goto(url);
-      await expect(ready(page)).toBeVisible();
-      if (prepare) await prepare(page);
-      await dismissToasts(page);
-      await expectNoSeriousViolations(page, `${name} at ${width} px`);
-      await expectNoSidewaysScroll(page, name, width);
-      await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
-    });
-  }
-}
-
-const heading = (name: string | RegExp) => (page: Page) => page.getByRole("heading", { name, level: 1 });
 
 test.describe("a fresh installation", () => {
   test.describe.configure({ mode: "serial" });
@@ -87,7 +38,7 @@ test.describe("a fresh installation", () => {
   test("setup, then the empty dashboard and its error state", async ({ page }) => {
     test.setTimeout(120_000);
     await checkPage(page, "setup", `${server.baseUrl}/setup`, heading("Welcome to Keyhold"));
-    await checkPage(page, "setup-errors", `${server.baseUrl}/setup`, heading("Welcome to Keyhold"), async (page) => {
+    await checkPage(page, "setup-errors", server.setupUrl, heading("Welcome to Keyhold"), async (page) => {
       await page.getByLabel("Email").fill("owner@example.com");
       await page.getByLabel("Name").fill("Owner");
       await page.getByLabel("Password", { exact: true }).fill("a long enough password");

@@ -12,7 +12,7 @@ import { startFreshServer, type FreshServer } from "../helpers/fresh-server";
 const system = { type: "system" as const, id: null };
 const KEY_PATTERN = /^kh_(live|test)_[0-9A-Za-z]{38}$/;
 
-// The e2e server trusts one X-Forwarded-For hop: each test speaks from an address of its own, so
+// The e2e server trusts X-Forwarded-For from loopback: each test speaks from an address of its own, so
 // the invalid-key throttle of another spec file cannot refuse it.
 function address(): string {
   const octet = () => Math.floor(Math.random() * 254) + 1;
@@ -63,13 +63,19 @@ test.describe("first run", () => {
     await server?.stop();
   });
 
-  test("with no users, / leads to /setup, which creates the OWNER once and is then gone", async ({ page }) => {
+  test("with no users, / leads to /setup, which needs the printed link, creates the OWNER once and is then gone", async ({ page }) => {
     await page.goto(`${server.baseUrl}/`);
     await expect(page).toHaveURL(`${server.baseUrl}/setup`);
     await expect(page.getByRole("heading", { name: "Welcome to Keyhold" })).toBeVisible();
+    // Whoever reaches a fresh instance first gets no form without the link the server printed.
+    await expect(page.getByText(/open the setup link the server printed/)).toBeVisible();
+    await expect(page.getByLabel("Email")).toHaveCount(0);
+    await page.goto(`${server.baseUrl}/setup?token=guessed-token-of-the-right-length`);
+    await expect(page.getByLabel("Email")).toHaveCount(0);
     // Signing in is pointless before an account exists.
     await page.goto(`${server.baseUrl}/login`);
     await expect(page).toHaveURL(`${server.baseUrl}/setup`);
+    await page.goto(server.setupUrl);
 
     const email = "owner@example.com";
     const password = "correct horse battery";
@@ -80,13 +86,13 @@ test.describe("first run", () => {
     await page.getByRole("button", { name: "Create owner account" }).click();
     // The browser refuses a password under 12 characters before anything is sent.
     expect(await page.getByLabel("Password", { exact: true }).evaluate((input: HTMLInputElement) => input.validity.tooShort)).toBe(true);
-    await expect(page).toHaveURL(`${server.baseUrl}/setup`);
+    await expect(page).toHaveURL(server.setupUrl);
 
     await page.getByLabel("Password", { exact: true }).fill(password);
     await page.getByLabel("Repeat the password").fill(`${password}!`);
     await page.getByRole("button", { name: "Create owner account" }).click();
     await expect(page.getByText("Does not match the password.")).toBeVisible();
-    await expect(page).toHaveURL(`${server.baseUrl}/setup`);
+    await expect(page).toHaveURL(server.setupUrl);
     // A refused form keeps what was typed.
     await expect(page.getByLabel("Email")).toHaveValue(email);
     await expect(page.getByLabel("Password", { exact: true })).toHaveValue(password);
@@ -98,6 +104,7 @@ test.describe("first run", () => {
 
     const gone = await page.request.get(`${server.baseUrl}/setup`);
     expect(gone.status()).toBe(404);
+    expect((await page.request.get(server.setupUrl)).status()).toBe(404);
 
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill(password);

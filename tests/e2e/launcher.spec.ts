@@ -1,4 +1,4 @@
-import { mkdtempSync, existsSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, existsSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
@@ -16,14 +16,19 @@ const base = `http://127.0.0.1:${PORT}`;
 test("with no DATABASE_URL, the embedded database persists across a clean SIGINT/SIGTERM restart", async () => {
   test.setTimeout(180_000);
   const dataDir = mkdtempSync(path.join(tmpdir(), "keyhold-data-"));
+  // As a folder made by hand might be: the launcher tightens it.
+  chmodSync(dataDir, 0o755);
   const started: Launched[] = [];
   try {
     const first = launch("start", { PORT, KEYHOLD_DATA_DIR: dataDir, NODE_ENV: "production" });
     started.push(first);
     const [firstLine] = (await first.waitForOutput(/^Keyhold: database: .*$/m))[0].split("\n");
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
     expect(first.output().trimStart().startsWith(firstLine)).toBe(true);
     expect(firstLine).toContain("embedded PGlite");
-    const url = `postgresql://postgres@${firstLine.match(/served on ([\d.]+:\d+)/)![1]}/postgres`;
+    // No TCP port: the database answers only on a socket in a folder of this user's.
+    expect(firstLine).not.toMatch(/\d+\.\d+\.\d+\.\d+:\d+/);
+    const url = `postgresql://postgres@localhost/postgres?host=${encodeURIComponent(firstLine.match(/served on a Unix socket in (\S+),/)![1]!)}`;
     await first.waitForOutput(/ready on/);
     await waitForHealthy(base);
     expect(first.output()).toMatch(/migrations: [1-9]\d* applied/);
@@ -37,13 +42,15 @@ test("with no DATABASE_URL, the embedded database persists across a clean SIGINT
     expect(await first.exited).toBe(0);
     expect(existsSync(path.join(dataDir, "keyhold.pid"))).toBe(false);
 
-    const second = launch("start", { PORT, KEYHOLD_DATA_DIR: dataDir, NODE_ENV: "production" });
+    // KEYHOLD_HOST binds one address: the same port on another loopback address answers nothing.
+    const second = launch("start", { PORT, KEYHOLD_DATA_DIR: dataDir, NODE_ENV: "production", KEYHOLD_HOST: "127.0.0.1" });
     started.push(second);
-    const line = (await second.waitForOutput(/served on ([\d.]+:\d+)/))[1];
-    await second.waitForOutput(/ready on/);
+    const socketDir = (await second.waitForOutput(/served on a Unix socket in (\S+),/))[1]!;
+    await second.waitForOutput(/ready on http:\/\/127\.0\.0\.1:/);
     await waitForHealthy(base);
+    await expect(fetch(`http://[::1]:${PORT}/api/health`)).rejects.toThrow();
     expect(second.output()).toMatch(/migrations: 0 applied/);
-    const again = new pg.Client({ connectionString: `postgresql://postgres@${line}/postgres` });
+    const again = new pg.Client({ connectionString: `postgresql://postgres@localhost/postgres?host=${encodeURIComponent(socketDir)}` });
     await again.connect();
     const { rows } = await again.query(`SELECT name, description FROM scopes WHERE id = 'scp_persist'`);
     await again.end();

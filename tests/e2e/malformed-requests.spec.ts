@@ -417,6 +417,7 @@ function undecodablePathCases(): Case[] {
 function methodCases(): Case[] {
   const routes: [string, string[]][] = [
     ["/api/health", ["GET"]],
+    ["/api/health/live", ["GET"]],
     ["/api/openapi.json", ["GET"]],
     ["/api/v1/whoami", ["GET"]],
     ["/api/v1/keys", ["GET", "POST"]],

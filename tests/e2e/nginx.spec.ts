@@ -37,7 +37,7 @@ test("two instances behind nginx: keys, revocations and usage cross instances, a
   const harness = new Harness();
   try {
     const database = await harness.database();
-    const env = { KEYHOLD_TRUST_PROXY: "1", KEYHOLD_METRICS_TOKEN: METRICS_TOKEN };
+    const env = { KEYHOLD_TRUSTED_PROXIES: "127.0.0.1", KEYHOLD_METRICS_TOKEN: METRICS_TOKEN };
     const a = harness.launch(3161, database.url, env);
     const b = harness.launch(3162, database.url, env);
     await ready(a, b);

@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
+import { processTree } from "../../scripts/bench/process-tree";
 import { Harness, ready, SECRET, whoami } from "../helpers/instance-harness";
 import type { LauncherSource } from "../helpers/launcher";
 
@@ -72,6 +73,10 @@ test("without DATABASE_URL: the embedded database in its own data folder, kept a
     const first = harness.launch(3175, "", env, source);
     await ready(first);
     expect(first.run.output()).toMatch(/Keyhold: database: embedded PGlite/);
+    // Plain JavaScript throughout: the launcher holding the database and the server, nothing else.
+    const commands = processTree(first.run.child.pid!).map((entry) => entry.command);
+    expect(commands).toEqual([expect.stringMatching(/ scripts\/start\.mjs start$/), expect.stringMatching(/\/scripts\/server\.mjs start$/)]);
+    for (const command of commands) expect(command).not.toMatch(/tsx|esbuild/);
     first.run.child.kill("SIGTERM");
     expect(await first.run.exited, first.run.output()).toBe(0);
 

@@ -18,9 +18,9 @@ const server = launch("start", {
   NEXTAUTH_SECRET: randomBytes(32).toString("hex"),
   KEYHOLD_DATA_DIR: process.env.KEYHOLD_DATA_DIR ?? ".data/e2e",
   LOG_LEVEL: "warn",
-  // Lets each test act from its own client address (X-Forwarded-For), so the invalid-key
-  // throttle of one test cannot block the next.
-  KEYHOLD_TRUST_PROXY: "1",
+  // The tests connect from loopback, which this makes a trusted proxy: each test acts from its
+  // own client address (X-Forwarded-For), so the invalid-key throttle of one cannot block the next.
+  KEYHOLD_TRUSTED_PROXIES: "127.0.0.1, ::1",
 });
 server.child.stdout.pipe(process.stdout);
 server.child.stderr.pipe(process.stderr);

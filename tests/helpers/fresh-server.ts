@@ -7,6 +7,8 @@ import { createTestDatabase } from "./test-database";
 
 export interface FreshServer {
   baseUrl: string;
+  /** The first-run link the server printed: /setup with its one-time token. */
+  setupUrl: string;
   databaseUrl: string;
   stop(): Promise<void>;
 }
@@ -36,12 +38,14 @@ export async function startFreshServer(port: number): Promise<FreshServer> {
     await database.drop();
     rmSync(dataDir, { recursive: true, force: true });
   };
+  let setupUrl: string;
   try {
     await server.waitForOutput(/ready on/);
+    setupUrl = (await server.waitForOutput(/create the owner account at (\S+\/setup\?token=\S+)/))[1]!;
     await waitForHealthy(baseUrl);
   } catch (error) {
     await cleanUp();
     throw error;
   }
-  return { baseUrl, databaseUrl: database.url, stop: cleanUp };
+  return { baseUrl, setupUrl, databaseUrl: database.url, stop: cleanUp };
 }

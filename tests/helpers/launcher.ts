@@ -32,11 +32,15 @@ export interface LauncherSource {
   args: string[];
 }
 
-// Plain node with tsx as a loader, as `npm start` runs it: the tsx CLI relays signals with a
-// short acknowledgement timeout and may SIGKILL the launcher before it shuts down in order.
-const repository: LauncherSource = { cwd: root, args: ["--import", "tsx", "scripts/start.ts"] };
+// As package.json runs them: `npm start` the bundled plain-JavaScript launcher, `npm run dev`
+// the TypeScript one with tsx as a loader (the tsx CLI relays signals with a short
+// acknowledgement timeout and may SIGKILL the launcher before it shuts down in order).
+const repository: Record<"start" | "dev", LauncherSource> = {
+  start: { cwd: root, args: ["scripts/start.mjs"] },
+  dev: { cwd: root, args: ["--import", "tsx", "scripts/start.ts"] },
+};
 
-export function launch(mode: "start" | "dev", env: Record<string, string>, source: LauncherSource = repository): Launched {
+export function launch(mode: "start" | "dev", env: Record<string, string>, source: LauncherSource = repository[mode]): Launched {
   const child = spawn(process.execPath, [...source.args, mode], {
     cwd: source.cwd,
     detached: true,

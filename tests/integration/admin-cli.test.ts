@@ -118,7 +118,7 @@ describe.concurrent("admin CLI with DATABASE_URL", { timeout: 180_000 }, () => {
   it("prints help with every command and exits 0", async () => {
     const run = await runCli(["help"]);
     expectSuccess(run);
-    for (const command of ["create-key", "list-keys", "revoke-key", "create-user", "reset-password", "disable-user"]) {
+    for (const command of ["create-key", "list-keys", "revoke-key", "create-user", "reset-password", "disable-user", "usage rebuild"]) {
       expect(run.stdout).toContain(command);
     }
     const commandHelp = await runCli(["create-key", "--help"]);
@@ -318,6 +318,58 @@ describe.concurrent("admin CLI with DATABASE_URL", { timeout: 180_000 }, () => {
     expectOneLineError(await runCli(args, { input }), 1, error);
     expect(await db.apiKey.count({ where: { name: "never" } })).toBe(0);
     expect(await db.user.count({ where: { email: "someone@example.com" } })).toBe(0);
+  });
+
+  // Section 15.2: the one usage command. Its cases share the database's usage tables, so they
+  // run in one test, one after the other.
+  it("usage rebuild recomputes the derived tables of whole days, audited, the same each time; bad ranges change nothing", async () => {
+    const day = Date.now() - (Date.now() % 86_400_000) - 86_400_000;
+    await db.$executeRawUnsafe(
+      `INSERT INTO usage_events (key_id, outcome, method, path, status, latency_ms, ip, at)
+       SELECT 'key_cli_usage', CASE WHEN g % 4 = 0 THEN 'rate_limited' ELSE 'valid' END, 'GET', '/api/v1/things', 200, g, '192.0.2.9', $1::timestamptz + g * interval '1 minute'
+       FROM generate_series(1, 90) AS g`,
+      new Date(day).toISOString(),
+    );
+    const derived = () =>
+      db.$queryRawUnsafe<{ outcome: string; requests: number }[]>(
+        `SELECT outcome, sum(requests)::int AS requests FROM usage_key_hours WHERE key_id = 'key_cli_usage' GROUP BY 1 ORDER BY 1`,
+      );
+    const audits = () => db.auditLog.count({ where: { action: "usage.rebuilt" } });
+    expect(await derived()).toEqual([]);
+
+    const range = ["usage", "rebuild", "--from", new Date(day + 3_600_000).toISOString(), "--to", new Date(day + 7_200_000).toISOString()];
+    const first = await runCli([...range, "--json"]);
+    expectSuccess(first);
+    const from = new Date(day).toISOString();
+    const to = new Date(day + 86_400_000).toISOString();
+    expect(JSON.parse(first.stdout)).toEqual({ from, to, events: 90 });
+    const counts = [
+      { outcome: "rate_limited", requests: 22 },
+      { outcome: "valid", requests: 68 },
+    ];
+    expect(await derived()).toEqual(counts);
+    const text = await runCli(range);
+    expectSuccess(text);
+    expect(text.stdout).toBe(`Rebuilt the usage tables from ${from} to ${to} out of 90 raw events.\n`);
+    expect(await derived()).toEqual(counts);
+    const entries = await db.auditLog.findMany({ where: { action: "usage.rebuilt" }, orderBy: { id: "asc" } });
+    expect(entries.map((entry) => [entry.actorType, entry.targetType, entry.data])).toEqual([
+      ["cli", "usage", { from, to, events: 90 }],
+      ["cli", "usage", { from, to, events: 90 }],
+    ]);
+
+    for (const [args, error] of [
+      [["usage", "rebuild"], /usage rebuild needs --from/],
+      [["usage", "rebuild", "--from", "yesterday"], /--from must be an ISO 8601 date/],
+      [["usage", "rebuild", "--from", "2026-11-23", "--to", "2026-11-99"], /--to must be an ISO 8601 date/],
+      [["usage", "rebuild", "--from", new Date(day).toISOString(), "--to", new Date(day - 1).toISOString()], /--from must be before --to/],
+      [["usage", "rebuild", "--from", "2020-01-01"], /raw events are kept 7 days: --from must be on or after/],
+      [["usage", "purge", "--from", "2026-11-23"], /usage has one subcommand, rebuild, not "purge"/],
+    ] as const) {
+      expectOneLineError(await runCli([...args]), 1, error);
+    }
+    expect(await derived()).toEqual(counts);
+    expect(await audits()).toBe(2);
   });
 
   it("exits 1 on a configuration error and 2 on an unexpected failure, with a stack only under KEYHOLD_DEBUG=1", async () => {

@@ -323,12 +323,12 @@ describe("npm run db:backup and db:restore", { timeout: 240_000 }, () => {
   it("refuses to restore into a database that has tables, and changes nothing", async () => {
     const { file } = await backUpEmbedded();
     const embedded = await runScript("db-restore", [file], { KEYHOLD_DATA_DIR: sourceDir });
-    expectOneLineError(embedded, 1, /the embedded database in .* is not empty: it has 8 tables \(_prisma_migrations, api_keys, audit_logs, \.\.\.\)\. Restore only into an empty database; nothing changed\.$/);
+    expectOneLineError(embedded, 1, /the embedded database in .* is not empty: it has 16 tables \(_prisma_migrations, api_keys, audit_logs, \.\.\.\)\. Restore only into an empty database; nothing changed\.$/);
     expect(await withEmbedded(sourceDir, snapshot)).toEqual(embeddedSource.snapshot);
 
     if (!postgres) return;
     const onPostgres = await runScript("db-restore", [file], { DATABASE_URL: postgres.database.url });
-    expectOneLineError(onPostgres, 1, /PostgreSQL at .* is not empty: it has 8 tables/);
+    expectOneLineError(onPostgres, 1, /PostgreSQL at .* is not empty: it has 16 tables/);
     expect(await snapshot(postgres.database.url)).toEqual(postgres.snapshot);
   });
 

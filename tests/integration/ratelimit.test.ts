@@ -125,9 +125,9 @@ describe("RateLimiter on one instance", () => {
     // Served in order: the first ten callers get the budget, and each sees one less remaining.
     expect(results.map((result) => result.allowed)).toEqual([...Array(10).fill(true), ...Array(15).fill(false)]);
     expect(results.slice(0, 10).map((result) => result.remaining)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
-    // Slice of 10 is 1: one lease per admitted request, and the answer that fills the window
-    // also says it is spent, so the denied fifteen cost nothing.
-    expect(stats.leases).toBe(10);
+    // The only instance leasing takes half of what is left each time (5, 3, 1, 1), and the
+    // answer that fills the window also says it is spent, so the denied fifteen cost nothing.
+    expect(stats.leases).toBe(4);
     for (const result of results) {
       expect(result.limit).toBe(10);
       expect(result.resetAt).toBe(clock.windowStart + WINDOW);
@@ -145,14 +145,59 @@ describe("RateLimiter on one instance", () => {
     expect(late[0]).toEqual({ allowed: false, limit: 10, remaining: 0, resetAt: clock.windowStart + WINDOW });
     expect(stats.leases).toBe(leasesWhenSpent);
 
+    // A sliding window: just past the boundary the ten of the last window still count, so a
+    // second burst gets nothing; half way through, they count half.
     clock.t = clock.windowStart + WINDOW + 5;
+    const boundary = await Promise.all(Array.from({ length: 10 }, () => limiter.check("key_a", 10, WINDOW)));
+    expect(allowedCount(boundary)).toBe(0);
+    expect(boundary[0]).toMatchObject({ allowed: false, remaining: 0 });
+    // Retry-After points at the moment the last window's count has faded by one request.
+    expect(boundary[0].resetAt).toBe(clock.windowStart + WINDOW + WINDOW / 10);
+    clock.t = clock.windowStart + WINDOW + WINDOW / 2;
+    const half = await Promise.all(Array.from({ length: 10 }, () => limiter.check("key_a", 10, WINDOW)));
+    expect(allowedCount(half)).toBe(5);
+
+    clock.t = clock.windowStart + 3 * WINDOW + 5;
     const next = await limiter.check("key_a", 10, WINDOW);
-    expect(next).toEqual({ allowed: true, limit: 10, remaining: 9, resetAt: clock.windowStart + 2 * WINDOW });
+    expect(next).toEqual({ allowed: true, limit: 10, remaining: 9, resetAt: clock.windowStart + 4 * WINDOW });
     const rows = await windowRows(harness, "key_a");
     expect(rows.map((row) => [row.window_start.getTime(), row.used])).toEqual([
       [clock.windowStart, 10],
-      [clock.windowStart + WINDOW, 1],
+      [clock.windowStart + WINDOW, 5],
+      [clock.windowStart + 3 * WINDOW, expect.any(Number)],
     ]);
+  });
+
+  it("never admits a double burst across a window boundary, wherever the first burst falls", async () => {
+    const harness = await freshDatabase();
+    const clock = testClock();
+    const limiter = new RateLimiter(harness.client(), { now: clock.now });
+    // The whole limit at the very end of one window, then as much as is admitted right after.
+    clock.t = clock.windowStart + WINDOW - 10;
+    const before = await Promise.all(Array.from({ length: 20 }, () => limiter.check("key_edge", 20, WINDOW)));
+    clock.t = clock.windowStart + WINDOW + 10;
+    const after = await Promise.all(Array.from({ length: 20 }, () => limiter.check("key_edge", 20, WINDOW)));
+    expect(allowedCount(before)).toBe(20);
+    // A fixed window would admit 20 more here: 40 within 20 ms.
+    expect(allowedCount(after)).toBe(0);
+  });
+
+  it("keeps a small limit exact on one instance with a few queries per window, not one per request", async () => {
+    const harness = await freshDatabase();
+    const clock = testClock();
+    const { db, stats } = instrument(harness.client());
+    const limiter = new RateLimiter(db, { now: clock.now });
+    const results: RateLimitResult[] = [];
+    for (let i = 0; i < 30; i++) {
+      results.push(await limiter.check("key_small", 10, WINDOW));
+      clock.t += 100;
+    }
+    await vi.waitFor(() => expect(stats.inFlight).toBe(0));
+    console.log(`one instance, limit 10, 30 checks in a row: ${stats.leases} lease queries`);
+    expect(results.map((result) => result.allowed)).toEqual([...Array(10).fill(true), ...Array(20).fill(false)]);
+    expect(results.slice(0, 10).map((result) => result.remaining)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+    expect(stats.leases).toBeLessThanOrEqual(5);
+    expect((await windowRows(harness, "key_small"))[0].used).toBe(10);
   });
 
   it("admits exactly 100 of 300 checks arriving in small bursts, with exact remaining counts", async () => {
@@ -282,25 +327,48 @@ describe("RateLimiter leases", () => {
 
     const burst = await Promise.all(Array.from({ length: 40 }, () => limiter.check("key_c", 1000, WINDOW)));
     expect(allowedCount(burst)).toBe(40);
-    expect(stats.leases).toBe(1);
-    // Forty waiting requests, slice 50: the instance takes forty and hoards nothing.
+    expect(burst.map((result) => result.remaining)).toEqual(Array.from({ length: 40 }, (_, i) => 999 - i));
+    // Forty waiting requests took one query for forty; the next lease, taken ahead while
+    // nobody waits, is twice that, not the whole window.
+    await vi.waitFor(() => expect(stats.leases).toBe(2));
+    await vi.waitFor(() => expect(stats.inFlight).toBe(0));
     expect(await windowRows(harness, "key_c")).toEqual([
-      { window_start: new Date(clock.windowStart), used: 40, last_grant: 40 },
+      { window_start: new Date(clock.windowStart), used: 120, last_grant: 80 },
     ]);
-
-    // Requests that arrive while a lease is in flight queue behind it instead of starting their own.
-    const first = Array.from({ length: 30 }, () => limiter.check("key_c", 1000, WINDOW));
-    await new Promise((resolve) => setTimeout(resolve, 15));
-    expect(stats.inFlight).toBe(1);
-    const second = Array.from({ length: 30 }, () => limiter.check("key_c", 1000, WINDOW));
-    const results = await Promise.all([...first, ...second]);
-    expect(allowedCount(results)).toBe(60);
     expect(stats.maxInFlight).toBe(1);
-    expect(stats.leases).toBeLessThanOrEqual(3);
-    expect(results.map((result) => result.remaining)).toEqual(Array.from({ length: 60 }, (_, i) => 1000 - 41 - i));
-    console.log(`100 checks in three bursts, limit 1000: ${stats.leases} lease queries, never more than ${stats.maxInFlight} in flight`);
-    const [row] = await windowRows(harness, "key_c");
-    expect(row.used).toBeLessThanOrEqual(100 + 50);
+  });
+
+  it("in steady use answers every request from tokens leased ahead, without waiting for the database", async () => {
+    const harness = await freshDatabase();
+    const clock = testClock();
+    const { db, stats } = instrument(harness.client(), { leaseDelayMs: 20 });
+    const limiter = new RateLimiter(db, { now: clock.now });
+    const pace = async (i: number) => {
+      // Leases in flight get time to land, as they would between requests spread over a window.
+      if (i % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 25));
+      clock.t += 20;
+    };
+    // Leases start at what the first request needs and double while demand keeps coming.
+    for (let i = 0; i < 50; i++) {
+      await limiter.check("key_steady", 1000, WINDOW);
+      await pace(i);
+    }
+
+    let waited = 0;
+    for (let i = 0; i < 500; i++) {
+      let settled = false;
+      const pending = limiter.check("key_steady", 1000, WINDOW).then((result) => {
+        settled = true;
+        return result;
+      });
+      // An answer from held tokens settles within the microtasks of this tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (!settled) waited++;
+      expect((await pending).allowed).toBe(true);
+      await pace(i);
+    }
+    console.log(`500 checks at a steady pace, limit 1000: ${waited} waited for a lease, ${stats.leases} lease queries`);
+    expect(waited).toBe(0);
   });
 });
 
@@ -322,7 +390,10 @@ describe("RateLimiter without its database", () => {
     // Window 0: three admitted through the database, then it goes away mid-window.
     const before = await Promise.all(Array.from({ length: 3 }, () => limiter.check("key_d", 10, WINDOW)));
     expect(allowedCount(before)).toBe(3);
-    expect((await windowRows(harness, "key_d"))[0].used).toBe(3);
+    // The lease taken ahead of need lands before the cut; its tokens are spent first during it.
+    await vi.waitFor(() => expect(stats.inFlight).toBe(0));
+    const [{ used: leasedBeforeCut }] = await windowRows(harness, "key_d");
+    expect(leasedBeforeCut).toBeGreaterThanOrEqual(3);
     await proxy.cut();
     const during = await Promise.allSettled(Array.from({ length: 25 }, () => limiter.check("key_d", 10, WINDOW)));
     expect(during.every((outcome) => outcome.status === "fulfilled")).toBe(true);
@@ -331,7 +402,11 @@ describe("RateLimiter without its database", () => {
     expect(allowedCount(duringResults)).toBe(7);
     expect(duringResults.slice(0, 7).map((result) => result.remaining)).toEqual([6, 5, 4, 3, 2, 1, 0]);
 
-    // Window 1 starts while the database is still unreachable.
+    // Window 1 starts while the database is still unreachable: the local count slides too, so
+    // window 0's ten still count at its start.
+    clock.t += WINDOW;
+    expect(allowedCount(await Promise.all(Array.from({ length: 5 }, () => limiter.check("key_d", 10, WINDOW))))).toBe(0);
+    // Window 2: nothing before it counts any more.
     clock.t += WINDOW;
     const startedAt = performance.now();
     const cutOff = await Promise.allSettled(Array.from({ length: 25 }, () => limiter.check("key_d", 10, WINDOW)));
@@ -341,7 +416,7 @@ describe("RateLimiter without its database", () => {
     console.log(`database cut off, limit 10, 25 checks: ${allowedCount(cutOffResults)} allowed locally in ${elapsed.toFixed(0)} ms`);
     expect(allowedCount(cutOffResults)).toBe(10);
     expect(cutOffResults.map((result) => result.allowed)).toEqual([...Array(10).fill(true), ...Array(15).fill(false)]);
-    expect(cutOffResults[0]).toEqual({ allowed: true, limit: 10, remaining: 9, resetAt: clock.windowStart + 2 * WINDOW });
+    expect(cutOffResults[0]).toEqual({ allowed: true, limit: 10, remaining: 9, resetAt: clock.windowStart + 3 * WINDOW });
     expect(warn).toHaveBeenCalled();
 
     // Back, but the window that went local stays local: its count cannot be merged mid-window.
@@ -357,8 +432,8 @@ describe("RateLimiter without its database", () => {
     expect(stats.leases).toBeGreaterThan(leasesBefore);
     const rows = await windowRows(harness, "key_d");
     expect(rows.map((row) => [row.window_start.getTime() - clock.windowStart, row.used])).toEqual([
-      [0, 3],
-      [2 * WINDOW, 10],
+      [0, leasedBeforeCut],
+      [3 * WINDOW, 10],
     ]);
   });
 

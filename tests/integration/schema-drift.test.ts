@@ -221,11 +221,14 @@ function actualType(row: ColumnRow): string {
   return `ARRAY of ${format(element, row.element_udt ?? "", modifier, length)}`;
 }
 
-// Every query is limited to the schema the migrations ran in and leaves out Prisma's own table.
+// Every query is limited to the schema the migrations ran in and leaves out Prisma's own table
+// and the daily partitions of usage_events, which the server creates and drops as days pass
+// (DESIGN.md section 15.2): their parent is what schema.prisma describes.
 async function describeDatabase(client: pg.Client): Promise<SchemaDescription> {
   const tables = await client.query<{ table_name: string; table_type: string }>(
     `SELECT table_name, table_type FROM information_schema.tables
-     WHERE table_schema = current_schema() AND table_name <> '_prisma_migrations'`,
+     WHERE table_schema = current_schema() AND table_name <> '_prisma_migrations'
+       AND NOT (SELECT relispartition FROM pg_class WHERE oid = format('%I.%I', table_schema, table_name)::regclass)`,
   );
 
   const columns = await client.query<ColumnRow>(
@@ -239,7 +242,8 @@ async function describeDatabase(client: pg.Client): Promise<SchemaDescription> {
      LEFT JOIN information_schema.element_types e
        ON e.object_catalog = c.table_catalog AND e.object_schema = c.table_schema AND e.object_name = c.table_name
       AND e.object_type = 'TABLE' AND e.collection_type_identifier = c.dtd_identifier
-     WHERE c.table_schema = current_schema() AND c.table_name <> '_prisma_migrations'`,
+     WHERE c.table_schema = current_schema() AND c.table_name <> '_prisma_migrations'
+       AND NOT (SELECT relispartition FROM pg_class WHERE oid = a.attrelid)`,
   );
 
   const enums = await client.query<{ name: string; labels: string[] }>(
@@ -280,7 +284,7 @@ async function describeDatabase(client: pg.Client): Promise<SchemaDescription> {
      JOIN pg_class t ON t.oid = ix.indrelid
      JOIN pg_namespace n ON n.oid = t.relnamespace
      JOIN pg_am am ON am.oid = i.relam
-     WHERE n.nspname = current_schema() AND t.relname <> '_prisma_migrations'`,
+     WHERE n.nspname = current_schema() AND t.relname <> '_prisma_migrations' AND NOT t.relispartition`,
   );
 
   const ACTIONS: Record<string, string> = { a: "NO ACTION", r: "RESTRICT", c: "CASCADE", n: "SET NULL", d: "SET DEFAULT" };

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createDb, type Db } from "../../lib/db/client";
 import { KEY_CACHE_TTL_MS, KeyCache } from "../../lib/keys/cache";
 import { hashKey } from "../../lib/keys/hash";
@@ -174,4 +174,79 @@ describe("KeyVerifier across instances sharing one database", () => {
     clock.t += 1;
     expect(await a.verifier.verify(key)).toMatchObject({ valid: false, code: "unavailable" });
   });
+
+  it("never caches a row read before a revocation whose eviction ran while the read was held open", async () => {
+    const { db, hold } = heldReads(client());
+    const cache = new KeyCache();
+    const verifier = new KeyVerifier(db, cache, new RateLimiter(db));
+    const { key, record } = await newKey();
+
+    const released = hold();
+    const first = verifier.verify(key);
+    await released.reading;
+    // The read has its row (not revoked) and has not stored it yet. Now the revocation commits
+    // and its eviction runs, as the revoking instance or the notification would do it.
+    await revokeKey(client(), record.id, "leaked", system);
+    cache.evictById(record.id);
+    // A request arriving now must not join the read that began before the revocation.
+    const second = verifier.verify(key);
+
+    released.release();
+    await first;
+    expect(await second).toMatchObject({ valid: false, code: "revoked_key" });
+    expect(await verifier.verify(key)).toMatchObject({ valid: false, code: "revoked_key" });
+    expect(cache.get(hashKey(key))).toMatchObject({ id: record.id, revokedAt: expect.any(Number) });
+  });
+
+  it("reloads a key in use before its entry expires, so it never misses and outlives a later outage", async () => {
+    const { proxy, url } = await proxied();
+    const clock = { t: Date.now() };
+    const a = instance(url, () => clock.t);
+    const { key } = await newKey();
+    const hash = hashKey(key);
+    expect((await a.verifier.verify(key)).valid).toBe(true);
+    const storedAt = () => (a.cache as unknown as { byHash: Map<string, { storedAt: number }> }).byHash.get(hash)?.storedAt;
+
+    clock.t += (KEY_CACHE_TTL_MS * 2) / 3;
+    expect((await a.verifier.verify(key)).valid).toBe(true);
+    await vi.waitFor(() => expect(storedAt()).toBe(clock.t));
+
+    // Past the first entry's TTL, with the database gone: only the reload can answer.
+    await proxy.cut();
+    clock.t += KEY_CACHE_TTL_MS / 2;
+    expect((await a.verifier.verify(key)).valid).toBe(true);
+  });
 });
+
+/** A client whose next key read, once hold() is called, keeps its answer until release(). */
+function heldReads(db: Db) {
+  let gate: { reading: () => void; wait: Promise<void> } | null = null;
+  const apiKey = new Proxy(db.apiKey, {
+    get(target, property) {
+      const value = Reflect.get(target, property) as unknown;
+      if (property !== "findUnique" || typeof value !== "function") return value;
+      return async (...args: unknown[]) => {
+        const row: unknown = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        const held = gate;
+        gate = null;
+        if (held) {
+          held.reading();
+          await held.wait;
+        }
+        return row;
+      };
+    },
+  });
+  const held = new Proxy(db, { get: (target, property) => (property === "apiKey" ? apiKey : Reflect.get(target, property)) });
+  return {
+    db: held,
+    hold() {
+      let release!: () => void;
+      let reading!: () => void;
+      const readingPromise = new Promise<void>((resolve) => (reading = resolve));
+      const wait = new Promise<void>((resolve) => (release = resolve));
+      gate = { reading, wait };
+      return { reading: readingPromise, release };
+    },
+  };
+}

@@ -21,10 +21,28 @@ describe("parseEnv", () => {
       PORT: 3000,
       KEYHOLD_DATA_DIR: ".data",
       KEYHOLD_INVALID_KEY_LIMIT: 20,
-      KEYHOLD_TRUST_PROXY: 0,
-      KEYHOLD_USAGE_RETENTION_DAYS: 30,
+      KEYHOLD_TRUSTED_PROXIES: [],
+      KEYHOLD_USAGE_RAW_RETENTION_DAYS: 7,
+      KEYHOLD_USAGE_RETENTION_DAYS: 400,
+      KEYHOLD_MAX_HEAP_MB: 192,
+      KEYHOLD_KEY_CACHE_MAX_ENTRIES: 50_000,
+      KEYHOLD_USAGE_BUFFER_MAX_EVENTS: 50_000,
       LOG_LEVEL: "info",
     });
+  });
+
+  it.each([
+    ["KEYHOLD_MAX_HEAP_MB", "64"],
+    ["KEYHOLD_MAX_HEAP_MB", "lots"],
+    ["KEYHOLD_KEY_CACHE_MAX_ENTRIES", "-1"],
+    ["KEYHOLD_USAGE_BUFFER_MAX_EVENTS", "1.5"],
+  ])("refuses %s=%s, a memory bound too small or not a whole number, naming it", (name, value) => {
+    expect(configError({ [name]: value }).message.startsWith(`Configuration error: ${name} `)).toBe(true);
+  });
+
+  it("takes memory bounds from the environment", () => {
+    const env = parseEnv({ KEYHOLD_MAX_HEAP_MB: "256", KEYHOLD_KEY_CACHE_MAX_ENTRIES: "20000", KEYHOLD_USAGE_BUFFER_MAX_EVENTS: "5000" });
+    expect([env.KEYHOLD_MAX_HEAP_MB, env.KEYHOLD_KEY_CACHE_MAX_ENTRIES, env.KEYHOLD_USAGE_BUFFER_MAX_EVENTS]).toEqual([256, 20_000, 5_000]);
   });
 
   it("leaves DATABASE_URL and NEXTAUTH_SECRET unset by default (embedded database)", () => {
@@ -108,6 +126,9 @@ describe("parseEnv", () => {
       KEYHOLD_DATA_DIR: "",
       KEYHOLD_INVALID_KEY_LIMIT: "",
       KEYHOLD_TRUST_PROXY: "",
+      KEYHOLD_TRUSTED_PROXIES: "",
+      KEYHOLD_HOST: "",
+      KEYHOLD_USAGE_RAW_RETENTION_DAYS: "",
       KEYHOLD_USAGE_RETENTION_DAYS: "",
       KEYHOLD_METRICS_TOKEN: "",
       LOG_LEVEL: "",
@@ -116,11 +137,11 @@ describe("parseEnv", () => {
   });
 
   it("coerces numbers", () => {
-    const env = parseEnv({ PORT: "8080", KEYHOLD_INVALID_KEY_LIMIT: "5", KEYHOLD_TRUST_PROXY: "2", KEYHOLD_USAGE_RETENTION_DAYS: "7" });
+    const env = parseEnv({ PORT: "8080", KEYHOLD_INVALID_KEY_LIMIT: "5", KEYHOLD_USAGE_RAW_RETENTION_DAYS: "3", KEYHOLD_USAGE_RETENTION_DAYS: "90" });
     expect(env.PORT).toBe(8080);
     expect(env.KEYHOLD_INVALID_KEY_LIMIT).toBe(5);
-    expect(env.KEYHOLD_TRUST_PROXY).toBe(2);
-    expect(env.KEYHOLD_USAGE_RETENTION_DAYS).toBe(7);
+    expect(env.KEYHOLD_USAGE_RAW_RETENTION_DAYS).toBe(3);
+    expect(env.KEYHOLD_USAGE_RETENTION_DAYS).toBe(90);
   });
 
   it.each([
@@ -130,10 +151,15 @@ describe("parseEnv", () => {
     ["PORT", "80.5"],
     ["KEYHOLD_INVALID_KEY_LIMIT", "0"],
     ["KEYHOLD_INVALID_KEY_LIMIT", "many"],
-    ["KEYHOLD_TRUST_PROXY", "-1"],
-    ["KEYHOLD_TRUST_PROXY", "1.5"],
+    ["KEYHOLD_TRUST_PROXY", "1"],
     ["KEYHOLD_TRUST_PROXY", "yes"],
+    ["KEYHOLD_TRUSTED_PROXIES", "10.0.0.0/33"],
+    ["KEYHOLD_TRUSTED_PROXIES", "127.0.0.1, nginx"],
+    ["KEYHOLD_HOST", "0.0.0.0:3000"],
+    ["KEYHOLD_HOST", "http://localhost"],
     ["KEYHOLD_USAGE_RETENTION_DAYS", "0"],
+    ["KEYHOLD_USAGE_RAW_RETENTION_DAYS", "0"],
+    ["KEYHOLD_USAGE_RAW_RETENTION_DAYS", "401"],
     ["NODE_ENV", "staging"],
     ["LOG_LEVEL", "verbose"],
     ["NEXTAUTH_URL", "not a url"],
@@ -141,6 +167,22 @@ describe("parseEnv", () => {
     const error = configError({ [name]: value });
     expect(error.message.startsWith(`Configuration error: ${name} `)).toBe(true);
     expect(error.message).not.toContain("\n");
+  });
+
+  it("tells someone still using KEYHOLD_TRUST_PROXY what replaced it", () => {
+    expect(configError({ KEYHOLD_TRUST_PROXY: "1" }).message).toMatch(/KEYHOLD_TRUSTED_PROXIES/);
+    expect(() => parseEnv({ KEYHOLD_TRUST_PROXY: "0" })).not.toThrow();
+  });
+
+  it("reads KEYHOLD_TRUSTED_PROXIES as addresses and CIDR ranges, separated by commas or spaces", () => {
+    const ranges = parseEnv({ KEYHOLD_TRUSTED_PROXIES: "127.0.0.1, 10.0.0.0/8 fd00::/8" }).KEYHOLD_TRUSTED_PROXIES;
+    expect(ranges.map(([address, bits]) => `${address.toString()}/${bits}`)).toEqual(["127.0.0.1/32", "10.0.0.0/8", "fd00::/8"]);
+  });
+
+  it("accepts KEYHOLD_HOST as an IP address or a host name", () => {
+    expect(parseEnv({ KEYHOLD_HOST: "127.0.0.1" }).KEYHOLD_HOST).toBe("127.0.0.1");
+    expect(parseEnv({ KEYHOLD_HOST: "::" }).KEYHOLD_HOST).toBe("::");
+    expect(parseEnv({ KEYHOLD_HOST: "localhost" }).KEYHOLD_HOST).toBe("localhost");
   });
 
   it("accepts an absolute NEXTAUTH_URL", () => {

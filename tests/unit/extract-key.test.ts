@@ -144,6 +144,27 @@ describe("extractKey: keys in the URL", () => {
   });
 });
 
+describe("extractKey: a key-format string anywhere in the query (DESIGN.md section 15.7)", () => {
+  it.each([
+    ["another parameter name", `access_token=${KEY}`],
+    ["a value that only contains the key", `q=prefix-${KEY}-suffix`],
+    ["a test key", `auth=${KEY.replace("kh_live_", "kh_test_")}`],
+    ["a percent-encoded key", `x=${encodeURIComponent(KEY).replace(/_/g, "%5F")}`],
+    ["the second of two values", `q=a&q=${KEY}`],
+    ["a parameter name", `${KEY}=1`],
+  ])("refuses %s with 400 key_in_query, echoing nothing", (_, query) => {
+    const error = refusal(() => extractKey(headers({ "X-API-Key": KEY }), new URL(`https://keyhold.test/api/v1/keys?${query}`)));
+    expect(error.code).toBe("key_in_query");
+    expect(error.status).toBe(400);
+    expect(error.message).not.toContain(KEY);
+  });
+
+  it("lets a value through that only starts like a key", () => {
+    const url = new URL(`https://keyhold.test/api/v1/keys?q=${KEY.slice(0, 20)}`);
+    expect(extractKey(headers({ "X-API-Key": KEY }), url)).toBe(KEY);
+  });
+});
+
 describe("extractKey: empty headers and case in the URL", () => {
   it("treats an empty header next to a real key as absent, not as a second key", () => {
     expect(extractKey(headers({ Authorization: "Bearer", "X-API-Key": KEY }), URL_PLAIN)).toBe(KEY);

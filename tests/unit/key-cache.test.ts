@@ -141,11 +141,56 @@ describe("KeyCache", () => {
 
   it("does not evict anything when a full cache stores a hash it already holds", () => {
     const cache = new KeyCache(60_000, clock().now);
-    for (let i = 0; i < MAX_ENTRIES; i++) cache.set(`h${i}`, null);
+    for (let i = 0; i < MAX_ENTRIES; i++) cache.set(`h${i}`, record(`key_${i}`));
     cache.set(`h${MAX_ENTRIES - 1}`, record("key_last"));
     expect(cache.size).toBe(MAX_ENTRIES);
     expect(cache.get(`h${MAX_ENTRIES - 1}`)).toEqual(record("key_last"));
-    expect(cache.get("h0")).toBeNull();
+    expect(cache.get("h0")).toEqual(record("key_0"));
+  });
+
+  it("keeps unknown hashes apart: a flood of them never evicts a real key, and they stay bounded", () => {
+    const cache = new KeyCache(60_000, clock().now, { maxEntries: 3, maxUnknown: 100 });
+    cache.set("real", record("key_real"));
+    for (let i = 0; i < 10_000; i++) cache.set(`random${i}`, null);
+    expect(cache.get("real")).toEqual(record("key_real"));
+    expect(cache.size).toBe(101);
+    // The newest unknown hashes are the ones kept.
+    expect(cache.get("random9999")).toBeNull();
+    expect(cache.get("random0")).toBeUndefined();
+  });
+
+  it("refuses a fill that an eviction overtook, and takes one that started after it", () => {
+    const cache = new KeyCache(60_000, clock().now);
+    const before = cache.generation;
+    cache.evictById("key_1");
+    expect(cache.set("h1", record("key_1"), before)).toBe(false);
+    expect(cache.get("h1")).toBeUndefined();
+    expect(cache.set("h1", record("key_1"), cache.generation)).toBe(true);
+    expect(cache.get("h1")).toEqual(record("key_1"));
+    const beforeClear = cache.generation;
+    cache.clear();
+    expect(cache.set("h2", null, beforeClear)).toBe(false);
+    expect(cache.get("h2")).toBeUndefined();
+  });
+
+  it("asks for one background reload of a real key after two thirds of the TTL, then once a second until it is stored again", () => {
+    const { state, now } = clock();
+    const cache = new KeyCache(30_000, now);
+    cache.set("h1", record("key_1"));
+    cache.set("h2", null);
+    state.t += 19_999;
+    expect(cache.refreshDue("h1")).toBe(false);
+    state.t += 1;
+    expect(cache.refreshDue("h1")).toBe(true);
+    expect(cache.refreshDue("h1")).toBe(false);
+    state.t += 999;
+    expect(cache.refreshDue("h1")).toBe(false);
+    state.t += 1;
+    expect(cache.refreshDue("h1")).toBe(true);
+    cache.set("h1", record("key_1"));
+    expect(cache.refreshDue("h1")).toBe(false);
+    // Unknown hashes are not reloaded: they simply expire.
+    expect(cache.refreshDue("h2")).toBe(false);
   });
 
   it("sharedKeyCache is one instance per process", () => {

@@ -1,13 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { LoginThrottle, type Admission } from "../../lib/auth/login-throttle";
+import { LoginThrottle, type Admission, type Attempt } from "../../lib/ratelimit/login-throttle";
 
-// Sign-in throttling (lib/auth/login-throttle.ts): five free failures per email or address, then
-// each attempt waits 2 s, 4 s, 8 s, then 10 s; parallel attempts queue; a queue longer than
-// 20 s is refused unchecked.
+// Sign-in throttling (lib/ratelimit/login-throttle.ts, DESIGN.md section 15.7): per (email, address)
+// five free failures, then each attempt waits 2 s, 4 s, 8 s, then 10 s; parallel attempts queue;
+// a queue longer than 20 s is refused unchecked. An address gets 20 free failures across emails.
+// Failures on an email from other addresses only slow its sign-in, never refuse it.
 
-const EMAIL = "email:alice@example.com";
-const IP = "ip:198.51.100.7";
-const keys = [EMAIL, IP];
+const ALICE = "alice@example.com";
+const ATTACKER = "198.51.100.7";
+const OWNER = "203.0.113.5";
+const attacker: Attempt = { email: ALICE, address: ATTACKER };
+const owner: Attempt = { email: ALICE, address: OWNER };
 
 function clock(start = 1_700_000_000_000) {
   const state = { t: start };
@@ -19,10 +22,10 @@ function waitOf(admission: Admission): number {
   return admission.wait;
 }
 
-function fail(throttle: LoginThrottle, times: number, on: readonly string[] = keys) {
+function fail(throttle: LoginThrottle, times: number, attempt: Attempt = attacker) {
   for (let i = 0; i < times; i++) {
-    waitOf(throttle.begin(on));
-    throttle.finish(on, "failure");
+    waitOf(throttle.begin(attempt));
+    throttle.finish(attempt, "failure");
   }
 }
 
@@ -31,15 +34,15 @@ describe("LoginThrottle", () => {
     const { state, now } = clock();
     const throttle = new LoginThrottle(now);
     for (let i = 0; i < 5; i++) {
-      expect(waitOf(throttle.begin(keys))).toBe(0);
-      throttle.finish(keys, "failure");
+      expect(waitOf(throttle.begin(attacker))).toBe(0);
+      throttle.finish(attacker, "failure");
     }
     const waits: number[] = [];
     for (let i = 0; i < 7; i++) {
-      const wait = waitOf(throttle.begin(keys));
+      const wait = waitOf(throttle.begin(attacker));
       waits.push(wait);
       state.t += wait + 300;
-      throttle.finish(keys, "failure");
+      throttle.finish(attacker, "failure");
     }
     expect(waits).toEqual([2_000, 4_000, 8_000, 10_000, 10_000, 10_000, 10_000]);
   });
@@ -49,42 +52,73 @@ describe("LoginThrottle", () => {
     const throttle = new LoginThrottle(now);
     fail(throttle, 5);
     state.t += 30_000;
-    expect(waitOf(throttle.begin(keys))).toBe(2_000);
+    expect(waitOf(throttle.begin(attacker))).toBe(2_000);
   });
 
-  it("counts per email and per address: either one reaching the limit slows the attempt", () => {
+  it("never refuses the owner's sign-in from an address that did not fail while someone else keeps failing on the email", () => {
+    // Issue 13 item 3: a few wrong passwords, then one every 2 s, locked the owner out for as
+    // long as it went on.
+    const { state, now } = clock();
+    const throttle = new LoginThrottle(now);
+    fail(throttle, 5);
+    for (let second = 0; second < 600; second += 2) {
+      const admission = throttle.begin(attacker);
+      if (!("refused" in admission)) throttle.finish(attacker, "failure");
+      if (second % 60 === 0) {
+        const mine = throttle.begin(owner);
+        expect(mine).not.toHaveProperty("refused");
+        expect(waitOf(mine)).toBeLessThanOrEqual(10_000);
+        throttle.finish(owner, "unknown");
+      }
+      state.t += 2_000;
+    }
+    // Its own right password goes through and clears the email's pressure.
+    waitOf(throttle.begin(owner));
+    throttle.finish(owner, "success");
+    expect(waitOf(throttle.begin(owner))).toBe(0);
+  });
+
+  it("lets failures on an email from many addresses slow it, but never refuse it or queue it", () => {
     const { now } = clock();
     const throttle = new LoginThrottle(now);
-    for (let i = 0; i < 5; i++) fail(throttle, 1, [EMAIL, `ip:203.0.113.${i}`]);
-    expect(waitOf(throttle.begin([EMAIL, "ip:203.0.113.99"]))).toBe(2_000);
+    for (let i = 0; i < 200; i++) fail(throttle, 1, { email: ALICE, address: `192.0.2.${i % 250}` });
+    const admissions = Array.from({ length: 10 }, (_, i) => throttle.begin({ email: ALICE, address: `203.0.113.${i}` }));
+    for (const admission of admissions) expect(waitOf(admission)).toBeLessThanOrEqual(10_000);
+    expect(waitOf(throttle.begin({ email: "bob@example.com", address: OWNER }))).toBe(0);
+  });
 
-    const other = new LoginThrottle(now);
-    for (let i = 0; i < 5; i++) fail(other, 1, [`email:user${i}@example.com`, IP]);
-    expect(waitOf(other.begin(["email:someone@example.com", IP]))).toBe(2_000);
-    expect(waitOf(other.begin(["email:someone@example.com", "ip:203.0.113.1"]))).toBe(0);
+  it("slows an address guessing at many emails after 20 failures, and only that address", () => {
+    const { now } = clock();
+    const throttle = new LoginThrottle(now);
+    for (let i = 0; i < 20; i++) fail(throttle, 1, { email: `user${i}@example.com`, address: ATTACKER });
+    expect(waitOf(throttle.begin({ email: "someone@example.com", address: ATTACKER }))).toBe(2_000);
+    expect(waitOf(throttle.begin({ email: "someone@example.com", address: OWNER }))).toBe(0);
   });
 
   it("a success clears the email's failures but not the address's", () => {
     const { now } = clock();
     const throttle = new LoginThrottle(now);
+    for (let i = 0; i < 15; i++) fail(throttle, 1, { email: `user${i}@example.com`, address: ATTACKER });
     fail(throttle, 5);
-    waitOf(throttle.begin(keys));
-    throttle.finish(keys, "success", [EMAIL]);
-    expect(waitOf(throttle.begin([EMAIL, "ip:203.0.113.1"]))).toBe(0);
-    expect(waitOf(throttle.begin(["email:bob@example.com", IP]))).toBeGreaterThan(0);
+    waitOf(throttle.begin(attacker));
+    throttle.finish(attacker, "success");
+    expect(waitOf(throttle.begin(owner))).toBe(0);
+    expect(waitOf(throttle.begin({ email: "bob@example.com", address: ATTACKER }))).toBeGreaterThan(0);
   });
 
-  it("queues parallel attempts one after the other and refuses, unchecked, what would queue over 20 s", () => {
+  it("queues parallel attempts from one address one after the other and refuses, unchecked, what would queue over 20 s", () => {
     const { now } = clock();
     const throttle = new LoginThrottle(now);
     // A burst that arrives before any result is known: in-flight attempts count as failures.
-    const admissions = Array.from({ length: 30 }, () => throttle.begin(keys));
+    const admissions = Array.from({ length: 30 }, () => throttle.begin(attacker));
     const waits = admissions.filter((admission) => !("refused" in admission)).map(waitOf);
     expect(waits.slice(0, 5)).toEqual([0, 0, 0, 0, 0]);
     // Each admitted throttled attempt starts after the previous one's slot.
     for (let i = 6; i < waits.length; i++) expect(waits[i]).toBeGreaterThan(waits[i - 1]!);
     expect(Math.max(...waits)).toBeLessThanOrEqual(20_000);
     expect(admissions.filter((admission) => "refused" in admission).length).toBeGreaterThan(20);
+    // The burst refuses nobody else on the email.
+    expect(throttle.begin(owner)).not.toHaveProperty("refused");
   });
 
   it("an attempt whose check failed for another reason counts neither way", () => {
@@ -92,10 +126,10 @@ describe("LoginThrottle", () => {
     const throttle = new LoginThrottle(now);
     fail(throttle, 4);
     for (let i = 0; i < 3; i++) {
-      waitOf(throttle.begin(keys));
-      throttle.finish(keys, "unknown");
+      waitOf(throttle.begin(attacker));
+      throttle.finish(attacker, "unknown");
     }
-    expect(waitOf(throttle.begin(keys))).toBe(0);
+    expect(waitOf(throttle.begin(attacker))).toBe(0);
   });
 
   it("forgets failures 15 minutes after the first one", () => {
@@ -103,6 +137,6 @@ describe("LoginThrottle", () => {
     const throttle = new LoginThrottle(now);
     fail(throttle, 8);
     state.t += 15 * 60_000;
-    expect(waitOf(throttle.begin(keys))).toBe(0);
+    expect(waitOf(throttle.begin(attacker))).toBe(0);
   });
 });

@@ -2,15 +2,17 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { KeyStatusBadge } from "@/components/keys/key-status-badge";
 import { EmptyState } from "@/components/ui/empty-state";
+import { Num } from "@/components/ui/number";
 import { PageHeader } from "@/components/ui/page-header";
 import { Time } from "@/components/ui/time";
 import { EventsTable } from "@/components/usage/events-table";
 import { UsageChart } from "@/components/usage/usage-chart";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
-import { DENIED_OUTCOMES } from "@/lib/errors/error-codes";
-import { countActiveKeys, keysExpiringWithin } from "@/lib/keys/key-overview";
+import { countActiveKeys } from "@/lib/keys/count-active-keys";
+import { keysExpiringWithin } from "@/lib/keys/key-overview";
 import { EXPIRING_SOON_MS } from "@/lib/keys/key-status";
+import { DENIED_OUTCOMES } from "@/lib/errors/error-codes";
 import { usageSeries } from "@/lib/usage/query-usage";
 import { recentEvents } from "@/lib/usage/usage-summary";
 
@@ -87,7 +89,9 @@ function Stat({ label, value }: { label: string; value: number }) {
   return (
     <div className="rounded-lg border border-zinc-200 bg-white p-4">
       <p className="text-xs text-zinc-600">{label}</p>
-      <p className="text-2xl font-semibold tabular-nums">{value.toLocaleString("en")}</p>
+      <p className="text-2xl font-semibold">
+        <Num value={value} />
+      </p>
     </div>
   );
 }

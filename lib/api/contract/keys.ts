@@ -1,5 +1,6 @@
 import {
   createKeyRequest,
+  keyAddressesResponse,
   keyRecord,
   keyWithSecret,
   listKeysQuery,
@@ -117,7 +118,22 @@ export const getKeyUsage = defineRoute({
   queryDocs: {
     from: "Start of the range, ISO 8601. Defaults to 24 hours before `to`.",
     to: "End of the range, ISO 8601. Defaults to now.",
-    granularity: "Bucket size.",
+    granularity: "Bucket size. `minute` answers only for the raw retention period (`KEYHOLD_USAGE_RAW_RETENTION_DAYS`, default 7 days); further back it is 400.",
+    include: "`latency` adds `latency: {p50, p95, p99}` in milliseconds to each bucket, from hourly histograms: granularity `hour` or `day` only.",
   },
   success: { status: 200, schema: usageResponse, description: "The series over the effective range, which is echoed." },
+});
+
+export const getKeyAddresses = defineRoute({
+  method: "GET",
+  path: "/api/v1/keys/{id}/addresses",
+  operationId: "getKeyAddresses",
+  summary: "Client addresses that used a key in the last 30 days",
+  description:
+    "Most recently seen first, at most 100. `requests` counts every request from the address with this key, `denied` those refused. " +
+    "Counted per UTC day, so the 30 days start at midnight UTC.",
+  tag: "keys",
+  scopes: ["usage:read"],
+  pathDocs: KEY_ID,
+  success: { status: 200, schema: keyAddressesResponse, description: "The addresses." },
 });

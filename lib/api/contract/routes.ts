@@ -9,6 +9,7 @@ import * as verificationRoutes from "./verification";
 // binds a handler to it (docs/architecture.md, "Adding a route").
 export const contracts = {
   getHealth: serviceRoutes.getHealth,
+  getLiveness: serviceRoutes.getLiveness,
   getOpenApiDocument: serviceRoutes.getOpenApiDocument,
   ...verificationRoutes,
   ...keyRoutes,

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import {
   createKeyRequest,
+  keyAddressesResponse,
   keyRecord,
   keyWithSecret,
   listKeysResponse,
@@ -11,7 +12,7 @@ import {
 } from "../../keys/schemas";
 import { verifyKeyRequest, verifyKeyResponse, whoamiResponse } from "../../keys/verify-schemas";
 import { createScopeRequest, listScopesResponse, scopeRecord } from "../../scopes/schemas";
-import { healthResponse } from "../contract/service";
+import { healthResponse, liveResponse } from "../contract/service";
 import { errorBody } from "../errors";
 
 // The names under #/components/schemas. Requests are described as clients may send them (io
@@ -31,10 +32,12 @@ export const RESPONSE_SCHEMAS = {
   KeyWithSecret: keyWithSecret,
   KeyList: listKeysResponse,
   Usage: usageResponse,
+  KeyAddresses: keyAddressesResponse,
   VerifyKeyResult: verifyKeyResponse,
   Whoami: whoamiResponse,
   Scope: scopeRecord,
   ScopeList: listScopesResponse,
   Health: healthResponse,
+  Live: liveResponse,
   Error: errorBody,
 } satisfies Record<string, z.ZodType>;

@@ -3,6 +3,7 @@ import { AuditTable } from "@/components/audit/audit-table";
 import { CursorPager } from "@/components/ui/cursor-pager";
 import { Input, Select } from "@/components/ui/field";
 import { FilterActions } from "@/components/ui/filter-actions";
+import { FilterChips } from "@/components/ui/filter-chips";
 import { PageHeader } from "@/components/ui/page-header";
 import { requireUser } from "@/lib/auth/session";
 import { AuditQueryError, listAuditEntries, type AuditQuery } from "@/lib/audit/query-audit";
@@ -12,6 +13,7 @@ export const metadata: Metadata = { title: "Audit log" };
 
 const ACTOR_TYPES = ["user", "key", "cli", "system"] as const;
 const TARGET_TYPES = ["key", "scope", "user"] as const;
+const FILTER_LABELS = { actorType: "Actor", actorId: "Actor id", action: "Action", targetType: "Target", targetId: "Target id" };
 // Suggestions only: the filter takes any action name, including ones added later.
 const ACTIONS = ["key.create", "key.update", "key.rotate", "key.revoke", "scope.create", "scope.update", "user.create", "user.role_change", "user.disable", "user.password_change", "user.password_reset"];
 
@@ -30,14 +32,16 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     if (query.cursor && error instanceof AuditQueryError) return listAuditEntries(getDb(), { ...query, cursor: undefined });
     throw error;
   });
-  const filtered = Boolean(query.actorType || query.actorId || query.action || query.targetType || query.targetId);
+  const applied = Object.fromEntries(Object.entries(query).filter((entry): entry is [string, string] => entry[0] in FILTER_LABELS && typeof entry[1] === "string"));
+  const filtered = Object.keys(applied).length > 0;
   const inUrl = Object.fromEntries(Object.entries(params).filter((entry): entry is [string, string] => Boolean(entry[1])));
 
   return (
     <>
       <PageHeader title="Audit log" description="Every change, by any user, root key or the admin CLI. Newest first." />
       <form role="search" aria-label="Filter the audit log" className="mb-4 grid grid-cols-2 gap-2 lg:grid-cols-[repeat(5,minmax(0,1fr))_auto]">
-        <Select name="actorType" defaultValue={params.actorType ?? ""} aria-label="Actor type">
+        {/* Keyed by their values so that a chip clearing a filter resets the field too. */}
+        <Select key={`actorType-${params.actorType}`} name="actorType" defaultValue={params.actorType ?? ""} aria-label="Actor type">
           <option value="">Any actor</option>
           {ACTOR_TYPES.map((type) => (
             <option key={type} value={type}>
@@ -45,14 +49,14 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
             </option>
           ))}
         </Select>
-        <Input name="actorId" defaultValue={params.actorId ?? ""} placeholder="Actor id" aria-label="Actor id" />
-        <Input name="action" defaultValue={params.action ?? ""} placeholder="Action" aria-label="Action" list="audit-actions" />
+        <Input key={`actorId-${params.actorId}`} name="actorId" defaultValue={params.actorId ?? ""} placeholder="Actor id" aria-label="Actor id" />
+        <Input key={`action-${params.action}`} name="action" defaultValue={params.action ?? ""} placeholder="Action" aria-label="Action" list="audit-actions" />
         <datalist id="audit-actions">
           {ACTIONS.map((action) => (
             <option key={action} value={action} />
           ))}
         </datalist>
-        <Select name="targetType" defaultValue={params.targetType ?? ""} aria-label="Target type">
+        <Select key={`targetType-${params.targetType}`} name="targetType" defaultValue={params.targetType ?? ""} aria-label="Target type">
           <option value="">Any target</option>
           {TARGET_TYPES.map((type) => (
             <option key={type} value={type}>
@@ -60,9 +64,14 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
             </option>
           ))}
         </Select>
-        <Input name="targetId" defaultValue={params.targetId ?? ""} placeholder="Target id" aria-label="Target id" />
+        <Input key={`targetId-${params.targetId}`} name="targetId" defaultValue={params.targetId ?? ""} placeholder="Target id" aria-label="Target id" />
         <FilterActions clearHref="/audit" filtered={filtered} />
       </form>
+      {filtered && (
+        <div className="mb-3">
+          <FilterChips path="/audit" applied={applied} labels={FILTER_LABELS} />
+        </div>
+      )}
       <AuditTable entries={page.data} label="Audit log entries" emptyTitle={filtered ? "No entries match these filters." : undefined} />
       <CursorPager path="/audit" filters={inUrl} cursor={params.cursor} nextCursor={page.nextCursor} labels={{ first: "Newest", next: "Older" }} />
     </>

@@ -1,24 +1,27 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { KeyStatusBadge } from "@/components/keys/key-status-badge";
+import { KeysTable } from "@/components/keys/keys-table";
+import { SearchAsYouType } from "@/components/keys/search-as-you-type";
 import { buttonClass } from "@/components/ui/button";
 import { CursorPager } from "@/components/ui/cursor-pager";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Input, Select } from "@/components/ui/field";
 import { FilterActions } from "@/components/ui/filter-actions";
+import { FilterChips } from "@/components/ui/filter-chips";
+import { Num } from "@/components/ui/number";
 import { PageHeader } from "@/components/ui/page-header";
-import { Time } from "@/components/ui/time";
 import { ApiError } from "@/lib/errors/api-error";
 import { can } from "@/lib/access/permissions";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
+import { countKeys, type KeyCount } from "@/lib/keys/count-keys";
 import { listKeys } from "@/lib/keys/list-keys";
-import { keyStatus } from "@/lib/keys/key-status";
 import { listKeysQuery } from "@/lib/keys/schemas";
 import { listScopes } from "@/lib/scopes/service";
-import { DataTable } from "@/components/ui/data-table";
 
 export const metadata: Metadata = { title: "Keys" };
+
+const FILTER_LABELS = { q: "Search", status: "Status", scope: "Scope", ownerId: "Owner", environment: "Environment" };
 
 type Search = Record<string, string | string[] | undefined>;
 
@@ -38,8 +41,9 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
       if (query.cursor && error instanceof ApiError && error.code === "bad_request") return listKeys(db, { ...query, cursor: undefined });
       throw error;
     });
-  const [{ data, nextCursor }, scopes] = await Promise.all([page(filters), listScopes(db)]);
-  const filtered = Boolean(filters.q || filters.status || filters.scope || filters.ownerId || filters.environment);
+  const [{ data, nextCursor }, scopes, count] = await Promise.all([page(filters), listScopes(db), countKeys(db, filters)]);
+  const applied = Object.fromEntries(Object.entries(filters).filter((entry): entry is [string, string] => entry[0] in FILTER_LABELS && typeof entry[1] === "string"));
+  const filtered = Object.keys(applied).length > 0;
 
   return (
     <>
@@ -55,14 +59,15 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
         }
       />
       <form className="mb-4 grid grid-cols-2 gap-2 lg:grid-cols-[minmax(0,2fr)_repeat(4,minmax(0,1fr))_auto]" role="search" aria-label="Filter keys">
-        <Input name="q" defaultValue={filters.q ?? ""} placeholder="Name or kh_live_…" aria-label="Search by name or key start" className="col-span-2 lg:col-span-1" />
-        <Select name="status" defaultValue={filters.status ?? ""} aria-label="Status">
+        <SearchAsYouType name="q" defaultValue={filters.q ?? ""} placeholder="Name or kh_live_…" aria-label="Search by name or key start" className="col-span-2 lg:col-span-1" />
+        {/* Keyed by their values so that a chip clearing a filter resets the field too. */}
+        <Select key={`status-${filters.status}`} name="status" defaultValue={filters.status ?? ""} aria-label="Status">
           <option value="">Any status</option>
           <option value="active">Active</option>
           <option value="expired">Expired</option>
           <option value="revoked">Revoked</option>
         </Select>
-        <Select name="scope" defaultValue={filters.scope ?? ""} aria-label="Scope">
+        <Select key={`scope-${filters.scope}`} name="scope" defaultValue={filters.scope ?? ""} aria-label="Scope">
           <option value="">Any scope</option>
           {["keys:read", "keys:write", "keys:verify", "usage:read", ...scopes.map((scope) => scope.name)].map((name) => (
             <option key={name} value={name}>
@@ -70,14 +75,20 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
             </option>
           ))}
         </Select>
-        <Input name="ownerId" defaultValue={filters.ownerId ?? ""} placeholder="Owner" aria-label="Owner" />
-        <Select name="environment" defaultValue={filters.environment ?? ""} aria-label="Environment">
+        <Input key={`owner-${filters.ownerId}`} name="ownerId" defaultValue={filters.ownerId ?? ""} placeholder="Owner" aria-label="Owner" />
+        <Select key={`environment-${filters.environment}`} name="environment" defaultValue={filters.environment ?? ""} aria-label="Environment">
           <option value="">Live or test</option>
           <option value="live">live</option>
           <option value="test">test</option>
         </Select>
         <FilterActions clearHref="/keys" filtered={filtered} className="col-span-2 lg:col-span-1" />
       </form>
+      <div className="mb-3 flex flex-wrap items-center gap-x-4 gap-y-2">
+        <p role="status" className="text-sm text-zinc-700">
+          <CountText count={count} />
+        </p>
+        <FilterChips path="/keys" applied={applied} labels={FILTER_LABELS} />
+      </div>
       {data.length === 0 ? (
         <EmptyState title={filtered ? "No keys match these filters." : "No keys yet."}>
           {filtered ? (
@@ -89,34 +100,20 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
           )}
         </EmptyState>
       ) : (
-        <DataTable label="Keys table" columns={["Name", "Key", "Status", "Owner", "Scopes", "Last used", "Created"]}>
-          {data.map((key) => (
-            <tr key={key.id} className="hover:bg-zinc-50">
-              <td className="px-3 py-2">
-                <Link href={`/keys/${key.id}`} className="font-medium text-blue-800 hover:underline">
-                  {key.name}
-                </Link>
-                {key.environment === "test" && <span className="ml-1.5 text-xs text-zinc-600">test</span>}
-              </td>
-              <td className="px-3 py-2 font-mono text-xs whitespace-nowrap">{key.start}…</td>
-              <td className="px-3 py-2">
-                <KeyStatusBadge status={keyStatus(key)} expiresAt={key.expiresAt} />
-              </td>
-              <td className="px-3 py-2 text-zinc-700">{key.ownerId ?? <span className="text-zinc-500">none</span>}</td>
-              <td className="max-w-56 truncate px-3 py-2 text-xs text-zinc-700" title={key.scopes.join(", ")}>
-                {key.scopes.join(", ") || <span className="text-zinc-500">none</span>}
-              </td>
-              <td className="px-3 py-2 whitespace-nowrap">
-                <Time date={key.lastUsedAt} />
-              </td>
-              <td className="px-3 py-2 whitespace-nowrap">
-                <Time date={key.createdAt} />
-              </td>
-            </tr>
-          ))}
-        </DataTable>
+        <KeysTable keys={data} />
       )}
       <CursorPager path="/keys" filters={values} cursor={filters.cursor} nextCursor={nextCursor} labels={{ first: "First page", next: "Next page" }} />
+    </>
+  );
+}
+
+/** "27 keys", "about 1,000,002 keys" (table statistics) or "more than 10,000 keys". */
+function CountText({ count }: { count: KeyCount }) {
+  const prefix = { exact: "", estimate: "about ", atLeast: "more than " }[count.kind];
+  return (
+    <>
+      {prefix}
+      <Num value={count.count} /> {count.count === 1 && count.kind === "exact" ? "key" : "keys"}
     </>
   );
 }

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { AddScopeButton, EditScopeButton } from "@/components/scopes/scope-forms";
 import { EmptyState } from "@/components/ui/empty-state";
+import { Num } from "@/components/ui/number";
 import { PageHeader } from "@/components/ui/page-header";
 import { Time } from "@/components/ui/time";
 import { can } from "@/lib/access/permissions";
@@ -33,7 +34,7 @@ export default async function ScopesPage() {
               <td className="px-3 py-2 text-zinc-700">{scope.description || <span className="text-zinc-500">none</span>}</td>
               <td className="px-3 py-2">
                 <Link className="text-blue-800 hover:underline" href={`/keys?scope=${encodeURIComponent(scope.name)}`}>
-                  {scope.keyCount}
+                  <Num value={scope.keyCount} />
                 </Link>
               </td>
               <td className="px-3 py-2 whitespace-nowrap">

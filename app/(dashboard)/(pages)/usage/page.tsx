@@ -1,12 +1,14 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { EmptyState } from "@/components/ui/empty-state";
+import { Num } from "@/components/ui/number";
 import { PageHeader } from "@/components/ui/page-header";
 import { Time } from "@/components/ui/time";
+import { PerformanceCharts } from "@/components/usage/performance-charts";
 import { UsageChart } from "@/components/usage/usage-chart";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
-import { usageSeries } from "@/lib/usage/query-usage";
+import { latencySeries, usageSeries } from "@/lib/usage/query-usage";
 import { invalidAttemptsByIp, topKeys, topPaths } from "@/lib/usage/usage-summary";
 import { DataTable } from "@/components/ui/data-table";
 
@@ -26,8 +28,11 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
   const to = new Date();
   const from = new Date(to.getTime() - RANGES[range].ms);
   const db = getDb();
-  const [series, keys, paths, attempts] = await Promise.all([
+  // Latency is kept per hour, so the hour's view shows it for its hour or two.
+  const performanceGranularity = RANGES[range].granularity === "day" ? "day" : "hour";
+  const [series, performance, keys, paths, attempts] = await Promise.all([
     usageSeries(db, { keyId: null, from, to, granularity: RANGES[range].granularity }),
+    latencySeries(db, { keyId: null, from, to, granularity: performanceGranularity }),
     topKeys(db, { from, to, limit: 10 }),
     topPaths(db, { from, to, limit: 10 }),
     invalidAttemptsByIp(db, { from, to, limit: 10 }),
@@ -58,6 +63,9 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
           Requests by outcome
         </h2>
         <UsageChart series={series} granularity={RANGES[range].granularity} from={from.toISOString()} to={to.toISOString()} label={`Requests in the last ${RANGES[range].label} by outcome`} />
+        <div className="mt-3">
+          <PerformanceCharts series={performance} granularity={performanceGranularity} label={`all keys, last ${RANGES[range].label}`} />
+        </div>
       </section>
       <div className="grid grid-cols-1 gap-6 xl:grid-cols-3">
         <section aria-labelledby="top-keys">
@@ -78,8 +86,8 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
                 ) : (
                   <span key="k" className="font-mono text-xs">{key.keyId}</span>
                 ),
-                key.total,
-                key.total - (key.counts.valid ?? 0),
+                <Num key="n" value={key.total} />,
+                <Num key="d" value={key.total - (key.counts.valid ?? 0)} />,
               ])}
             />
           )}
@@ -95,11 +103,11 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
               label="Top paths table"
               head={["Path", "Requests", "Denied"]}
               rows={paths.map((path) => [
-                <span key="p" className="font-mono text-xs">
+                <span key="p" className="font-mono text-xs wrap-anywhere">
                   {path.method} {path.path}
                 </span>,
-                path.total,
-                path.total - (path.counts.valid ?? 0),
+                <Num key="n" value={path.total} />,
+                <Num key="d" value={path.total - (path.counts.valid ?? 0)} />,
               ])}
             />
           )}
@@ -116,7 +124,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
               head={["Address", "Attempts", "Last"]}
               rows={attempts.map((attempt) => [
                 <span key="ip" className="font-mono text-xs">{attempt.ip ?? "unknown"}</span>,
-                attempt.count,
+                <Num key="n" value={attempt.count} />,
                 <Time key="t" date={attempt.lastAt} />,
               ])}
             />

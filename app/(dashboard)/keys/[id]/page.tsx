@@ -3,22 +3,27 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AuditTable } from "@/components/audit/audit-table";
 import { KeyActions } from "@/components/keys/key-actions";
-import { KeyStatusBadge } from "@/components/keys/key-status-badge";
+import { KeyVitals } from "@/components/keys/key-vitals";
+import { MetadataValue } from "@/components/keys/metadata-value";
+import { Num } from "@/components/ui/number";
 import { PageHeader } from "@/components/ui/page-header";
 import { Time } from "@/components/ui/time";
+import { AddressesTable } from "@/components/usage/addresses-table";
 import { EventsTable } from "@/components/usage/events-table";
+import { PerformanceCharts } from "@/components/usage/performance-charts";
 import { UsageChart } from "@/components/usage/usage-chart";
 import { ApiError } from "@/lib/errors/api-error";
 import { can } from "@/lib/access/permissions";
 import { requireUser } from "@/lib/auth/session";
 import { listAuditEntries } from "@/lib/audit/query-audit";
 import { getDb } from "@/lib/db/client";
-import { keyLineage } from "@/lib/keys/key-lineage";
 import { keyStatus } from "@/lib/keys/key-status";
 import { ratelimitOf } from "@/lib/keys/ratelimit-of";
 import { getKey } from "@/lib/keys/service";
 import { listScopes } from "@/lib/scopes/service";
-import { usageSeries } from "@/lib/usage/query-usage";
+import { keyAddresses } from "@/lib/usage/key-addresses";
+import { latencySeries, usageSeries } from "@/lib/usage/query-usage";
+import { ratelimitPressure } from "@/lib/usage/ratelimit-pressure";
 import { recentEvents } from "@/lib/usage/usage-summary";
 import { metaOf } from "@/lib/keys/key-meta";
 
@@ -42,11 +47,14 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
   });
   const now = new Date();
   const from = new Date(now.getTime() - RANGES[range].ms);
-  const [{ previous, successors }, series, lastHour, events, audit, scopes] = await Promise.all([
-    keyLineage(db, key),
+  const [previous, successors, series, performance, lastHour, events, addresses, audit, scopes] = await Promise.all([
+    key.rotatedFromId ? db.apiKey.findUnique({ where: { id: key.rotatedFromId }, select: { id: true, name: true, start: true } }) : null,
+    db.apiKey.findMany({ where: { rotatedFromId: key.id }, select: { id: true, name: true, start: true, createdAt: true }, orderBy: { createdAt: "asc" } }),
     usageSeries(db, { keyId: key.id, from, to: now, granularity: RANGES[range].granularity }),
-    usageSeries(db, { keyId: key.id, from: new Date(now.getTime() - 3_600_000), to: now, granularity: "hour" }),
+    latencySeries(db, { keyId: key.id, from, to: now, granularity: RANGES[range].granularity }),
+    usageSeries(db, { keyId: key.id, from: new Date(now.getTime() - 3_600_000), to: now, granularity: "minute" }),
     recentEvents(db, { keyId: key.id, limit: 20 }),
+    keyAddresses(db, key.id, now),
     listAuditEntries(db, { targetType: "key", targetId: key.id, limit: 20 }),
     listScopes(db),
   ]);
@@ -54,6 +62,7 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
   const ratelimit = ratelimitOf(key);
   const inGrace = successors.length > 0 && status === "active" && key.expiresAt !== null;
   const lastHourCount = lastHour.reduce((sum, point) => sum + (point.counts.valid ?? 0), 0);
+  const lastHourRequests = lastHour.reduce((sum, point) => sum + Object.values(point.counts).reduce((a, b) => a + b, 0), 0);
   const meta = metaOf(key.meta);
 
   return (
@@ -83,17 +92,24 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
         <div role="status" className="mb-4 rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950">
           This key was rotated and stops working <Time date={key.expiresAt} />.{" "}
           {lastHourCount > 0 ? (
-            <strong>It is still in use: {lastHourCount} successful requests in the last hour (last used <Time date={key.lastUsedAt} />).</strong>
+            <strong>It is still in use: <Num value={lastHourCount} /> successful requests in the last hour (last used <Time date={key.lastUsedAt} />).</strong>
           ) : (
             <>No successful requests in the last hour{key.lastUsedAt && <> (last used <Time date={key.lastUsedAt} />)</>}.</>
           )}
         </div>
       )}
+      <KeyVitals
+        status={status}
+        expiresAt={key.expiresAt}
+        revokedReason={key.revokedReason}
+        lastUsedAt={key.lastUsedAt}
+        lastAddress={events[0]?.ip ?? null}
+        lastHour={{ requests: lastHourRequests, refused: lastHourRequests - lastHourCount }}
+        remaining={key.remaining}
+        ratelimit={ratelimit}
+        pressure={ratelimit && ratelimitPressure(lastHour, ratelimit)}
+      />
       <dl className="mb-6 grid grid-cols-1 gap-x-6 gap-y-2 rounded-lg border border-zinc-200 bg-white p-4 text-sm sm:grid-cols-2 lg:grid-cols-3">
-        <Item label="Status">
-          <KeyStatusBadge status={status} expiresAt={key.expiresAt} />
-          {key.revokedReason && <span className="ml-2 text-zinc-600">{key.revokedReason}</span>}
-        </Item>
         <Item label="Owner">{key.ownerId ?? "none"}</Item>
         <Item label="Id">
           <span className="font-mono text-xs">{key.id}</span>
@@ -101,11 +117,6 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
         <Item label="Scopes">{key.scopes.length ? <span className="font-mono text-xs">{key.scopes.join(", ")}</span> : "none"}</Item>
         <Item label="Expires">
           <Time date={key.expiresAt} empty="never" />
-        </Item>
-        <Item label="Rate limit">{ratelimit ? `${ratelimit.limit} per ${ratelimit.windowMs / 1000} s` : "none"}</Item>
-        <Item label="Quota left">{key.remaining ?? "unlimited"}</Item>
-        <Item label="Last used">
-          <Time date={key.lastUsedAt} />
         </Item>
         <Item label="Created">
           <Time date={key.createdAt} />
@@ -116,7 +127,7 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
           </Item>
         )}
         <Item label="Metadata">
-          <code className="text-xs break-all">{JSON.stringify(meta)}</code>
+          <MetadataValue meta={meta} />
         </Item>
       </dl>
 
@@ -168,6 +179,17 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
           </nav>
         </div>
         <UsageChart series={series} granularity={RANGES[range].granularity} from={from.toISOString()} to={now.toISOString()} label={`Requests with this key in the last ${RANGES[range].label}, by outcome`} />
+        <div className="mt-3">
+          <PerformanceCharts series={performance} granularity={RANGES[range].granularity} label={`this key, last ${RANGES[range].label}`} />
+        </div>
+      </section>
+
+      <section aria-labelledby="used-from" className="mb-6">
+        <h2 id="used-from" className="mb-2 font-semibold">
+          Used from
+        </h2>
+        <p className="mb-2 text-sm text-zinc-600">Client addresses that sent this key in the last 30 days, most recent first.</p>
+        <AddressesTable addresses={addresses} />
       </section>
 
       <section aria-labelledby="events" className="mb-6">

@@ -3,16 +3,16 @@ import { contracts } from "@/lib/api/contract/routes";
 import { withApiKey } from "@/lib/api/with-api-key";
 import { getDb } from "@/lib/db/client";
 import { getKey } from "@/lib/keys/service";
-import { usageSeries } from "@/lib/usage/query-usage";
+import { keyUsageWithLatency } from "@/lib/usage/key-usage";
 import { usageRange } from "@/lib/usage/usage-range";
 
-// GET /api/v1/keys/{id}/usage - verifications per bucket and outcome, from the rollups
+// GET /api/v1/keys/{id}/usage - verifications per bucket and outcome, from the derived tables
 export const GET = withApiKey(contracts.getKeyUsage, async (_request, { params, query, respond }) => {
   const { id } = await params;
   await getKey(getDb(), id);
-  const { granularity, ...range } = query();
-  const { from, to } = usageRange({ granularity, ...range });
-  const series = await usageSeries(getDb(), { keyId: id, from, to, granularity });
+  const { granularity, include, ...range } = query();
+  const { from, to } = usageRange({ granularity, include, ...range });
+  const series = await keyUsageWithLatency(getDb(), { keyId: id, from, to, granularity }, include === "latency");
   return respond({ keyId: id, granularity, from: from.toISOString(), to: to.toISOString(), series });
 });
 

@@ -1,0 +1,30 @@
+import ipaddr from "ipaddr.js";
+
+// Addresses and CIDR ranges as configured (KEYHOLD_TRUSTED_PROXIES) and as seen on sockets.
+// An IPv4-mapped IPv6 address (`::ffff:10.0.0.1`, what a dual-stack socket reports) is the IPv4
+// address, so one range covers a client however it connected.
+
+export type IpRange = readonly [ipaddr.IPv4 | ipaddr.IPv6, number];
+
+/** `10.0.0.0/8`, `2001:db8::/32`, or a single address (a /32 or /128); null when neither. */
+export function parseIpRange(text: string): IpRange | null {
+  const value = text.trim();
+  if (ipaddr.isValidCIDR(value)) {
+    const [address, bits] = ipaddr.parseCIDR(value);
+    if (address.kind() === "ipv6" && (address as ipaddr.IPv6).isIPv4MappedAddress() && bits >= 96) {
+      return [(address as ipaddr.IPv6).toIPv4Address(), bits - 96];
+    }
+    return [address, bits];
+  }
+  const address = parseIp(value);
+  return address ? [address, address.kind() === "ipv4" ? 32 : 128] : null;
+}
+
+/** The address in canonical form (IPv4-mapped as IPv4), or null when it is not one. */
+export function parseIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
+  return ipaddr.isValid(text) ? ipaddr.process(text) : null;
+}
+
+export function inRanges(address: ipaddr.IPv4 | ipaddr.IPv6, ranges: readonly IpRange[]): boolean {
+  return ranges.some(([base, bits]) => base.kind() === address.kind() && address.match(base, bits));
+}

@@ -1,0 +1,68 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ERROR_CODES, type ErrorCode } from "../errors/error-codes";
+import { queryCarriesKey } from "../api/extract-key";
+import { MAX_BODY_BYTES } from "../api/read-json";
+
+// Refusals made before Next sees a request (DESIGN.md section 15.7). next-auth reads a whole
+// body into memory before looking at it, so a few concurrent multi-GB POSTs to /api/auth/* took
+// the process (and key verification with it) down: no route may receive more than 64 KiB.
+
+// After a refusal the client may still be sending; its bytes are discarded this long, so it
+// can read the answer before the connection closes (closing at once would reset it unread).
+const LINGER_MS = 5_000;
+
+/** True when the request was answered here; the caller must then leave it alone. */
+export function guardRequest(req: IncomingMessage, res: ServerResponse): boolean {
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (declared > MAX_BODY_BYTES) {
+    refuse(req, res, "payload_too_large");
+    return true;
+  }
+  if (isApi(req.url) && queryCarriesKey(new URL(req.url ?? "/", "http://keyhold.invalid"))) {
+    refuse(req, res, "key_in_query");
+    return true;
+  }
+  // A chunked body declares no length: count its bytes as the HTTP parser hands them over. (In
+  // HTTP/1.1 a request without either header has no body at all.)
+  if (req.headers["transfer-encoding"] !== undefined) limitStreamedBody(req, res);
+  return false;
+}
+
+function limitStreamedBody(req: IncomingMessage, res: ServerResponse): void {
+  const push = req.push.bind(req);
+  let received = 0;
+  let refused = false;
+  req.push = (chunk, encoding) => {
+    if (refused) return true;
+    if (chunk !== null) received += Buffer.byteLength(chunk, encoding);
+    if (received <= MAX_BODY_BYTES) return push(chunk, encoding);
+    refused = true;
+    // Whoever reads the body never gets the end of it: the request fails for them, and the
+    // client gets this answer instead (unless they answered before reading that far).
+    if (!res.headersSent) refuse(req, res, "payload_too_large");
+    else req.socket.destroy();
+    return true;
+  };
+}
+
+function refuse(req: IncomingMessage, res: ServerResponse, code: ErrorCode): void {
+  const { status, message } = ERROR_CODES[code];
+  const api = isApi(req.url);
+  res.writeHead(status, {
+    "Content-Type": api ? "application/json" : "text/plain; charset=utf-8",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    Connection: "close",
+  });
+  res.end(api ? JSON.stringify({ error: { code, message } }) : `${message}\n`);
+  res.once("finish", () => {
+    req.socket.end();
+    setTimeout(() => req.socket.destroy(), LINGER_MS).unref();
+  });
+  req.resume();
+}
+
+function isApi(url: string | undefined): boolean {
+  const path = (url ?? "/").split("?")[0] ?? "/";
+  return path === "/api" || path.startsWith("/api/");
+}

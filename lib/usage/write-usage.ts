@@ -1,0 +1,85 @@
+import type { Db } from "../db/client";
+import type { Prisma } from "../db/generated/client";
+import { UsageAggregate, type CountedEvent } from "./aggregate-usage";
+import { latencyBucket } from "./latency-histogram";
+import type { StoredEvent } from "./usage-buffer";
+
+// One flush of the usage buffer (DESIGN.md section 15.2): the raw rows, the derived rows and
+// last_used_at commit together or not at all. Without hooks that is one statement (one round
+// trip); with hooks, one transaction that the hooks join.
+
+/** What one flush writes: raw events, tallies of requests refused without a lookup, and last uses. */
+export interface UsageBatch {
+  events: readonly StoredEvent[];
+  tallies: readonly CountedEvent[];
+  /** Key id to the newest use being written to last_used_at, epoch milliseconds. */
+  lastUsed: ReadonlyMap<string, number>;
+}
+
+/**
+ * Runs inside the flush's transaction, after its rows are written: whatever follows from usage
+ * (quota or spike alerts, say) commits with it, and a hook that throws fails the flush, which
+ * keeps the batch buffered and retries it.
+ */
+export type UsageFlushHook = (tx: Prisma.TransactionClient, batch: UsageBatch) => Promise<void>;
+
+/** The event as the derived tables count it. */
+export function countedEvent(event: StoredEvent): CountedEvent {
+  return {
+    keyId: event.keyId,
+    outcome: event.outcome,
+    method: event.method,
+    path: event.path,
+    status: event.status,
+    bucket: latencyBucket(event.latencyMs),
+    at: event.at,
+    ip: event.ip,
+    cost: event.cost,
+    count: 1,
+  };
+}
+
+export function usageStatement(batch: UsageBatch): { sql: string; params: unknown[] } {
+  const { events, tallies, lastUsed } = batch;
+  const aggregate = new UsageAggregate();
+  for (const event of events) aggregate.add(countedEvent(event));
+  for (const tally of tallies) aggregate.add(tally);
+
+  const params: unknown[] = [
+    events.map((e) => e.keyId),
+    events.map((e) => e.outcome),
+    events.map((e) => e.method),
+    events.map((e) => e.path),
+    events.map((e) => e.status),
+    events.map((e) => e.latencyMs),
+    events.map((e) => e.ip),
+    events.map((e) => new Date(e.at).toISOString()),
+  ];
+  const ids = [...lastUsed.keys()].sort();
+  params.push(ids, ids.map((id) => new Date(lastUsed.get(id)!).toISOString()));
+  const derived = aggregate.writes(params.length + 1);
+  params.push(...derived.params);
+
+  // A data-modifying CTE runs exactly once even when nothing reads its output.
+  const ctes = [
+    `INSERT INTO usage_events (key_id, outcome, method, path, status, latency_ms, ip, at)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::real[], $7::text[], $8::timestamptz[])`,
+    `UPDATE api_keys AS k SET last_used_at = GREATEST(k.last_used_at, u.at)
+  FROM unnest($9::text[], $10::timestamptz[]) AS u(id, at)
+  WHERE k.id = u.id`,
+    ...derived.ctes,
+  ];
+  return { sql: `WITH ${ctes.map((cte, i) => `w${i} AS (\n  ${cte}\n)`).join(",\n")}\nSELECT 1`, params };
+}
+
+export async function writeUsage(db: Db, batch: UsageBatch, hooks: readonly UsageFlushHook[]): Promise<void> {
+  const { sql, params } = usageStatement(batch);
+  if (hooks.length === 0) {
+    await db.$executeRawUnsafe(sql, ...params);
+    return;
+  }
+  await db.$transaction(async (tx) => {
+    await tx.$executeRawUnsafe(sql, ...params);
+    for (const hook of hooks) await hook(tx, batch);
+  });
+}
