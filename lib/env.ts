@@ -46,7 +46,9 @@ const envSchema = z
     // Raw usage events, then the hourly and daily counts (DESIGN.md section 15.2).
     KEYHOLD_USAGE_RAW_RETENTION_DAYS: z.coerce.number("must be a whole number").int().min(1).max(400).default(7),
     KEYHOLD_USAGE_RETENTION_DAYS: z.coerce.number("must be a whole number").int().min(1).default(400),
+    KEYHOLD_WEBHOOK_ALLOW_PRIVATE: z.enum(["0", "1"], "must be 0 or 1").default("0").transform((value) => value === "1"),
     KEYHOLD_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+    KEYHOLD_API_DISPATCH: z.enum(["0", "1"], "must be 0 or 1").default("1"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     // Memory bounds (docs/architecture.md, "Memory"): the server's V8 heap and the in-process
     // tables that grow with traffic, sized together so the tables at their bounds fit the heap.

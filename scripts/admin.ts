@@ -9,13 +9,20 @@ import { redactKeys } from "../lib/keys/format";
 import type { Command, Output } from "./admin/command";
 import { createKeyCommand } from "./admin/create-key";
 import { createUserCommand } from "./admin/create-user";
+import { createWebhookCommand } from "./admin/create-webhook";
+import { deleteWebhookCommand } from "./admin/delete-webhook";
 import { disableUserCommand } from "./admin/disable-user";
+import { listDeliveriesCommand } from "./admin/list-deliveries";
 import { listKeysCommand } from "./admin/list-keys";
+import { listWebhooksCommand } from "./admin/list-webhooks";
 import { isEmbeddedOpen, openDatabase } from "./admin/open-database";
 import { resetPasswordCommand } from "./admin/reset-password";
+import { retryDeliveryCommand } from "./admin/retry-delivery";
 import { revokeKeyCommand } from "./admin/revoke-key";
+import { rollWebhookSecretCommand } from "./admin/roll-webhook-secret";
 import { usageRebuildCommand } from "./admin/usage-rebuild";
 import { quote } from "./admin/text";
+import { updateWebhookCommand } from "./admin/update-webhook";
 import { debugHint, onInterrupt, runCommand, UsageError, write, type Failure } from "./cli/run-command";
 
 const USAGE = `Usage: npm run admin -- <command> [options]
@@ -23,11 +30,23 @@ const USAGE = `Usage: npm run admin -- <command> [options]
 Keys
   create-key --name N [--owner O] [--env live|test] [--scopes a,b] [--expires-in 30d]
              [--ratelimit 100/60s] [--remaining N] [--json]
-      Issue a key and print it, the only time it is ever shown. Scopes other than keys:read,
-      keys:write, keys:verify and usage:read must be in the scope catalogue.
+      Issue a key and print it, the only time it is ever shown. Scopes other than the management
+      scopes (keys:read, keys:write, keys:verify, usage:read, webhooks:write, audit:read) must be
+      in the scope catalogue.
   list-keys [--owner O] [--status active|expired|revoked] [--json]
   revoke-key <id|start> [--reason R] [--json]
       By id (key_...) or start (kh_live_a1B2, matching exactly one key that is not revoked).
+
+Webhooks
+  create-webhook --url URL --events all|a,b [--description D] [--json]
+      Prints the signing secret once. Needs the server's NEXTAUTH_SECRET (read from the data
+      folder with the embedded database).
+  list-webhooks [--json]
+  update-webhook <id> [--url URL] [--events all|a,b] [--description D] [--enable|--disable] [--json]
+  roll-webhook-secret <id> [--json]
+  delete-webhook <id> [--json]
+  list-deliveries <webhook id> [--json]
+  retry-delivery <webhook id> <delivery id> [--json]
 
 Dashboard users
   create-user EMAIL --role OWNER|ADMIN|VIEWER [--name N] [--json]
@@ -56,6 +75,13 @@ const COMMANDS: Command[] = [
   createUserCommand,
   resetPasswordCommand,
   disableUserCommand,
+  createWebhookCommand,
+  listWebhooksCommand,
+  updateWebhookCommand,
+  rollWebhookSecretCommand,
+  deleteWebhookCommand,
+  listDeliveriesCommand,
+  retryDeliveryCommand,
   usageRebuildCommand,
 ];
 

@@ -5,11 +5,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
-const steps = [
-  ["scripts/prisma-generate.mjs"],
-  ["node_modules/next/dist/bin/next", "build"],
-  ["scripts/build-standalone.mjs"],
-];
+const steps = [["scripts/prisma-generate.mjs"], ["node_modules/next/dist/bin/next", "build"], ["scripts/build-standalone.mjs"]];
 
 for (const step of steps) {
   const run = spawnSync(process.execPath, step, { cwd: root, stdio: "inherit" });

@@ -8,6 +8,7 @@ import { Field, Input, Select, Textarea } from "../ui/field";
 import { useActionForm, type FieldErrors } from "../ui/use-action-form";
 import { KeyReveal } from "./key-reveal";
 import { isKeyMeta } from "@/lib/keys/key-meta";
+import { AllowlistField, readAllowlist, readRefill, REFILL_INCOMPLETE, RefillField } from "./policy-fields";
 
 const EXPIRY_DAYS: Record<string, number> = { "30d": 30, "90d": 90, "1y": 365 };
 
@@ -27,6 +28,7 @@ export function CreateKeyForm({ scopes, managementScopes }: { scopes: ScopeOptio
     check: (form): FieldErrors | null => {
       if (meta.error) return { meta: meta.error };
       if (expiryDate(expiry, String(form.get("expiresOn") ?? "")) === "invalid") return { expiresAt: "Pick a date in the future." };
+      if (readRefill(form) === "invalid") return { refill: REFILL_INCOMPLETE };
       return null;
     },
     send: (form) => {
@@ -45,6 +47,9 @@ export function CreateKeyForm({ scopes, managementScopes }: { scopes: ScopeOptio
       if (limit || windowSeconds) body.ratelimit = { limit: Number(limit), windowMs: Number(windowSeconds) * 1000 };
       const remaining = String(form.get("remaining") ?? "");
       if (remaining) body.remaining = Number(remaining);
+      const refill = readRefill(form);
+      if (refill) body.refill = refill;
+      body.ipAllowlist = readAllowlist(form);
       return createKeyAction(body);
     },
     done: (key) => {
@@ -103,9 +108,11 @@ export function CreateKeyForm({ scopes, managementScopes }: { scopes: ScopeOptio
           <span className="text-sm text-zinc-600">s</span>
         </div>
       </Field>
-      <Field label="Quota" htmlFor="remaining" hint="Total uses before the key stops working; empty for unlimited." error={errors.remaining}>
+      <Field label="Quota" htmlFor="remaining" hint="Uses before the key stops working; empty for unlimited (or the refill amount with a refill)." error={errors.remaining}>
         <Input id="remaining" name="remaining" type="number" min={0} placeholder="10000" />
       </Field>
+      <RefillField id="refill" defaultValue={null} errors={errors} />
+      <AllowlistField id="ipAllowlist" defaultValue={[]} errors={errors} />
       <Field label="Metadata (JSON object)" htmlFor="meta" error={meta.error ?? errors.meta}>
         <Textarea id="meta" rows={3} value={metaText} onChange={(event) => setMetaText(event.target.value)} aria-invalid={Boolean(meta.error)} />
       </Field>

@@ -7,9 +7,10 @@ import { revokeKeyAction, rotateKeyAction, updateKeyAction } from "@/lib/actions
 import { Button } from "../ui/button";
 import { Dialog } from "../ui/dialog";
 import { Field, Input, Select, Textarea } from "../ui/field";
-import { useActionForm } from "../ui/use-action-form";
+import { useActionForm, type FieldErrors } from "../ui/use-action-form";
 import { KeyReveal } from "./key-reveal";
 import { isKeyMeta } from "@/lib/keys/key-meta";
+import { AllowlistField, readAllowlist, readRefill, REFILL_INCOMPLETE, RefillField, type RefillValue } from "./policy-fields";
 
 export interface EditableKey {
   id: string;
@@ -18,6 +19,8 @@ export interface EditableKey {
   expiresAt: string | null;
   ratelimit: { limit: number; windowMs: number } | null;
   remaining: number | null;
+  refill: RefillValue;
+  ipAllowlist: string[];
   meta: Record<string, unknown>;
   revoked: boolean;
 }
@@ -67,20 +70,31 @@ function EditForm({ apiKey, scopeNames, onDone }: { apiKey: EditableKey; scopeNa
   }
 
   const { pending, errors, onSubmit } = useActionForm({
-    check: () => (metaError ? { meta: metaError } : null),
+    check: (form): FieldErrors | null => {
+      if (metaError) return { meta: metaError };
+      if (readRefill(form) === "invalid") return { refill: REFILL_INCOMPLETE };
+      return null;
+    },
     send: (form) => {
       const limit = String(form.get("limit") ?? "");
       const windowSeconds = String(form.get("windowSeconds") ?? "");
       const remaining = String(form.get("remaining") ?? "");
       const expires = String(form.get("expiresAt") ?? "");
-      return updateKeyAction(apiKey.id, {
+      const refill = readRefill(form) as RefillValue;
+      const changes: Record<string, unknown> = {
         name: String(form.get("name") ?? ""),
         scopes: form.getAll("scopes").map(String),
         expiresAt: expires ? new Date(`${expires}:00Z`).toISOString() : null,
         ratelimit: limit || windowSeconds ? { limit: Number(limit), windowMs: Number(windowSeconds) * 1000 } : null,
-        remaining: remaining === "" ? null : Number(remaining),
+        ipAllowlist: readAllowlist(form),
         meta: JSON.parse(meta),
-      });
+      };
+      // Sent only when changed: setting the quota sets it anew, voiding credits instances have
+      // leased and counting as this period's refill (DESIGN.md section 15.3).
+      const quota = remaining === "" ? null : Number(remaining);
+      if (quota !== apiKey.remaining) changes.remaining = quota;
+      if (JSON.stringify(refill) !== JSON.stringify(apiKey.refill)) changes.refill = refill;
+      return updateKeyAction(apiKey.id, changes);
     },
     done: () => {
       toast.success("Key updated");
@@ -120,6 +134,8 @@ function EditForm({ apiKey, scopeNames, onDone }: { apiKey: EditableKey; scopeNa
       <Field label="Quota left" htmlFor="edit-remaining" hint="Empty: unlimited." error={errors.remaining}>
         <Input id="edit-remaining" name="remaining" type="number" min={0} defaultValue={apiKey.remaining ?? ""} />
       </Field>
+      <RefillField id="edit-refill" defaultValue={apiKey.refill} errors={errors} />
+      <AllowlistField id="edit-allowlist" defaultValue={apiKey.ipAllowlist} errors={errors} />
       <Field label="Metadata (JSON object)" htmlFor="edit-meta" error={metaError ?? errors.meta}>
         <Textarea id="edit-meta" rows={4} value={meta} onChange={(event) => setMeta(event.target.value)} />
       </Field>

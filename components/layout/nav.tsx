@@ -12,6 +12,7 @@ const items: { href: string; label: string; permission?: Permission }[] = [
   { href: "/usage", label: "Usage" },
   { href: "/audit", label: "Audit log" },
   { href: "/users", label: "Users", permission: "manageUsers" },
+  { href: "/webhooks", label: "Webhooks", permission: "manageWebhooks" },
   { href: "/docs/api", label: "API reference" },
   { href: "/account", label: "Account" },
 ];

@@ -12,6 +12,7 @@ const COLORS: Record<string, string> = {
   expired_key: "#6b7280",
   revoked_key: "#7f1d1d",
   insufficient_scope: "#7c3aed",
+  ip_not_allowed: "#c2410c",
   missing_key: "#9ca3af",
   unavailable: "#1d4ed8",
 };

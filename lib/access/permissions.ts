@@ -5,16 +5,17 @@ import type { Role } from "./roles";
 // services and the navigation all ask through can(). The services ask whatever the UI showed:
 // server actions are public endpoints.
 
-export type Permission = "changeKeys" | "changeScopes" | "grantManagementScopes" | "manageUsers";
+export type Permission = "changeKeys" | "changeScopes" | "grantManagementScopes" | "manageWebhooks" | "manageUsers";
 
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  OWNER: ["changeKeys", "changeScopes", "grantManagementScopes", "manageUsers"],
-  ADMIN: ["changeKeys", "changeScopes", "grantManagementScopes"],
+  OWNER: ["changeKeys", "changeScopes", "grantManagementScopes", "manageWebhooks", "manageUsers"],
+  ADMIN: ["changeKeys", "changeScopes", "grantManagementScopes", "manageWebhooks"],
   VIEWER: [],
 };
 
 // A key reaches a service only through a route whose contract demanded its scopes, and may give
 // only the management scopes it holds itself (lib/keys/authorize.ts); it never manages users.
+// Webhooks it manages only with the webhooks:write scope (lib/webhooks/endpoint-service.ts).
 const KEY_PERMISSIONS: readonly Permission[] = ["changeKeys", "changeScopes", "grantManagementScopes"];
 
 /** A signed-in user (anything with a role) or any actor. */

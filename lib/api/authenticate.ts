@@ -18,8 +18,14 @@ function throttle(): InvalidKeyThrottle {
   return processSingleton("keyholdInvalidKeyThrottle", () => new InvalidKeyThrottle(env().KEYHOLD_INVALID_KEY_LIMIT));
 }
 
-/** Who is calling: the key presented in the headers, verified for `scopes`. Never throws. */
-export async function authenticate(headers: Headers, url: URL, ip: string | null, scopes: readonly string[]): Promise<Authentication> {
+/** Who is calling: the key presented in the headers, verified for `scopes` from `ip`. Never throws. */
+export async function authenticate(
+  headers: Headers,
+  url: URL,
+  ip: string | null,
+  scopes: readonly string[],
+  cost = 1,
+): Promise<Authentication> {
   const address = throttleAddress(ip);
   const blockedMs = throttle().blockedFor(address);
   if (blockedMs > 0) {
@@ -41,7 +47,7 @@ export async function authenticate(headers: Headers, url: URL, ip: string | null
     return { ok: false, keyId: null, error: error as ApiError };
   }
 
-  const result = await sharedKeyVerifier().verify(candidate, scopes);
+  const result = await sharedKeyVerifier().verify(candidate, scopes, { ip, cost });
   if (result.valid) return { ok: true, key: result.key, ratelimit: result.ratelimit, remaining: result.remaining };
   if (result.code === "invalid_key") throttle().recordInvalid(address);
   return { ok: false, keyId: result.key?.id ?? null, error: refusal(result, scopes) };

@@ -4,6 +4,7 @@ import { env } from "../env";
 import type { CachedKey } from "../keys/cache";
 import { recordVerification } from "../observability/metrics";
 import { noteRequestKey } from "../observability/request-context";
+import { useCost } from "../keys/verify-schemas";
 import { getUsageRecorder } from "../usage/recorder";
 import { authenticate } from "./authenticate";
 import { clientIp } from "./client-ip";
@@ -32,15 +33,18 @@ type Handler<Contract extends RouteContract> = (request: NextRequest, context: A
 
 /**
  * Protects a route handler: `export const GET = withApiKey(contracts.listKeys, handler)`.
- * The handler runs only for a verified key holding every scope of the contract; every call,
- * allowed or not, becomes a usage event.
+ * The handler runs only for a verified key holding every scope of the contract, used from an
+ * address its allowlist admits; each call spends the contract's `cost` (default 1) of the key's
+ * quota. Every call, allowed or not, becomes a usage event.
  */
 export function withApiKey<const Contract extends RouteContract>(contract: Contract, handler: Handler<Contract>) {
   const scopes = contract.scopes ?? [];
+  // A cost outside 1..1000 is a programming error: refuse it when the route loads, not per request.
+  const cost = useCost.parse(contract.cost ?? 1);
   return bindContract(contract, async (request: NextRequest, route: { params: Promise<PathParams<Contract["path"]>> }): Promise<Response> => {
     const started = performance.now();
     const ip = clientIp(request.headers, env().KEYHOLD_TRUSTED_PROXIES);
-    const auth = await authenticate(request.headers, request.nextUrl, ip, scopes);
+    const auth = await authenticate(request.headers, request.nextUrl, ip, scopes, cost);
     const keyId = auth.ok ? auth.key.id : auth.keyId;
     const outcome = auth.ok ? "valid" : auth.error.code;
     recordVerification(outcome, (performance.now() - started) / 1000);
@@ -69,6 +73,7 @@ export function withApiKey<const Contract extends RouteContract>(contract: Contr
       status: response.status,
       latencyMs: performance.now() - started,
       ip,
+      cost,
       at: new Date(),
     });
     return response;
@@ -91,6 +96,7 @@ function parsers<Contract extends RouteContract>(contract: Contract, request: Ne
 
 /** The contract's success answer: its status, and the body parsed through its schema. */
 export function respond(contract: RouteContract, data: unknown): Response {
+  if (contract.success.status === 202 || contract.success.status === 204) return new Response(null, { status: contract.success.status });
   const body = contract.success.schema ? contract.success.schema.parse(data) : data;
   return Response.json(body, { status: contract.success.status });
 }

@@ -1,4 +1,5 @@
 import { setFlagsFromString } from "node:v8";
+
 import { PGlite, type PGliteOptions } from "@electric-sql/pglite";
 
 // How the embedded database runs, for memory (figures: docs/architecture.md, "Memory").

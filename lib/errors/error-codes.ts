@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   expired_key: { status: 401, stage: "verification", message: "The API key has expired." },
   revoked_key: { status: 401, stage: "verification", message: "The API key has been revoked." },
   insufficient_scope: { status: 403, stage: "verification", message: "The API key does not have the scopes this request needs." },
+  ip_not_allowed: { status: 403, stage: "verification", message: "The API key may not be used from this address." },
   not_found: { status: 404, stage: "request", message: "Not found." },
   // Not in DESIGN.md section 6, which has no code for a wrong method; without it Next answers an empty 405.
   method_not_allowed: {

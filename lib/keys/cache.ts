@@ -1,5 +1,7 @@
 import { env } from "../env";
+import type { IpAllowlist } from "../net/ip-allowlist";
 import type { KeyEnvironment } from "./format";
+import type { Refill } from "./refill-of";
 
 // What the hot path needs to know about a key, kept in process memory by hash.
 
@@ -14,8 +16,14 @@ export interface CachedKey {
   expiresAt: number | null;
   revokedAt: number | null;
   ratelimit: { limit: number; windowMs: number } | null;
-  // Only whether a quota exists is cached; its value lives in the database (atomic decrement).
+  // Only whether a quota exists is cached; its credits are leased from the database
+  // (lib/quota/quota-leases.ts), which holds the value.
   hasQuota: boolean;
+  refill: Refill | null;
+  /** Epoch ms at which the quota was last set: credits leased before it are void. */
+  quotaResetAt: number;
+  /** Compiled once per fill; null when the key may be used from any address. */
+  ipAllowlist: IpAllowlist | null;
 }
 
 interface Entry {

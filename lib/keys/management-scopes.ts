@@ -1,5 +1,5 @@
-// The reserved scopes of DESIGN.md section 5: a key holding any of them is a root key.
-export const MANAGEMENT_SCOPES = ["keys:read", "keys:write", "keys:verify", "usage:read"] as const;
+// The reserved scopes of DESIGN.md sections 5 and 15: a key holding any of them is a root key.
+export const MANAGEMENT_SCOPES = ["keys:read", "keys:write", "keys:verify", "usage:read", "webhooks:write", "audit:read"] as const;
 
 export type ManagementScope = (typeof MANAGEMENT_SCOPES)[number];
 

@@ -3,6 +3,7 @@ import { keyStatus } from "./key-status";
 import { keyRecord, type KeyRecordJson } from "./schemas";
 import { ratelimitOf } from "./ratelimit-of";
 import { metaOf } from "./key-meta";
+import { refillOf } from "./refill-of";
 
 /** The public shape of a key (DESIGN.md section 7.1), parsed so that only its fields can leave. */
 export function presentKey(record: ApiKey, now = Date.now()): KeyRecordJson {
@@ -21,6 +22,8 @@ export function presentKey(record: ApiKey, now = Date.now()): KeyRecordJson {
     rotatedFromId: record.rotatedFromId,
     ratelimit: ratelimitOf(record),
     remaining: record.remaining,
+    refill: refillOf(record),
+    ipAllowlist: record.ipAllowlist,
     lastUsedAt: iso(record.lastUsedAt),
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { KEY_ENVIRONMENTS } from "./format";
 import { KEY_STATUSES } from "./key-status";
+import { MAX_ALLOWLIST_ENTRIES, normalizeAllowlistEntry } from "../net/ip-allowlist";
 import { SCOPE_NAME_PATTERN } from "./management-scopes";
 
 // Request and response shapes of the key management API (DESIGN.md section 7.1), side by side.
@@ -20,6 +21,25 @@ const ratelimit = z.strictObject({
   limit: z.number().int().min(1).max(1_000_000),
   windowMs: z.number().int().min(1_000).max(86_400_000),
 });
+const quota = z.number().int().min(0).max(2_000_000_000);
+const refill = z.strictObject({
+  interval: z.enum(["daily", "monthly"]),
+  amount: z.number().int().min(1).max(2_000_000_000),
+});
+// Normalised on the way in, so the stored list is what the key record shows and duplicates
+// written differently (10.1.2.3/8 and 10.0.0.0/8) are one entry.
+const allowlistEntry = z.string().transform((text, context) => {
+  const normal = normalizeAllowlistEntry(text);
+  if (normal === null) {
+    context.addIssue({ code: "custom", message: "must be an IPv4 or IPv6 address or CIDR range, e.g. 203.0.113.0/24 or 2001:db8::/32" });
+    return z.NEVER;
+  }
+  return normal;
+});
+const ipAllowlist = z
+  .array(allowlistEntry)
+  .max(MAX_ALLOWLIST_ENTRIES, `at most ${MAX_ALLOWLIST_ENTRIES} entries`)
+  .transform((entries) => [...new Set(entries)]);
 
 const keyStatus = z.enum(KEY_STATUSES);
 
@@ -38,6 +58,8 @@ export const keyRecord = z.strictObject({
   rotatedFromId: z.string().nullable(),
   ratelimit: ratelimit.nullable(),
   remaining: z.number().int().nullable(),
+  refill: refill.nullable(),
+  ipAllowlist: z.array(z.string()),
   lastUsedAt: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -53,7 +75,9 @@ export const createKeyRequest = z.strictObject({
   scopes: z.array(scopeName).max(100).default([]),
   expiresAt: isoDate.nullish(),
   ratelimit: ratelimit.nullish(),
-  remaining: z.number().int().min(0).max(2_000_000_000).nullish(),
+  remaining: quota.nullish(),
+  refill: refill.nullish(),
+  ipAllowlist: ipAllowlist.default([]),
   meta: meta.default({}),
 });
 
@@ -63,7 +87,9 @@ export const updateKeyRequest = z
     scopes: z.array(scopeName).max(100).optional(),
     expiresAt: isoDate.nullable().optional(),
     ratelimit: ratelimit.nullable().optional(),
-    remaining: z.number().int().min(0).max(2_000_000_000).nullable().optional(),
+    remaining: quota.nullable().optional(),
+    refill: refill.nullable().optional(),
+    ipAllowlist: ipAllowlist.optional(),
     meta: meta.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, { message: "send at least one field to change" });

@@ -8,9 +8,13 @@ import { assertCanChangeKeys, assertCanGrant } from "./authorize";
 import { sharedKeyCache } from "./cache";
 import { generateKey, keyStart, type KeyEnvironment } from "./format";
 import { hashKey } from "./hash";
+import { enqueueWebhookEvent } from "../webhooks/enqueue-webhook-event";
+import { resetQuotaMark } from "../webhooks/quota-alerts";
 import { notifyKeyChanged } from "./invalidation";
 import { isManagementScope } from "./management-scopes";
+import { presentKey } from "./present-key";
 import { ratelimitOf } from "./ratelimit-of";
+import { refillOf, type Refill } from "./refill-of";
 import { assertRetirementKept } from "./rotation-retirement";
 
 // Key lifecycle: the only code that writes api_keys, shared by the HTTP API, the dashboard and
@@ -25,6 +29,10 @@ export interface KeySettings {
   expiresAt?: Date | null;
   ratelimit?: { limit: number; windowMs: number } | null;
   remaining?: number | null;
+  /** Needs a quota: without `remaining`, the key starts at the refill amount (DESIGN.md section 15.3). */
+  refill?: Refill | null;
+  /** Normalised addresses and CIDR ranges (lib/keys/schemas.ts); empty allows any address. */
+  ipAllowlist?: string[];
   meta?: Record<string, unknown>;
 }
 
@@ -55,6 +63,7 @@ export async function issueKey(db: Db, input: KeySettings, actor: Actor): Promis
       targetId: issued.record.id,
       data: { settings: settingsOf(issued.record) },
     });
+    await enqueueWebhookEvent(tx, "key.created", { key: presentKey(issued.record) });
     return issued;
   });
 }
@@ -82,12 +91,15 @@ export async function updateKey(db: Db, id: string, changes: KeyChanges, actor: 
       data.ratelimitLimit = changes.ratelimit?.limit ?? null;
       data.ratelimitWindowMs = changes.ratelimit?.windowMs ?? null;
     }
-    if (changes.remaining !== undefined) data.remaining = changes.remaining;
+    Object.assign(data, quotaChanges(existing, changes));
+    if (changes.ipAllowlist !== undefined) data.ipAllowlist = changes.ipAllowlist;
     if (changes.meta !== undefined) data.meta = changes.meta as Prisma.InputJsonValue;
     const updated = await tx.apiKey.update({ where: { id }, data });
     const diff = diffSettings(settingsOf(existing), settingsOf(updated));
     if (Object.keys(diff).length > 0) {
       await writeAudit(tx, { actor, action: "key.update", targetType: "key", targetId: id, data: { changes: diff } });
+      await enqueueWebhookEvent(tx, "key.updated", { key: presentKey(updated), changes: diff });
+      if (diff.remaining) await resetQuotaMark(tx, id, updated.remaining);
       await notifyKeyChanged(tx, id);
     }
     return updated;
@@ -128,7 +140,11 @@ export async function rotateKey(
         expiresAt: options.expiresAt ?? null,
         ratelimit: settings.ratelimit,
         remaining: existing.remaining,
+        refill: settings.refill,
+        ipAllowlist: existing.ipAllowlist,
         meta: settings.meta,
+        // The new key carries on the old one's refill period rather than starting a new one.
+        quotaResetAt: existing.quotaResetAt,
       },
       actor,
       id,
@@ -147,6 +163,8 @@ export async function rotateKey(
       targetId: result.record.id,
       data: { rotatedFromId: id, settings: settingsOf(result.record) },
     });
+    // One event for the pair, not a key.created (DESIGN.md section 15.5).
+    await enqueueWebhookEvent(tx, "key.rotated", { oldKeyId: id, newKeyId: result.record.id, key: presentKey(result.record) });
     await notifyKeyChanged(tx, id);
     return result;
   });
@@ -162,6 +180,7 @@ export async function revokeKey(db: Db, id: string, reason: string | null, actor
     if (existing.revokedAt) return existing;
     const revoked = await tx.apiKey.update({ where: { id }, data: { revokedAt: new Date(), revokedReason: reason } });
     await writeAudit(tx, { actor, action: "key.revoke", targetType: "key", targetId: id, data: { reason } });
+    await enqueueWebhookEvent(tx, "key.revoked", { key: presentKey(revoked) });
     await notifyKeyChanged(tx, id);
     return revoked;
   });
@@ -169,7 +188,12 @@ export async function revokeKey(db: Db, id: string, reason: string | null, actor
   return record;
 }
 
-async function insertKey(tx: Tx, input: KeySettings, actor: Actor, rotatedFromId: string | null): Promise<IssuedKey> {
+async function insertKey(
+  tx: Tx,
+  input: KeySettings & { quotaResetAt?: Date },
+  actor: Actor,
+  rotatedFromId: string | null,
+): Promise<IssuedKey> {
   const environment = input.environment ?? "live";
   const key = generateKey(environment);
   const record = await tx.apiKey.create({
@@ -186,10 +210,15 @@ async function insertKey(tx: Tx, input: KeySettings, actor: Actor, rotatedFromId
       expiresAt: input.expiresAt ?? null,
       ratelimitLimit: input.ratelimit?.limit ?? null,
       ratelimitWindowMs: input.ratelimit?.windowMs ?? null,
-      remaining: input.remaining ?? null,
+      remaining: input.remaining ?? input.refill?.amount ?? null,
+      refillInterval: input.refill?.interval ?? null,
+      refillAmount: input.refill?.amount ?? null,
+      ipAllowlist: input.ipAllowlist ?? [],
+      ...(input.quotaResetAt ? { quotaResetAt: input.quotaResetAt } : {}),
       rotatedFromId,
     },
   });
+  if (record.remaining !== null) await resetQuotaMark(tx, record.id, record.remaining);
   return { record, key };
 }
 
@@ -215,6 +244,33 @@ async function assertScopesInCatalogue(tx: Tx, scopes: readonly string[]): Promi
   }
 }
 
+// DESIGN.md section 15.3: a refill needs a quota, so clearing the quota clears the refill and a
+// refill given to a key without one starts it at the amount. Setting the quota counts as this
+// period's refill, so a value set today is not overwritten by today's first use.
+function quotaChanges(existing: ApiKey, changes: KeyChanges): Prisma.ApiKeyUpdateInput {
+  if (changes.remaining === null && changes.refill) {
+    throw new ApiError("bad_request", "Invalid field: refill. A refill needs a quota; do not clear remaining while setting one.", {
+      details: [{ path: "refill", message: "needs remaining" }],
+    });
+  }
+  const data: Prisma.ApiKeyUpdateInput = {};
+  if (changes.refill !== undefined) {
+    data.refillInterval = changes.refill?.interval ?? null;
+    data.refillAmount = changes.refill?.amount ?? null;
+  }
+  let remaining = changes.remaining;
+  if (remaining === undefined && changes.refill && existing.remaining === null) remaining = changes.refill.amount;
+  if (remaining === null) {
+    data.refillInterval = null;
+    data.refillAmount = null;
+  }
+  if (remaining !== undefined) {
+    data.remaining = remaining;
+    data.quotaResetAt = new Date();
+  }
+  return data;
+}
+
 function unique(values: readonly string[]): string[] {
   return [...new Set(values)];
 }
@@ -228,6 +284,8 @@ function settingsOf(record: ApiKey) {
     expiresAt: record.expiresAt?.toISOString() ?? null,
     ratelimit: ratelimitOf(record),
     remaining: record.remaining,
+    refill: refillOf(record),
+    ipAllowlist: record.ipAllowlist,
     meta: (record.meta ?? {}) as Record<string, unknown>,
   };
 }

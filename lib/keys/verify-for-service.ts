@@ -8,13 +8,15 @@ import type { VerifyKeyResponse } from "./verify-schemas";
 // verified key like any protected request: rate limit, quota, and a usage event of its own.
 // Keys sent here do not count toward the caller's invalid-key throttle: the caller is a
 // trusted service relaying its own clients' keys.
+// The usage event names the address the key was presented from when the caller says which
+// (body `ip`); otherwise the caller's own.
 export async function verifyKeyForService(
   candidate: string,
-  scopes: readonly string[],
+  use: { scopes: readonly string[]; ip: string | null; cost: number },
   request: { method: string; path: string; ip: string | null },
 ): Promise<VerifyKeyResponse> {
   const started = performance.now();
-  const result = await sharedKeyVerifier().verify(candidate, scopes);
+  const result = await sharedKeyVerifier().verify(candidate, use.scopes, { ip: use.ip, cost: use.cost });
   const latencyMs = performance.now() - started;
   const keyId = result.key?.id ?? null;
   const outcome = result.valid ? "valid" : result.code;
@@ -27,7 +29,8 @@ export async function verifyKeyForService(
     path: request.path,
     status: 200,
     latencyMs,
-    ip: request.ip,
+    ip: use.ip ?? request.ip,
+    cost: use.cost,
     at: new Date(),
   });
   if (!result.valid) return { valid: false, code: result.code };

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { KEY_ENVIRONMENTS } from "./format";
+import { normalizeClientIp } from "../net/ip-allowlist";
 
 // Request and response shapes of key verification (DESIGN.md section 7.1). Responses are parsed
 // through these too, so nothing outside them (a hash, say) can reach the JSON.
@@ -7,9 +8,26 @@ import { KEY_ENVIRONMENTS } from "./format";
 const environment = z.enum(KEY_ENVIRONMENTS);
 const ratelimit = z.object({ limit: z.number().int(), windowMs: z.number().int() }).nullable();
 
+/** Credits one use spends from a key's quota (DESIGN.md section 15.3). */
+export const useCost = z.number().int().min(1).max(1000);
+
 export const verifyKeyRequest = z.strictObject({
   key: z.string().max(1024),
   scopes: z.array(z.string().min(1).max(200)).max(100).optional(),
+  cost: useCost.optional(),
+  // Where the verified key was presented from, checked against its ipAllowlist.
+  ip: z
+    .string()
+    .max(64)
+    .transform((text, context) => {
+      const ip = normalizeClientIp(text);
+      if (ip === null) {
+        context.addIssue({ code: "custom", message: "must be an IPv4 or IPv6 address" });
+        return z.NEVER;
+      }
+      return ip;
+    })
+    .optional(),
 });
 
 export const verifyKeyResponse = z.discriminatedUnion("valid", [

@@ -1,19 +1,24 @@
 import type { Db } from "../db/client";
 import { metrics } from "../observability/metrics";
+import { IpAllowlist } from "../net/ip-allowlist";
+import { QuotaLeases } from "../quota/quota-leases";
 import type { RateLimitResult } from "../ratelimit/limiter";
 import type { KeyCache, CachedKey } from "./cache";
 import { parseKey } from "./format";
 import { hashKey } from "./hash";
 import { ratelimitOf } from "./ratelimit-of";
+import { refillOf } from "./refill-of";
 
 // The hot path of DESIGN.md section 9: format and checksum (no I/O), SHA-256, the in-process
-// cache, the database by hash on a miss, then revoked, expired, scopes, rate limit, quota.
+// cache, the database by hash on a miss, then revoked, expired, scopes, client address, rate
+// limit, quota. A refused address spends nothing (DESIGN.md section 15.4).
 
 export type VerificationCode =
   | "invalid_key"
   | "expired_key"
   | "revoked_key"
   | "insufficient_scope"
+  | "ip_not_allowed"
   | "rate_limited"
   | "quota_exceeded"
   | "unavailable";
@@ -21,6 +26,13 @@ export type VerificationCode =
 export type Verification =
   | { valid: true; key: CachedKey; ratelimit: RateLimitResult | null; remaining: number | null }
   | { valid: false; code: VerificationCode; key: CachedKey | null; ratelimit: RateLimitResult | null };
+
+export interface VerifyOptions {
+  /** The address the key is presented from; a key with an allowlist refuses any other, and none. */
+  ip?: string | null;
+  /** Credits this use spends from the key's quota, 1 to 1000 (default 1). */
+  cost?: number;
+}
 
 export interface RateLimitChecker {
   check(keyId: string, limit: number, windowMs: number): Promise<RateLimitResult>;
@@ -38,20 +50,28 @@ const SELECT = {
   ratelimitLimit: true,
   ratelimitWindowMs: true,
   remaining: true,
+  refillInterval: true,
+  refillAmount: true,
+  quotaResetAt: true,
+  ipAllowlist: true,
 } as const;
 
 export class KeyVerifier {
   // Concurrent misses for one hash share a single query.
   private readonly loading = new Map<string, { promise: Promise<CachedKey | null>; generation: number }>();
+  /** This instance's quota credits; hand them back with `quota.returnAll()` on shutdown. */
+  readonly quota: QuotaLeases;
 
   constructor(
     private readonly db: Db,
     private readonly cache: KeyCache,
     private readonly limiter: RateLimitChecker,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.quota = new QuotaLeases(db, { now });
+  }
 
-  async verify(candidate: string, requiredScopes: readonly string[] = []): Promise<Verification> {
+  async verify(candidate: string, requiredScopes: readonly string[] = [], options: VerifyOptions = {}): Promise<Verification> {
     if (parseKey(candidate) === null) return invalid("invalid_key", null);
     const hash = hashKey(candidate);
 
@@ -76,6 +96,7 @@ export class KeyVerifier {
     for (const scope of requiredScopes) {
       if (!key.scopeSet.has(scope)) return invalid("insufficient_scope", key);
     }
+    if (key.ipAllowlist !== null && !key.ipAllowlist.allows(options.ip)) return invalid("ip_not_allowed", key);
 
     let ratelimit: RateLimitResult | null = null;
     if (key.ratelimit) {
@@ -85,13 +106,10 @@ export class KeyVerifier {
 
     let remaining: number | null = null;
     if (key.hasQuota) {
-      try {
-        remaining = await this.spendQuota(key.id);
-      } catch {
-        // A quota can only be enforced by the database; without it, refuse rather than overspend.
-        return { valid: false, code: "unavailable", key, ratelimit };
-      }
-      if (remaining === null) return { valid: false, code: "quota_exceeded", key, ratelimit };
+      const pending = this.quota.spend(key, options.cost ?? 1, now);
+      const spent = pending instanceof Promise ? await pending : pending;
+      if (!spent.ok) return { valid: false, code: spent.code, key, ratelimit };
+      remaining = spent.remaining;
     }
     return { valid: true, key, ratelimit, remaining };
   }
@@ -117,15 +135,6 @@ export class KeyVerifier {
     this.cache.set(hash, record, generation);
     return record;
   }
-
-  /** Remaining quota after spending one, or null when it was already spent. Never below zero. */
-  private async spendQuota(keyId: string): Promise<number | null> {
-    const rows = await this.db.$queryRaw<{ remaining: number }[]>`
-      UPDATE api_keys SET remaining = remaining - 1
-      WHERE id = ${keyId} AND remaining > 0
-      RETURNING remaining`;
-    return rows.length > 0 ? rows[0]!.remaining : null;
-  }
 }
 
 function invalid(code: VerificationCode, key: CachedKey | null): Verification {
@@ -144,6 +153,10 @@ type Row = {
   ratelimitLimit: number | null;
   ratelimitWindowMs: number | null;
   remaining: number | null;
+  refillInterval: "daily" | "monthly" | null;
+  refillAmount: number | null;
+  quotaResetAt: Date;
+  ipAllowlist: string[];
 };
 
 function toRecord(row: Row): CachedKey {
@@ -159,5 +172,8 @@ function toRecord(row: Row): CachedKey {
     revokedAt: row.revokedAt?.getTime() ?? null,
     ratelimit: ratelimitOf(row),
     hasQuota: row.remaining !== null,
+    refill: refillOf(row),
+    quotaResetAt: row.quotaResetAt.getTime(),
+    ipAllowlist: row.ipAllowlist.length > 0 ? new IpAllowlist(row.ipAllowlist) : null,
   };
 }

@@ -19,6 +19,9 @@ export interface Metrics {
   verificationSeconds: Histogram;
   keyCacheHits: Counter;
   keyCacheMisses: Counter;
+  webhookDeliveries: Counter<"result">;
+  webhookDeliverySeconds: Histogram;
+  webhookPending: Gauge;
 }
 
 // Verification takes microseconds on a cache hit and a database round trip on a miss; the
@@ -93,9 +96,28 @@ export function createMetrics(sources: MetricSources, options: { defaultMetrics?
   poolGauge("keyhold_db_pool_idle_connections", "Open database connections not in use.", (stats) => stats.idle);
   poolGauge("keyhold_db_pool_waiting_requests", "Queries waiting for a free database connection.", (stats) => stats.waiting);
 
+  const webhookDeliveries = new Counter({
+    name: "keyhold_webhook_deliveries_total",
+    help: "Webhook delivery attempts by result: succeeded, failed (retried later) or gave_up (after 24 hours).",
+    labelNames: ["result"] as const,
+    registers,
+  });
+  for (const result of ["succeeded", "failed", "gave_up"]) webhookDeliveries.inc({ result }, 0);
+  const webhookDeliverySeconds = new Histogram({
+    name: "keyhold_webhook_delivery_duration_seconds",
+    help: "Time from sending a webhook to the receiver's answer (or the 10 s cut-off).",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+  const webhookPending = new Gauge({
+    name: "keyhold_webhook_pending_deliveries",
+    help: "Webhook deliveries waiting to be sent or retried, as last counted by this instance's delivery worker.",
+    registers,
+  });
+
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
 
-  return { registry, verifications, verificationSeconds, keyCacheHits, keyCacheMisses };
+  return { registry, verifications, verificationSeconds, keyCacheHits, keyCacheMisses, webhookDeliveries, webhookDeliverySeconds, webhookPending };
 }
 
 // One registry per process: each of Next's bundles has its own copy of this module (and possibly

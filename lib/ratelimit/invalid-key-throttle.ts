@@ -1,3 +1,5 @@
+import { noteThrottledAddress } from "../webhooks/throttled-addresses";
+
 // Invalid-key throttling (DESIGN.md section 14): an address that sent `limit` invalid keys
 // within a fixed one-minute window (starting at its first invalid key) is refused for the
 // rest of that window, before any lookup, so keys cannot be enumerated. Per instance.
@@ -36,12 +38,14 @@ export class InvalidKeyThrottle {
     const window = this.windows.get(address);
     if (window && now - window.start < WINDOW_MS) {
       window.count += 1;
+      if (window.count === this.limit) noteThrottledAddress(address);
       return;
     }
     // Deleted before setting, so the map's insertion order stays the order of window starts.
     if (window) this.windows.delete(address);
     if (this.windows.size >= MAX_TRACKED) this.makeRoom(now);
     this.windows.set(address, { start: now, count: 1 });
+    if (this.limit === 1) noteThrottledAddress(address);
   }
 
   // Windows sit in start order, so ended ones are at the front: stop at the first still running.

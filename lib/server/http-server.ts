@@ -5,17 +5,22 @@ import { getDb } from "../db/client";
 import { env } from "../env";
 import { logger, logRequest, requestLogEntry } from "../observability/logger";
 import { requestContextStorage, requestIdFrom, type RequestContext } from "../observability/request-context";
-import { startUsageMaintenance } from "../usage/prune-usage";
 import { onShutdown, runShutdownHooks } from "../process/shutdown";
+import { startUsageMaintenance } from "../usage/prune-usage";
+import { startWebhooks } from "../webhooks/start-webhooks";
 import { announceSetup } from "./announce-setup";
+import { createApiDispatcher, type ApiDispatcher, type DispatchRoute, type RouteModule } from "./api-dispatcher";
+import { loadHeaderRules } from "./next-header-rules";
 import { guardRequest } from "./request-guard";
 
 // Keyhold's HTTP server: Next's request handler behind a plain node:http server, so that
 // (1) the socket address reaches route handlers in a header no client can forge (Next only
 // fills x-forwarded-for when it is absent, so a spoofed one would win), and (2) shutdown is
 // ours: stop accepting, finish in-flight requests, flush buffered usage events, then exit;
-// and (3) every request runs inside a context that route code fills in, written out as one log
-// line when the response is done.
+// (3) every request runs inside a context that route code fills in, written out as one log
+// line when the response is done; and (4) the HTTP API goes straight to its route handlers
+// (lib/server/api-dispatcher.ts) unless KEYHOLD_API_DISPATCH=0 or in development, where Next
+// reloads the handlers as they are edited.
 
 const DRAIN_TIMEOUT_MS = 10_000;
 // Past this, shutdown gives up on whatever hangs (a database that vanished mid-flush) and exits.
@@ -35,10 +40,30 @@ function undecodableApiPath(url: string | undefined): boolean {
   }
 }
 
-export async function serve(options: { dev: boolean; port: number; hostname?: string; dir: string }): Promise<void> {
+export interface ServeOptions {
+  dev: boolean;
+  port: number;
+  hostname?: string;
+  dir: string;
+  /** The API's routes for the dispatcher; without them Next serves everything. */
+  api?: { routes: DispatchRoute[]; notFound: RouteModule };
+}
+
+function apiDispatcher(options: ServeOptions): ApiDispatcher | null {
+  if (!options.api || options.dev || env().KEYHOLD_API_DISPATCH === "0") return null;
+  const headers = loadHeaderRules(options.dir);
+  if ("unsupported" in headers) {
+    console.warn(`Keyhold: the API is served through Next: ${headers.unsupported}`);
+    return null;
+  }
+  return createApiDispatcher({ ...options.api, headers: headers.rules });
+}
+
+export async function serve(options: ServeOptions): Promise<void> {
   const app = next({ dev: options.dev, dir: options.dir, port: options.port, hostname: options.hostname ?? "localhost" });
   const handle = app.getRequestHandler();
   await app.prepare();
+  const dispatcher = apiDispatcher(options);
 
   const log = logger();
   const contexts = requestContextStorage();
@@ -70,7 +95,11 @@ export async function serve(options: { dev: boolean; port: number; hostname?: st
       res.end(JSON.stringify({ error: { code: "bad_request", message: "The URL path is not valid percent-encoded UTF-8." } }));
       return;
     }
-    contexts.run(context, () => void handle(req, res));
+    const match = dispatcher?.match(req);
+    contexts.run(context, () => {
+      if (!match) return void handle(req, res);
+      dispatcher!.serve(req, res, match).catch(() => res.destroy());
+    });
   });
   // Longer than a typical load balancer's idle timeout, so it closes idle connections first.
   server.keepAliveTimeout = 65_000;
@@ -82,6 +111,7 @@ export async function serve(options: { dev: boolean; port: number; hostname?: st
   });
   const host = env().KEYHOLD_HOST ?? "localhost";
   console.log(`Keyhold: ready on http://${host.includes(":") ? `[${host}]` : host}:${options.port}`);
+  console.log(dispatcher ? "Keyhold: API served straight from its route handlers" : "Keyhold: API served through Next's router");
 
   await announceSetup(getDb(), env().NEXTAUTH_SECRET, env().NEXTAUTH_URL ?? `http://localhost:${options.port}`);
 
@@ -91,6 +121,7 @@ export async function serve(options: { dev: boolean; port: number; hostname?: st
     retentionDays: env().KEYHOLD_USAGE_RETENTION_DAYS,
   });
   onShutdown("flush", () => maintenance.stop());
+  startWebhooks(getDb());
 
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;

@@ -28,6 +28,8 @@ export interface UsageSeriesQuery {
   from: Date;
   to: Date;
   granularity: Granularity;
+  /** Requests (default), or the credits they spent (DESIGN.md section 15.3): one key, hour or day. */
+  measure?: "requests" | "credits";
 }
 
 export interface UsagePoint {
@@ -105,6 +107,9 @@ export function latencyOf(row: HistogramRow): LatencyPercentiles {
 export async function usageSeries(db: Db, query: UsageSeriesQuery): Promise<UsagePoint[]> {
   const { keyId, from, to, granularity } = query;
   if (!GRANULARITIES.includes(granularity)) throw new UsageQueryError("granularity must be minute, hour or day");
+  // Credits are kept per key per hour and day only.
+  const credits = query.measure === "credits";
+  if (credits && (keyId === null || granularity === "minute")) throw new UsageQueryError("credits are counted per key, by hour or day");
   checkRange(from, to);
   // "" is how derived tables store unknown keys; it is not an id anyone can ask for.
   if (keyId !== null && (typeof keyId !== "string" || keyId === "")) throw new UsageQueryError("keyId must be a key id or null");
@@ -113,7 +118,8 @@ export async function usageSeries(db: Db, query: UsageSeriesQuery): Promise<Usag
     throw new UsageQueryError(`the range spans ${buckets} ${granularity} buckets; at most ${MAX_SERIES_BUCKETS} are allowed`);
   }
 
-  const { table, column, resolutionMs, value } = source(keyId, granularity);
+  const { table, column, resolutionMs, value: requests } = source(keyId, granularity);
+  const value = credits ? "credits" : requests;
   const start = instant(new Date(from.getTime() - (from.getTime() % resolutionMs)));
   const byKey = keyId === null ? "" : "AND key_id = $4";
   const rows = await db.$queryRawUnsafe<{ bucket_ms: number; outcome: string; n: bigint }[]>(

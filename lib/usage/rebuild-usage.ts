@@ -66,23 +66,23 @@ const HISTOGRAM = "usage_hist_sum(array_fill(n, ARRAY[1], ARRAY[bucket]))";
 const STATUS_CLASSES = `count(*) FILTER (WHERE status BETWEEN 400 AND 499)::int AS s4, count(*) FILTER (WHERE status BETWEEN 500 AND 599)::int AS s5`;
 
 // What the flush's UsageAggregate writes, computed in SQL over the raw rows of the range. Each
-// adds to a row that is still there (the counts kept above), as the flush would. Raw events do
-// not record a cost yet, so credits count one per request, as the flush counted them.
+// adds to a row that is still there (the counts kept above), as the flush would. Credits are the
+// raw events' costs (DESIGN.md section 15.3).
 const INSERTS = [
   `INSERT INTO usage_rollups (key_id, minute, outcome, count)
    SELECT coalesce(key_id, ''), date_trunc('minute', at, 'UTC'), outcome, count(*)::int
    FROM usage_events WHERE ${IN_RANGE} GROUP BY 1, 2, 3
    ON CONFLICT (key_id, minute, outcome) DO UPDATE SET count = usage_rollups.count + EXCLUDED.count`,
   `INSERT INTO usage_key_hours (key_id, hour, outcome, requests, credits, status_4xx, status_5xx, latency)
-   SELECT key_id, hour, outcome, sum(n)::int, sum(n)::int, sum(s4)::int, sum(s5)::int, ${HISTOGRAM}
-   FROM (SELECT coalesce(key_id, '') AS key_id, date_trunc('hour', at, 'UTC') AS hour, outcome, ${BUCKET} AS bucket, count(*)::int AS n, ${STATUS_CLASSES}
+   SELECT key_id, hour, outcome, sum(n)::int, sum(c)::int, sum(s4)::int, sum(s5)::int, ${HISTOGRAM}
+   FROM (SELECT coalesce(key_id, '') AS key_id, date_trunc('hour', at, 'UTC') AS hour, outcome, ${BUCKET} AS bucket, count(*)::int AS n, sum(cost)::int AS c, ${STATUS_CLASSES}
          FROM usage_events WHERE ${IN_RANGE} GROUP BY 1, 2, 3, 4) b
    GROUP BY 1, 2, 3
    ON CONFLICT (key_id, hour, outcome) DO UPDATE SET requests = usage_key_hours.requests + EXCLUDED.requests, credits = usage_key_hours.credits + EXCLUDED.credits,
      status_4xx = usage_key_hours.status_4xx + EXCLUDED.status_4xx, status_5xx = usage_key_hours.status_5xx + EXCLUDED.status_5xx,
      latency = usage_hist_add(usage_key_hours.latency, EXCLUDED.latency)`,
   `INSERT INTO usage_key_days (key_id, day, outcome, requests, credits)
-   SELECT coalesce(key_id, ''), date_trunc('day', at, 'UTC'), outcome, count(*)::int, count(*)::int
+   SELECT coalesce(key_id, ''), date_trunc('day', at, 'UTC'), outcome, count(*)::int, sum(cost)::int
    FROM usage_events WHERE ${IN_RANGE} GROUP BY 1, 2, 3
    ON CONFLICT (key_id, day, outcome) DO UPDATE SET requests = usage_key_days.requests + EXCLUDED.requests, credits = usage_key_days.credits + EXCLUDED.credits`,
   `INSERT INTO usage_path_hours (hour, method, path, outcome, requests, status_4xx, status_5xx, latency)

@@ -54,6 +54,7 @@ export function usageStatement(batch: UsageBatch): { sql: string; params: unknow
     events.map((e) => e.latencyMs),
     events.map((e) => e.ip),
     events.map((e) => new Date(e.at).toISOString()),
+    events.map((e) => e.cost),
   ];
   const ids = [...lastUsed.keys()].sort();
   params.push(ids, ids.map((id) => new Date(lastUsed.get(id)!).toISOString()));
@@ -62,10 +63,10 @@ export function usageStatement(batch: UsageBatch): { sql: string; params: unknow
 
   // A data-modifying CTE runs exactly once even when nothing reads its output.
   const ctes = [
-    `INSERT INTO usage_events (key_id, outcome, method, path, status, latency_ms, ip, at)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::real[], $7::text[], $8::timestamptz[])`,
+    `INSERT INTO usage_events (key_id, outcome, method, path, status, latency_ms, ip, at, cost)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::real[], $7::text[], $8::timestamptz[], $9::int4[])`,
     `UPDATE api_keys AS k SET last_used_at = GREATEST(k.last_used_at, u.at)
-  FROM unnest($9::text[], $10::timestamptz[]) AS u(id, at)
+  FROM unnest($10::text[], $11::timestamptz[]) AS u(id, at)
   WHERE k.id = u.id`,
     ...derived.ctes,
   ];

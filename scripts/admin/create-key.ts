@@ -1,11 +1,12 @@
 // `create-key`: issues a key and prints it, the only time it is ever shown.
 import { KEY_ENVIRONMENTS } from "../../lib/keys/format";
+import { describeRefill } from "../../lib/keys/describe-refill";
 import { presentKey } from "../../lib/keys/present-key";
 import { createKeyRequest, keyWithSecret } from "../../lib/keys/schemas";
 import { issueKey } from "../../lib/keys/service";
 import { UsageError } from "../cli/run-command";
 import { CLI_ACTOR, commandUsage, parseCommand, type Command } from "./command";
-import { parseCount, parseDuration, parseRatelimit, parseScopes } from "./option-values";
+import { parseAddressList, parseCount, parseDuration, parseRatelimit, parseRefill, parseScopes } from "./option-values";
 import { clean, formatMs, quote } from "./text";
 
 const FLAG_OF_FIELD: Record<string, string> = {
@@ -16,6 +17,8 @@ const FLAG_OF_FIELD: Record<string, string> = {
   expiresAt: "--expires-in",
   ratelimit: "--ratelimit",
   remaining: "--remaining",
+  refill: "--refill",
+  ipAllowlist: "--allow-ip",
 };
 
 // Beyond this a date is more likely a typo (30000d for 30d) than an intent.
@@ -23,7 +26,7 @@ const MAX_EXPIRY_MS = 100 * 365 * 86_400_000;
 
 export const createKeyCommand: Command = {
   name: "create-key",
-  usage: "create-key --name N [--owner O] [--env live|test] [--scopes a,b] [--expires-in 30d] [--ratelimit 100/60s] [--remaining N] [--json]",
+  usage: "create-key --name N [--owner O] [--env live|test] [--scopes a,b] [--expires-in 30d] [--ratelimit 100/60s] [--remaining N] [--refill 1000/daily] [--allow-ip a,b] [--json]",
   async parse(argv) {
     const { values } = parseCommand(this, argv, 0, {
       name: { type: "string" },
@@ -33,6 +36,8 @@ export const createKeyCommand: Command = {
       "expires-in": { type: "string" },
       ratelimit: { type: "string" },
       remaining: { type: "string" },
+      refill: { type: "string" },
+      "allow-ip": { type: "string" },
     });
     if (values.help) return commandUsage(this);
     if (values.name === undefined || values.name.trim() === "") throw new UsageError("create-key needs --name, e.g. --name \"Deploy bot\".");
@@ -44,6 +49,8 @@ export const createKeyCommand: Command = {
       values["expires-in"] === undefined ? null : new Date(Date.now() + parseDuration("--expires-in", values["expires-in"], MAX_EXPIRY_MS));
     const ratelimit = values.ratelimit === undefined ? null : parseRatelimit(values.ratelimit);
     const remaining = values.remaining === undefined ? null : parseCount("--remaining", values.remaining);
+    const refill = values.refill === undefined ? null : parseRefill(values.refill);
+    const ipAllowlist = values["allow-ip"] === undefined ? [] : parseAddressList(values["allow-ip"]);
 
     // The same validation as POST /api/v1/keys, so the CLI cannot create a key the API would refuse.
     const body = createKeyRequest.safeParse({
@@ -54,10 +61,15 @@ export const createKeyCommand: Command = {
       expiresAt: expiresAt?.toISOString() ?? null,
       ratelimit,
       remaining,
+      refill,
+      ipAllowlist,
     });
     if (!body.success) {
       const issue = body.error.issues[0];
-      throw new UsageError(`${FLAG_OF_FIELD[String(issue?.path[0])] ?? "input"}: ${issue?.message ?? "is not valid"}.`);
+      const flag = FLAG_OF_FIELD[String(issue?.path[0])] ?? "input";
+      // An address list names the entry at fault, not its position.
+      const entry = issue?.path[0] === "ipAllowlist" && typeof issue.path[1] === "number" ? ` ${quote(ipAllowlist[issue.path[1]] ?? "")}` : "";
+      throw new UsageError(`${flag}${entry}: ${issue?.message ?? "is not valid"}.`);
     }
     const input = body.data;
     return {
@@ -71,6 +83,8 @@ export const createKeyCommand: Command = {
           record.expiresAt ? `expires ${record.expiresAt.toISOString()}` : "never expires",
           record.ratelimitLimit !== null ? `rate limit ${record.ratelimitLimit}/${formatMs(record.ratelimitWindowMs ?? 0)}` : null,
           record.remaining !== null ? `quota ${record.remaining}` : null,
+          refill ? describeRefill(refill).replace(/^R/, "r") : null,
+          record.ipAllowlist.length ? `allowed from ${record.ipAllowlist.join(", ")}` : null,
         ].filter(Boolean);
         return {
           text: [

@@ -1,5 +1,5 @@
-// Parsers for the values of create-key's options: durations, rate limits, counts and scope lists,
-// each failing with one line that names the option.
+// Parsers for the values of create-key's options: durations, rate limits, refills, counts, scope
+// and address lists, each failing with one line that names the option.
 import { SCOPE_NAME_PATTERN } from "../../lib/keys/management-scopes";
 import { UsageError } from "../cli/run-command";
 import { formatMs, quote } from "./text";
@@ -30,6 +30,22 @@ export function parseCount(flag: string, value: string): number {
     throw new UsageError(`${flag} must be a whole number from 0 to 2000000000, not ${quote(value)}.`);
   }
   return Number(value);
+}
+
+export function parseRefill(value: string): { interval: "daily" | "monthly"; amount: number } {
+  const match = /^([1-9]\d{0,9})\/(daily|monthly)$/.exec(value.trim());
+  if (!match || Number(match[1]) > 2_000_000_000) {
+    throw new UsageError(`--refill must be amount/daily or amount/monthly with 1 to 2000000000 uses, e.g. 1000/daily, not ${quote(value)}.`);
+  }
+  return { interval: match[2] as "daily" | "monthly", amount: Number(match[1]) };
+}
+
+/** The entries as given; createKeyRequest validates and normalises each, naming a bad one. */
+export function parseAddressList(value: string): string[] {
+  return value
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 }
 
 export function parseScopes(value: string): string[] {

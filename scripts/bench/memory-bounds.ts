@@ -3,11 +3,12 @@
 // the figures docs/architecture.md ("Memory") quotes.
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+
 import type { Db } from "../../lib/db/client";
+import { parseEnv } from "../../lib/env";
 import { KeyCache, type CachedKey } from "../../lib/keys/cache";
 import { InvalidKeyThrottle } from "../../lib/ratelimit/invalid-key-throttle";
 import { LoginThrottle } from "../../lib/ratelimit/login-throttle";
-import { parseEnv } from "../../lib/env";
 import { UsageRecorder } from "../../lib/usage/recorder";
 
 setFlagsFromString("--expose-gc");
@@ -40,6 +41,9 @@ function keyRecord(i: number): CachedKey {
     revokedAt: null,
     ratelimit: { limit: 100, windowMs: 60_000 },
     hasQuota: false,
+    refill: null,
+    quotaResetAt: 0,
+    ipAllowlist: null,
   };
 }
 
@@ -59,9 +63,33 @@ function measureAll(): Row[] {
   const events = defaults.KEYHOLD_USAGE_BUFFER_MAX_EVENTS;
   const noDb = {} as Db;
   return [
-    { table: "key cache: keys", entries: keys, bytes: heapUsedBy(() => { const cache = new KeyCache(undefined, undefined, { maxEntries: keys }); for (let i = 0; i < keys; i++) cache.set(hex(i, 64), keyRecord(i)); return cache; }) },
-    { table: "key cache: unknown hashes", entries: unknown, bytes: heapUsedBy(() => { const cache = new KeyCache(); for (let i = 0; i < unknown; i++) cache.set(hex(i, 64), null); return cache; }) },
-    { table: "invalid-key throttle: addresses", entries: addresses, bytes: heapUsedBy(() => { const throttle = new InvalidKeyThrottle(20); for (let i = 0; i < addresses; i++) throttle.recordInvalid(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`); return throttle; }) },
+    {
+      table: "key cache: keys",
+      entries: keys,
+      bytes: heapUsedBy(() => {
+        const cache = new KeyCache(undefined, undefined, { maxEntries: keys });
+        for (let i = 0; i < keys; i++) cache.set(hex(i, 64), keyRecord(i));
+        return cache;
+      }),
+    },
+    {
+      table: "key cache: unknown hashes",
+      entries: unknown,
+      bytes: heapUsedBy(() => {
+        const cache = new KeyCache();
+        for (let i = 0; i < unknown; i++) cache.set(hex(i, 64), null);
+        return cache;
+      }),
+    },
+    {
+      table: "invalid-key throttle: addresses",
+      entries: addresses,
+      bytes: heapUsedBy(() => {
+        const throttle = new InvalidKeyThrottle(20);
+        for (let i = 0; i < addresses; i++) throttle.recordInvalid(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+        return throttle;
+      }),
+    },
     {
       table: "sign-in throttle: emails + addresses",
       entries: logins,
@@ -85,7 +113,17 @@ function measureAll(): Row[] {
         const recorder = new UsageRecorder(noDb, { maxBuffered: events });
         // A string of its own per event, as each request brings its own.
         const path = (i: number) => `/api/v1/orders/${hex(i, 8)}`.padEnd(Number(length), "x");
-        for (let i = 0; i < events; i++) recorder.record({ keyId: `key_${hex(i % 1000, 22)}`, outcome: "valid", method: "POST", path: path(i), status: 200, latencyMs: 1.5, ip: `10.0.${(i >> 8) & 255}.${i & 255}`, at: new Date() });
+        for (let i = 0; i < events; i++)
+          recorder.record({
+            keyId: `key_${hex(i % 1000, 22)}`,
+            outcome: "valid",
+            method: "POST",
+            path: path(i),
+            status: 200,
+            latencyMs: 1.5,
+            ip: `10.0.${(i >> 8) & 255}.${i & 255}`,
+            at: new Date(),
+          });
         return recorder;
       }),
     })),
@@ -95,6 +133,8 @@ function measureAll(): Row[] {
 export function printBounds(): void {
   console.log(`${"in-process table".padEnd(44)}${"bound".padStart(9)}${"per entry".padStart(11)}${"at bound".padStart(10)}`);
   for (const row of measureAll()) {
-    console.log(`${row.table.padEnd(44)}${String(row.entries).padStart(9)}${`${Math.round(row.bytes / row.entries)} B`.padStart(11)}${`${(row.bytes / 1024 / 1024).toFixed(1)} MB`.padStart(10)}`);
+    console.log(
+      `${row.table.padEnd(44)}${String(row.entries).padStart(9)}${`${Math.round(row.bytes / row.entries)} B`.padStart(11)}${`${(row.bytes / 1024 / 1024).toFixed(1)} MB`.padStart(10)}`,
+    );
   }
 }

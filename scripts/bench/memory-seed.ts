@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+
 import { createDb } from "../../lib/db/client";
 import { newId } from "../../lib/db/ids";
 import { migrate } from "../../lib/db/migrate";

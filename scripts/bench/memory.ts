@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+
 import { startEmbeddedDatabase } from "../../lib/db/embedded";
 import { launch, waitForHealthy, type Launched } from "../../tests/helpers/launcher";
 import { createTestDatabase } from "../../tests/helpers/test-database";

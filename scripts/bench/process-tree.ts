@@ -45,6 +45,13 @@ export function processTree(root: number): ProcessInfo[] {
     const status = read(`/proc/${pid}/status`);
     const command = read(`/proc/${pid}/cmdline`);
     if (status === null || command === null) return [];
-    return [{ pid, command: command.split("\0").filter(Boolean).join(" "), rss: kilobytes(status, "VmRSS"), pss: kilobytes(read(`/proc/${pid}/smaps_rollup`), "Pss") }];
+    return [
+      {
+        pid,
+        command: command.split("\0").filter(Boolean).join(" "),
+        rss: kilobytes(status, "VmRSS"),
+        pss: kilobytes(read(`/proc/${pid}/smaps_rollup`), "Pss"),
+      },
+    ];
   });
 }

@@ -1,8 +1,12 @@
-// `npm run bench`: the verification path's cost, measured against an unauthenticated route in
-// the same run. Starts the production server on a fresh PostgreSQL database, issues a key, and
-// drives GET /api/health and GET /api/v1/whoami with autocannon (50 connections), alternating
-// rounds so drift on a shared machine hits both alike. Then checks that every verified request
-// became exactly one usage event (none lost, also across the SIGTERM flush).
+// `npm run bench`: what verification costs, as ratios to GET /api/health/live (no auth, no
+// database) in the same server and run (DESIGN.md section 15.1). Two servers on one fresh
+// PostgreSQL database, both at the default log level: one answering the API straight from its
+// route handlers (the default), one through Next's router (KEYHOLD_API_DISPATCH=0). Rows run in
+// alternating rounds so that drift on a shared machine hits them alike. Then both servers get
+// SIGTERM and every request is checked to have become its usage events (0 lost).
+// BENCH_SECONDS (per row and round, default 6), BENCH_ROUNDS (default 2), BENCH_PORT (default
+// 3200; the second server uses the next port), BENCH_PROFILE=DIR writes a CPU profile of the
+// dispatching server there (summarise it with scripts/bench/profile-summary.ts).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -11,38 +15,40 @@ import pg from "pg";
 import { createDb } from "../../lib/db/client";
 import { migrate } from "../../lib/db/migrate";
 import { issueKey } from "../../lib/keys/service";
-import { launch, waitForHealthy } from "../../tests/helpers/launcher";
 import { createTestDatabase } from "../../tests/helpers/test-database";
+import { startBenchServer } from "./bench-server";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 const PORT = Number(process.env.BENCH_PORT ?? 3200);
 const CONNECTIONS = 50;
-const REQUESTS_PER_ROUND = Number(process.env.BENCH_REQUESTS ?? 40_000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const base = `http://127.0.0.1:${PORT}`;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const system = { type: "system" as const, id: null };
 
-interface Round {
-  rps: number;
-  p50: number;
-  p99: number;
-  ok: number;
-  other: number;
+interface Row {
+  label: string;
+  server: "dispatcher" | "next";
+  method: "GET" | "POST";
+  path: string;
+  /** Whose usage events a request makes: the presenting key, and for verify the verified one. */
+  keys: string[];
+  headers: Record<string, string>;
+  body?: string;
+  rounds: { rps: number; p50: number; p99: number }[];
 }
 
-async function run(url: string, headers: Record<string, string>, amount: number): Promise<Round> {
-  const result = await autocannon({ url, connections: CONNECTIONS, amount, headers });
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    ok: result["2xx"],
-    other: result.non2xx + result.errors + result.timeouts,
-  };
+async function load(base: string, row: Row, seconds: number, counts: Map<string, number>): Promise<{ rps: number; p50: number; p99: number }> {
+  const result = await autocannon({ url: `${base}${row.path}`, method: row.method, headers: row.headers, body: row.body, connections: CONNECTIONS, duration: seconds });
+  // Sent, not only answered in time: requests in flight when the run stops are still served.
+  const sent = result.requests.sent;
+  for (const id of row.keys) counts.set(id, (counts.get(id) ?? 0) + sent);
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+    console.warn(`${row.label}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+  }
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
-function mean(values: number[]): number {
-  return values.reduce((sum, value) => sum + value, 0) / values.length;
-}
+const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 
 async function main() {
   if (!existsSync(path.join(root, ".next", "BUILD_ID"))) {
@@ -50,66 +56,103 @@ async function main() {
     const build = spawnSync(process.execPath, [path.join(root, "node_modules", "next", "dist", "bin", "next"), "build"], { cwd: root, stdio: "inherit" });
     if (build.status !== 0) process.exit(2);
   }
-
   const database = await createTestDatabase("keyhold_bench");
   if (database.kind !== "postgres") throw new Error("the benchmark needs PostgreSQL (TEST_DATABASE_URL or 127.0.0.1:5432)");
   await migrate(database.url);
   const db = createDb(database.url, 2);
-  const { key } = await issueKey(db, { name: "bench" }, { type: "system", id: null });
+  const plain = await issueKey(db, { name: "plain" }, system);
+  const limited = await issueKey(db, { name: "rate-limited", ratelimit: { limit: 2_000_000_000, windowMs: 60_000 } }, system);
+  const quota = await issueKey(db, { name: "quota", remaining: 1_000_000_000 }, system);
+  const scoped = await issueKey(db, { name: "scoped", scopes: ["keys:read", "usage:read"] }, system);
+  const verifier = await issueKey(db, { name: "verifier", scopes: ["keys:verify"] }, system);
   await db.$disconnect();
 
-  const server = launch("start", {
-    PORT: String(PORT),
-    DATABASE_URL: database.url,
-    NEXTAUTH_SECRET: "bench-secret-bench-secret-bench-secret",
-    LOG_LEVEL: "warn",
+  const servers = {
+    dispatcher: await startBenchServer({ port: PORT, databaseUrl: database.url, profileDir: process.env.BENCH_PROFILE }),
+    next: await startBenchServer({ port: PORT + 1, databaseUrl: database.url, env: { KEYHOLD_API_DISPATCH: "0" } }),
+  };
+  const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+  const whoami = (label: string, server: Row["server"], key: { key: string; record: { id: string } }): Row => ({
+    label,
+    server,
+    method: "GET",
+    path: "/api/v1/whoami",
+    keys: [key.record.id],
+    headers: bearer(key.key),
+    rounds: [],
   });
+  const live = (server: Row["server"]): Row => ({ label: "GET /api/health/live", server, method: "GET", path: "/api/health/live", keys: [], headers: {}, rounds: [] });
+  const rows: Row[] = [
+    live("dispatcher"),
+    whoami("whoami, plain key", "dispatcher", plain),
+    whoami("whoami, rate-limited key", "dispatcher", limited),
+    whoami("whoami, quota key", "dispatcher", quota),
+    whoami("whoami, scoped key", "dispatcher", scoped),
+    {
+      label: "POST /api/v1/keys/verify",
+      server: "dispatcher",
+      method: "POST",
+      path: "/api/v1/keys/verify",
+      keys: [verifier.record.id, plain.record.id],
+      headers: { ...bearer(verifier.key), "content-type": "application/json" },
+      body: JSON.stringify({ key: plain.key }),
+      rounds: [],
+    },
+    live("next"),
+    whoami("whoami, plain key", "next", plain),
+  ];
+
+  const counts = new Map<string, number>();
+  let exitCodes: (number | null)[] = [];
   try {
-    await waitForHealthy(base);
-    const auth = { authorization: `Bearer ${key}` };
-    let verified = 0;
-
-    // Warm both routes (JIT, connection pools, the key cache) before measuring.
-    await run(`${base}/api/health`, {}, 5_000);
-    verified += (await run(`${base}/api/v1/whoami`, auth, 5_000)).ok;
-
-    const health: Round[] = [];
-    const whoami: Round[] = [];
+    // Warm every row (JIT, pools, the key cache, rate-limit leases) before measuring.
+    for (const row of rows) await load(servers[row.server].base, row, 2, counts);
     for (let round = 0; round < ROUNDS; round++) {
-      health.push(await run(`${base}/api/health`, {}, REQUESTS_PER_ROUND));
-      const protectedRound = await run(`${base}/api/v1/whoami`, auth, REQUESTS_PER_ROUND);
-      whoami.push(protectedRound);
-      verified += protectedRound.ok;
-      if (protectedRound.other > 0) console.warn(`round ${round + 1}: ${protectedRound.other} whoami requests did not answer 2xx`);
+      for (const row of round % 2 === 0 ? rows : [...rows].reverse()) row.rounds.push(await load(servers[row.server].base, row, SECONDS, counts));
     }
-
-    server.child.kill("SIGTERM");
-    const code = await server.exited;
-
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    const events = Number((await client.query(`SELECT count(*) FROM usage_events WHERE path = '/api/v1/whoami' AND outcome = 'valid'`)).rows[0].count);
-    const rolled = Number((await client.query(`SELECT coalesce(sum(count), 0) AS n FROM usage_rollups WHERE outcome = 'valid'`)).rows[0].n);
-    await client.end();
-
-    const row = (label: string, rounds: Round[]) =>
-      `${label.padEnd(22)} ${mean(rounds.map((r) => r.rps)).toFixed(0).padStart(8)} req/s   p50 ${mean(rounds.map((r) => r.p50)).toFixed(1).padStart(5)} ms   p99 ${mean(rounds.map((r) => r.p99)).toFixed(1).padStart(5)} ms   rounds: ${rounds.map((r) => r.rps.toFixed(0)).join(", ")}`;
-    console.log("");
-    console.log(`autocannon, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${REQUESTS_PER_ROUND} requests each`);
-    console.log(row("GET /api/health", health));
-    console.log(row("GET /api/v1/whoami", whoami));
-    const ratio = mean(whoami.map((r) => r.rps)) / mean(health.map((r) => r.rps));
-    console.log(`ratio whoami / health: ${ratio.toFixed(2)} (target >= 0.85)`);
-    console.log(`verified requests: ${verified}; usage events written: ${events}; in rollups: ${rolled}; lost: ${verified - events}`);
-    console.log(`server exit code after SIGTERM: ${code}`);
-    if (events !== verified || rolled !== verified || code !== 0) process.exitCode = 1;
   } finally {
-    if (server.child.exitCode === null) {
-      server.child.kill("SIGKILL");
-      await server.exited;
-    }
-    await database.drop();
+    exitCodes = [await servers.dispatcher.stop(), await servers.next.stop()];
   }
+
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  const written = new Map(
+    (await client.query<{ key_id: string; n: string }>("SELECT key_id, count(*) AS n FROM usage_events WHERE key_id IS NOT NULL GROUP BY key_id")).rows.map((row) => [row.key_id, Number(row.n)]),
+  );
+  await client.end();
+  await database.drop();
+
+  const rps = (row: Row) => mean(row.rounds.map((r) => r.rps));
+  const liveOf = (server: Row["server"]) => rps(rows.find((row) => row.server === server && row.path === "/api/health/live")!);
+  console.log(`\nautocannon, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SECONDS} s per row, LOG_LEVEL info`);
+  console.log(`${"server".padEnd(11)}${"route".padEnd(27)}${"req/s".padStart(8)}${"vs live".padStart(9)}${"p50 ms".padStart(8)}${"p99 ms".padStart(8)}   rounds`);
+  for (const row of rows) {
+    const ratio = rps(row) / liveOf(row.server);
+    const p = (key: "p50" | "p99") => mean(row.rounds.map((r) => r[key])).toFixed(1).padStart(8);
+    console.log(`${row.server.padEnd(11)}${row.label.padEnd(27)}${rps(row).toFixed(0).padStart(8)}${ratio.toFixed(2).padStart(9)}${p("p50")}${p("p99")}   ${row.rounds.map((r) => r.rps.toFixed(0)).join(", ")}`);
+  }
+  const verify = rows.find((row) => row.path === "/api/v1/keys/verify")!;
+  const checks: [string, boolean][] = [
+    [`dispatcher verify / Next live = ${(rps(verify) / liveOf("next")).toFixed(2)} (target >= 5)`, rps(verify) / liveOf("next") >= 5],
+    ...rows
+      .filter((row) => row.path === "/api/v1/whoami")
+      .map((row): [string, boolean] => {
+        const ratio = rps(row) / liveOf(row.server);
+        const target = row.server === "dispatcher" ? 0.9 : 0.95;
+        return [`${row.server} ${row.label} / live = ${ratio.toFixed(2)} (target >= ${target})`, ratio >= target];
+      }),
+  ];
+  for (const [text, met] of checks) console.log(`${met ? "met    " : "MISSED "} ${text}`);
+
+  let lost = 0;
+  for (const [id, sent] of counts) {
+    const got = written.get(id) ?? 0;
+    lost += sent - got;
+    if (got !== sent) console.log(`key ${id}: ${sent} requests, ${got} usage events`);
+  }
+  const sent = [...counts.values()].reduce((sum, n) => sum + n, 0);
+  console.log(`usage events: ${sent} expected, ${sent - lost} written, ${lost} lost; server exit codes after SIGTERM: ${exitCodes.join(", ")}`);
+  if (lost !== 0 || exitCodes.some((code) => code !== 0)) process.exitCode = 1;
 }
 
 await main();

@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+
 import { expect, test } from "@playwright/test";
+
 import { processTree } from "../../scripts/bench/process-tree";
 import { launch, waitForHealthy } from "../helpers/launcher";
 
@@ -19,7 +21,10 @@ test("npm start runs the bundled launcher and server: two node processes, no tsx
     await run.waitForOutput(/ready on/);
     await waitForHealthy(`http://127.0.0.1:${PORT}`);
     const commands = processTree(run.child.pid!).map((entry) => entry.command);
-    expect(commands).toEqual([expect.stringMatching(/ scripts\/start\.mjs start$/), expect.stringMatching(/ --max-old-space-size=160 .*\/\.next\/keyhold\/server\.mjs start$/)]);
+    expect(commands).toEqual([
+      expect.stringMatching(/ scripts\/start\.mjs start$/),
+      expect.stringMatching(/ --max-old-space-size=160 .*\/\.next\/keyhold\/server\.mjs start$/),
+    ]);
     for (const command of commands) expect(command).not.toMatch(/tsx|esbuild/);
     run.child.kill("SIGTERM");
     expect(await run.exited).toBe(0);

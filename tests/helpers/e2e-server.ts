@@ -21,6 +21,8 @@ const server = launch("start", {
   // The tests connect from loopback, which this makes a trusted proxy: each test acts from its
   // own client address (X-Forwarded-For), so the invalid-key throttle of one cannot block the next.
   KEYHOLD_TRUSTED_PROXIES: "127.0.0.1, ::1",
+  // The webhook tests deliver to a receiver on 127.0.0.1 over http.
+  KEYHOLD_WEBHOOK_ALLOW_PRIVATE: "1",
 });
 server.child.stdout.pipe(process.stdout);
 server.child.stderr.pipe(process.stderr);

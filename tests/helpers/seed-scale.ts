@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import pg from "pg";
-import { E2E_DATABASE_URL_FILE } from "./e2e-database";
+import { rebuildUsage } from "../../lib/usage/rebuild-usage";
+import { e2eDb, E2E_DATABASE_URL_FILE } from "./e2e-database";
 
 export interface ScaleSeed {
   /** A busy key with a rate limit, a quota, long metadata and traffic in the last hour. */
@@ -18,7 +19,7 @@ const NAMES = ["Checkout service", "Billing worker", "Search API", "Mobile app",
 /**
  * A realistic amount of data for screenshots and layout checks, written with plain SQL (it is
  * what a restore or a bulk import does): `keys` keys over a year, `events` usage events over the
- * last day from a few hundred hot keys, and the per-minute counts derived from them.
+ * last day from a few hundred hot keys, then the derived usage tables rebuilt from them.
  */
 export async function seedScale(run: string, { keys = 3_000, events = 20_000 } = {}): Promise<ScaleSeed> {
   const client = new pg.Client({ connectionString: readFileSync(E2E_DATABASE_URL_FILE, "utf8").trim() });
@@ -52,11 +53,9 @@ export async function seedScale(run: string, { keys = 3_000, events = 20_000 } =
        FROM generate_series(1, $2::int) AS n`,
       [run, keys, NAMES],
     );
-    // Each insert derives its per-minute counts from exactly the rows it wrote.
     // Traffic: the first 300 keys, 92% accepted, the rest refused for the usual reasons.
     await client.query(
-      `WITH events AS (
-       INSERT INTO usage_events (key_id, outcome, method, path, status, latency_ms, ip, at)
+      `INSERT INTO usage_events (key_id, outcome, method, path, status, latency_ms, ip, at)
        SELECT CASE WHEN o = 'invalid_key' THEN NULL ELSE 'key_' || $1 || lpad((2 + n % 300)::text, 16, '0') END,
               o, CASE WHEN n % 4 = 0 THEN 'POST' ELSE 'GET' END,
               (ARRAY['/api/v1/orders', '/api/v1/orders/ord_1842/refunds', '/api/v1/keys/verify', '/api/v1/whoami', '/api/v1/inventory/items?page=2'])[1 + n % 5],
@@ -65,11 +64,7 @@ export async function seedScale(run: string, { keys = 3_000, events = 20_000 } =
        FROM (SELECT n, CASE WHEN n % 100 < 92 THEN 'valid' WHEN n % 100 < 96 THEN 'rate_limited' WHEN n % 100 < 98 THEN 'invalid_key'
                            WHEN n % 100 < 99 THEN 'insufficient_scope' ELSE 'revoked_key' END AS o
              FROM generate_series(1, $2::int) AS n) AS e
-       RETURNING key_id, outcome, at
-     )
-     INSERT INTO usage_rollups (key_id, minute, outcome, count)
-     SELECT coalesce(key_id, ''), date_trunc('minute', at), outcome, count(*) FROM events GROUP BY 1, 2, 3
-     ON CONFLICT (key_id, minute, outcome) DO UPDATE SET count = usage_rollups.count + EXCLUDED.count`,
+`,
       [run, events],
     );
     // The hero: about 50 requests a minute over the last hour, a few refused by its limit.
@@ -80,17 +75,12 @@ export async function seedScale(run: string, { keys = 3_000, events = 20_000 } =
       [hero, JSON.stringify({ team: "payments", tier: "gold", region: "eu-west-1", contact: "payments-oncall@example.com", runbook: "https://wiki.example.com/payments/keys", notes: "Rotated every 90 days by the platform team." })],
     );
     await client.query(
-      `WITH events AS (
-       INSERT INTO usage_events (key_id, outcome, method, path, status, latency_ms, ip, at)
+      `INSERT INTO usage_events (key_id, outcome, method, path, status, latency_ms, ip, at)
        SELECT $1, CASE WHEN n % 40 = 0 THEN 'rate_limited' ELSE 'valid' END, 'POST', '/api/v1/orders',
               CASE WHEN n % 40 = 0 THEN 429 ELSE 200 END, 3, '203.0.113.' || (1 + n % 3),
               now() - (n * interval '1.2 seconds')
        FROM generate_series(1, 3000) AS n
-       RETURNING key_id, outcome, at
-     )
-     INSERT INTO usage_rollups (key_id, minute, outcome, count)
-     SELECT coalesce(key_id, ''), date_trunc('minute', at), outcome, count(*) FROM events GROUP BY 1, 2, 3
-     ON CONFLICT (key_id, minute, outcome) DO UPDATE SET count = usage_rollups.count + EXCLUDED.count`,
+`,
       [hero],
     );
     await client.query(
@@ -100,6 +90,9 @@ export async function seedScale(run: string, { keys = 3_000, events = 20_000 } =
     );
     await client.query("COMMIT");
     await client.query("ANALYZE api_keys");
+    // The derived tables every chart and figure reads, computed from the raw rows as after a restore.
+    const now = new Date();
+    await rebuildUsage(e2eDb(), { from: new Date(now.getTime() - 25 * 3_600_000), to: now, actor: { type: "system", id: null }, rawRetentionDays: 7, now });
   } catch (error) {
     await client.query("ROLLBACK");
     throw error;

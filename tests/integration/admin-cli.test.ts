@@ -177,6 +177,19 @@ describe.concurrent("admin CLI with DATABASE_URL", { timeout: 180_000 }, () => {
     expect(JSON.stringify(audits[0].data)).not.toContain(created.key);
   });
 
+  it("create-key --refill and --allow-ip: the quota starts at the amount, addresses are normalised, the record has 19 fields", async () => {
+    const run = await runCli(["create-key", "--name", "metered", "--refill", "1000/daily", "--allow-ip", "10.1.2.3/8, 2001:DB8::/32,::ffff:192.0.2.1", "--json"]);
+    expectSuccess(run);
+    const json = JSON.parse(run.stdout) as Record<string, unknown>;
+    const created = keyWithSecret.parse(json);
+    expect(Object.keys(json).filter((field) => field !== "key")).toHaveLength(19);
+    expect(created).toMatchObject({ remaining: 1000, refill: { interval: "daily", amount: 1000 }, ipAllowlist: ["10.0.0.0/8", "2001:db8::/32", "192.0.2.1"] });
+
+    const text = await runCli(["create-key", "--name", "metered text", "--refill", "50/monthly", "--allow-ip", "203.0.113.0/24"]);
+    expectSuccess(text);
+    expect(text.stdout).toMatch(/quota 50; refills to 50 monthly, next at \d{4}-\d{2}-01 00:00 UTC; allowed from 203\.0\.113\.0\/24\)/);
+  });
+
   it("create-key prints the key exactly once in plain text", async () => {
     const name = unique("text key");
     const run = await runCli(["create-key", "--name", name]);
@@ -305,6 +318,10 @@ describe.concurrent("admin CLI with DATABASE_URL", { timeout: 180_000 }, () => {
     { label: "too long --ratelimit window", args: ["create-key", "--name", "never", "--ratelimit", "100/2d"], error: /--ratelimit window must be at most 1d/ },
     { label: "bad --remaining", args: ["create-key", "--name", "never", "--remaining", "lots"], error: /--remaining must be a whole number/ },
     { label: "malformed scope", args: ["create-key", "--name", "never", "--scopes", "Orders"], error: /--scopes: "Orders" is not a scope name/ },
+    { label: "bad --refill interval", args: ["create-key", "--name", "never", "--refill", "1000/weekly"], error: /--refill must be amount\/daily or amount\/monthly/ },
+    { label: "zero --refill", args: ["create-key", "--name", "never", "--refill", "0/daily"], error: /--refill must be amount\/daily/ },
+    { label: "--allow-ip CIDR past 32 bits", args: ["create-key", "--name", "never", "--allow-ip", "10.0.0.1,10.0.0.0/33"], error: /--allow-ip "10.0.0.0\/33": must be an IPv4 or IPv6 address or CIDR range/ },
+    { label: "--allow-ip hostname", args: ["create-key", "--name", "never", "--allow-ip", "db.example.com"], error: /--allow-ip "db.example.com": must be an IPv4/ },
     { label: "scope not in the catalogue", args: ["create-key", "--name", "never", "--scopes", "orders:read,billing:write"], error: /Unknown scope: billing:write/ },
     { label: "unexpected argument", args: ["create-key", "--name", "never", "extra"], error: /unexpected argument "extra"/ },
     { label: "bad --status", args: ["list-keys", "--status", "gone"], error: /--status must be active, expired or revoked/ },

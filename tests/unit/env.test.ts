@@ -24,9 +24,11 @@ describe("parseEnv", () => {
       KEYHOLD_TRUSTED_PROXIES: [],
       KEYHOLD_USAGE_RAW_RETENTION_DAYS: 7,
       KEYHOLD_USAGE_RETENTION_DAYS: 400,
+      KEYHOLD_API_DISPATCH: "1",
       KEYHOLD_MAX_HEAP_MB: 192,
       KEYHOLD_KEY_CACHE_MAX_ENTRIES: 50_000,
       KEYHOLD_USAGE_BUFFER_MAX_EVENTS: 50_000,
+      KEYHOLD_WEBHOOK_ALLOW_PRIVATE: false,
       LOG_LEVEL: "info",
     });
   });
@@ -43,6 +45,11 @@ describe("parseEnv", () => {
   it("takes memory bounds from the environment", () => {
     const env = parseEnv({ KEYHOLD_MAX_HEAP_MB: "256", KEYHOLD_KEY_CACHE_MAX_ENTRIES: "20000", KEYHOLD_USAGE_BUFFER_MAX_EVENTS: "5000" });
     expect([env.KEYHOLD_MAX_HEAP_MB, env.KEYHOLD_KEY_CACHE_MAX_ENTRIES, env.KEYHOLD_USAGE_BUFFER_MAX_EVENTS]).toEqual([256, 20_000, 5_000]);
+  });
+
+  it("KEYHOLD_WEBHOOK_ALLOW_PRIVATE is 0 or 1, nothing else", () => {
+    expect(parseEnv({ KEYHOLD_WEBHOOK_ALLOW_PRIVATE: "1" }).KEYHOLD_WEBHOOK_ALLOW_PRIVATE).toBe(true);
+    expect(() => parseEnv({ KEYHOLD_WEBHOOK_ALLOW_PRIVATE: "yes" })).toThrow("KEYHOLD_WEBHOOK_ALLOW_PRIVATE must be 0 or 1");
   });
 
   it("leaves DATABASE_URL and NEXTAUTH_SECRET unset by default (embedded database)", () => {
@@ -161,6 +168,7 @@ describe("parseEnv", () => {
     ["KEYHOLD_USAGE_RAW_RETENTION_DAYS", "0"],
     ["KEYHOLD_USAGE_RAW_RETENTION_DAYS", "401"],
     ["NODE_ENV", "staging"],
+    ["KEYHOLD_API_DISPATCH", "off"],
     ["LOG_LEVEL", "verbose"],
     ["NEXTAUTH_URL", "not a url"],
   ])("refuses %s=%s, naming the variable", (name, value) => {

@@ -15,6 +15,8 @@ const CONTRACT: Record<string, number> = {
   expired_key: 401,
   revoked_key: 401,
   insufficient_scope: 403,
+  // DESIGN.md section 15.4.
+  ip_not_allowed: 403,
   not_found: 404,
   // Added beyond section 6 (see lib/errors/error-codes.ts): every /api error must be JSON.
   method_not_allowed: 405,

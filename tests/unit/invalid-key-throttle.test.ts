@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InvalidKeyThrottle } from "../../lib/ratelimit/invalid-key-throttle";
+import { takeThrottledAddresses } from "../../lib/webhooks/throttled-addresses";
 
 // DESIGN.md section 14: more than `limit` invalid keys from one address within a fixed one-minute
 // window (starting at its first invalid key) is refused for the rest of that window.
@@ -16,6 +17,19 @@ function tracked(throttle: InvalidKeyThrottle): number {
 }
 
 describe("InvalidKeyThrottle", () => {
+  it("notes an address for the security.invalid_key_flood webhook once, when it starts being refused", () => {
+    const { now } = clock();
+    const throttle = new InvalidKeyThrottle(3, now);
+    takeThrottledAddresses();
+    throttle.recordInvalid("198.51.100.7");
+    throttle.recordInvalid("198.51.100.7");
+    expect(takeThrottledAddresses()).toEqual([]);
+    throttle.recordInvalid("198.51.100.7");
+    throttle.recordInvalid("198.51.100.7");
+    expect(takeThrottledAddresses()).toEqual(["198.51.100.7"]);
+    expect(takeThrottledAddresses()).toEqual([]);
+  });
+
   it("does not block an address it has never seen", () => {
     const { now } = clock();
     expect(new InvalidKeyThrottle(20, now).blockedFor("198.51.100.7")).toBe(0);

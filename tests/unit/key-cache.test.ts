@@ -16,6 +16,9 @@ function record(id: string): CachedKey {
     revokedAt: null,
     ratelimit: null,
     hasQuota: false,
+    refill: null,
+    quotaResetAt: 0,
+    ipAllowlist: null,
   };
 }
 

@@ -209,4 +209,21 @@ describe("GET /api/openapi.json document", () => {
     }
     expect(withKey.sort()).toEqual(["createKey 201", "rotateKey 201"]);
   });
+
+  it("describes a webhook signing secret only in the create and roll responses", () => {
+    const withSecret: string[] = [];
+    for (const { op } of operations()) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        const schema = response.content?.["application/json"]?.schema;
+        if (schema && hasProperty(schema, "secret")) withSecret.push(`${op.operationId} ${status}`);
+      }
+    }
+    expect(withSecret.sort()).toEqual(["createWebhook 201", "rollWebhookSecret 200"]);
+  });
+
+  it("answers 202 and 204 without a body, and the audit export as NDJSON", () => {
+    expect(doc.paths["/api/v1/webhooks/{id}"].delete.responses["204"].content).toBeUndefined();
+    expect(doc.paths["/api/v1/webhooks/{id}/deliveries/{deliveryId}/retry"].post.responses["202"].content).toBeUndefined();
+    expect(Object.keys(doc.paths["/api/v1/audit/export"].get.responses["200"].content ?? {})).toEqual(["application/x-ndjson"]);
+  });
 });

@@ -67,8 +67,10 @@ export const updateKey = defineRoute({
   method: "PATCH",
   path: "/api/v1/keys/{id}",
   operationId: "updateKey",
-  summary: "Change a key's name, scopes, expiry, rate limit, quota or metadata",
-  description: "Send at least one field; fields not sent are unchanged, `null` clears a nullable one.",
+  summary: "Change a key's name, scopes, expiry, rate limit, quota, refill, IP allowlist or metadata",
+  description:
+    "Send at least one field; fields not sent are unchanged, `null` clears a nullable one. Setting `remaining` to null " +
+    "clears the refill too; a refill on a key without a quota starts it at the refill amount.",
   tag: "keys",
   scopes: ["keys:write"],
   pathDocs: KEY_ID,
@@ -82,7 +84,7 @@ export const rotateKey = defineRoute({
   operationId: "rotateKey",
   summary: "Replace a key with a new one with the same settings",
   description:
-    "The new key keeps name, owner, environment, scopes, rate limit, quota and meta, and names the old one in `rotatedFromId`. " +
+    "The new key keeps name, owner, environment, scopes, rate limit, quota, refill, IP allowlist and meta, and names the old one in `rotatedFromId`. " +
     "The old key expires after `gracePeriodSeconds`. A revoked key cannot be rotated (409 `conflict`).",
   tag: "keys",
   scopes: ["keys:write"],

@@ -16,17 +16,22 @@ export interface RouteContract {
   operationId: string;
   summary: string;
   description?: string;
-  tag: "keys" | "scopes" | "verification" | "service";
+  tag: "keys" | "scopes" | "verification" | "service" | "webhooks" | "audit";
   /** null: public. Otherwise the scopes a key needs; [] is any valid key. */
   scopes: readonly ManagementScope[] | null;
+  /** Credits each call spends from the calling key's quota, 1 to 1000 (default 1; DESIGN.md section 15.3). */
+  cost?: number;
   /** Documentation of each `{param}` of the path. */
   pathDocs?: Record<string, string>;
   query?: z.ZodObject;
   queryDocs?: Record<string, string>;
   /** With `optional`, an empty body counts as `{}`. */
   body?: { schema: z.ZodType; optional?: boolean };
-  /** The answer, parsed through `schema`; null for a document with no fixed shape. */
-  success: { status: 200 | 201; schema: z.ZodType | null; description: string };
+  /**
+   * The answer, parsed through `schema`; null for a document with no fixed shape, and for 202
+   * and 204, which have no body. `contentType` names a body that is not JSON (a stream).
+   */
+  success: { status: 200 | 201 | 202 | 204; schema: z.ZodType | null; description: string; contentType?: string };
   /** Answers that are neither the success nor the error contract. */
   otherResponses?: readonly { status: number; schema: z.ZodType; description: string }[];
   /** Refusals the handler itself can give, beyond those implied by auth, body, query and path. */

@@ -1,8 +1,10 @@
+import * as auditRoutes from "./audit";
 import * as keyRoutes from "./keys";
 import type { RouteContract } from "./route-contract";
 import * as scopeRoutes from "./scopes";
 import * as serviceRoutes from "./service";
 import * as verificationRoutes from "./verification";
+import * as webhookRoutes from "./webhooks";
 
 // Every route of the HTTP API (DESIGN.md section 7), by operationId. To add a route: declare its
 // contract in the file of its area (or a new one imported here), then write the route file that
@@ -14,6 +16,8 @@ export const contracts = {
   ...verificationRoutes,
   ...keyRoutes,
   ...scopeRoutes,
+  ...webhookRoutes,
+  ...auditRoutes,
 };
 
 /** The same contracts as one plain list, in document order: what the OpenAPI builder and a router consume. */

@@ -12,6 +12,16 @@ import {
 } from "../../keys/schemas";
 import { verifyKeyRequest, verifyKeyResponse, whoamiResponse } from "../../keys/verify-schemas";
 import { createScopeRequest, listScopesResponse, scopeRecord } from "../../scopes/schemas";
+import { auditEntry, auditListResponse } from "../../audit/schemas";
+import {
+  createWebhookRequest,
+  deliveryListResponse,
+  updateWebhookRequest,
+  webhookEndpoint,
+  webhookListResponse,
+  webhookSecretResponse,
+  webhookWithSecret,
+} from "../../webhooks/schemas";
 import { healthResponse, liveResponse } from "../contract/service";
 import { errorBody } from "../errors";
 
@@ -25,6 +35,8 @@ export const REQUEST_SCHEMAS = {
   RevokeKeyRequest: revokeKeyRequest,
   VerifyKeyRequest: verifyKeyRequest,
   CreateScopeRequest: createScopeRequest,
+  CreateWebhookRequest: createWebhookRequest,
+  UpdateWebhookRequest: updateWebhookRequest,
 } satisfies Record<string, z.ZodType>;
 
 export const RESPONSE_SCHEMAS = {
@@ -39,5 +51,12 @@ export const RESPONSE_SCHEMAS = {
   ScopeList: listScopesResponse,
   Health: healthResponse,
   Live: liveResponse,
+  WebhookEndpoint: webhookEndpoint,
+  WebhookWithSecret: webhookWithSecret,
+  WebhookList: webhookListResponse,
+  WebhookSecret: webhookSecretResponse,
+  WebhookDeliveryList: deliveryListResponse,
+  AuditEntry: auditEntry,
+  AuditList: auditListResponse,
   Error: errorBody,
 } satisfies Record<string, z.ZodType>;

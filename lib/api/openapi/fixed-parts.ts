@@ -16,6 +16,8 @@ export const TAGS = [
   { name: "keys", description: "Issue, read, change, rotate and revoke keys." },
   { name: "scopes", description: "The scope catalogue." },
   { name: "verification", description: "Verify keys for other services." },
+  { name: "webhooks", description: "Signed event notifications to your endpoints, and their delivery log." },
+  { name: "audit", description: "Read and export the audit log." },
   { name: "service", description: "Health and this document." },
 ];
 

@@ -12,7 +12,8 @@ export function operation(contract: RouteContract): Json {
   const parameters = [...pathParameters(contract), ...queryParameters(contract)];
   const success: Json = { description: contract.success.description };
   if (contract.scopes !== null) success.headers = RATELIMIT_HEADERS;
-  success.content = { "application/json": { schema: contract.success.schema ? schemaRef(contract.success.schema) : { type: "object" } } };
+  const content = successContent(contract);
+  if (content) success.content = content;
 
   const responses: Record<string, Json> = { [String(contract.success.status)]: success, ...errorResponses(contract) };
   for (const other of contract.otherResponses ?? []) {
@@ -39,6 +40,13 @@ export function operation(contract: RouteContract): Json {
     security: contract.scopes === null ? [] : [{ bearerAuth: [...contract.scopes] }, { apiKeyAuth: [...contract.scopes] }],
     ...(contract.scopes === null ? {} : { "x-required-scopes": [...contract.scopes] }),
   };
+}
+
+function successContent(contract: RouteContract): Json | undefined {
+  const { status, schema, contentType } = contract.success;
+  if (status === 202 || status === 204) return undefined;
+  if (contentType) return { [contentType]: { schema: { type: "string" } } };
+  return { "application/json": { schema: schema ? schemaRef(schema) : { type: "object" } } };
 }
 
 function access(contract: RouteContract): string {

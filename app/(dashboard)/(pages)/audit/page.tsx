@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { AuditTable } from "@/components/audit/audit-table";
+import { buttonClass } from "@/components/ui/button";
 import { CursorPager } from "@/components/ui/cursor-pager";
 import { Input, Select } from "@/components/ui/field";
 import { FilterActions } from "@/components/ui/filter-actions";
@@ -12,10 +13,10 @@ import { getDb } from "@/lib/db/client";
 export const metadata: Metadata = { title: "Audit log" };
 
 const ACTOR_TYPES = ["user", "key", "cli", "system"] as const;
-const TARGET_TYPES = ["key", "scope", "user"] as const;
+const TARGET_TYPES = ["key", "scope", "user", "webhook"] as const;
 const FILTER_LABELS = { actorType: "Actor", actorId: "Actor id", action: "Action", targetType: "Target", targetId: "Target id" };
 // Suggestions only: the filter takes any action name, including ones added later.
-const ACTIONS = ["key.create", "key.update", "key.rotate", "key.revoke", "scope.create", "scope.update", "user.create", "user.role_change", "user.disable", "user.password_change", "user.password_reset"];
+const ACTIONS = ["key.create", "key.update", "key.rotate", "key.revoke", "scope.create", "scope.update", "user.create", "user.role_change", "user.disable", "user.password_change", "user.password_reset", "webhook.create", "webhook.update", "webhook.delete", "webhook.roll_secret", "webhook.retry", "webhook.disable"];
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   await requireUser();
@@ -35,10 +36,20 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const applied = Object.fromEntries(Object.entries(query).filter((entry): entry is [string, string] => entry[0] in FILTER_LABELS && typeof entry[1] === "string"));
   const filtered = Object.keys(applied).length > 0;
   const inUrl = Object.fromEntries(Object.entries(params).filter((entry): entry is [string, string] => Boolean(entry[1])));
+  const exportFilters = new URLSearchParams(Object.entries(inUrl).filter(([name]) => name !== "cursor")).toString();
 
   return (
     <>
-      <PageHeader title="Audit log" description="Every change, by any user, root key or the admin CLI. Newest first." />
+      <PageHeader
+        title="Audit log"
+        description="Every change, by any user, root key, the admin CLI or Keyhold itself. Newest first."
+        actions={
+          // A download, not a page: the browser saves the stream as it arrives.
+          <a href={`/audit/export?${exportFilters}`} download className={buttonClass("secondary")}>
+            Export NDJSON
+          </a>
+        }
+      />
       <form role="search" aria-label="Filter the audit log" className="mb-4 grid grid-cols-2 gap-2 lg:grid-cols-[repeat(5,minmax(0,1fr))_auto]">
         {/* Keyed by their values so that a chip clearing a filter resets the field too. */}
         <Select key={`actorType-${params.actorType}`} name="actorType" defaultValue={params.actorType ?? ""} aria-label="Actor type">

@@ -16,6 +16,7 @@ import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { countKeys, type KeyCount } from "@/lib/keys/count-keys";
 import { listKeys } from "@/lib/keys/list-keys";
+import { MANAGEMENT_SCOPES } from "@/lib/keys/management-scopes";
 import { listKeysQuery } from "@/lib/keys/schemas";
 import { listScopes } from "@/lib/scopes/service";
 
@@ -69,7 +70,7 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
         </Select>
         <Select key={`scope-${filters.scope}`} name="scope" defaultValue={filters.scope ?? ""} aria-label="Scope">
           <option value="">Any scope</option>
-          {["keys:read", "keys:write", "keys:verify", "usage:read", ...scopes.map((scope) => scope.name)].map((name) => (
+          {[...MANAGEMENT_SCOPES, ...scopes.map((scope) => scope.name)].map((name) => (
             <option key={name} value={name}>
               {name}
             </option>

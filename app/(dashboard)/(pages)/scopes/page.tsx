@@ -8,6 +8,7 @@ import { Time } from "@/components/ui/time";
 import { can } from "@/lib/access/permissions";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
+import { MANAGEMENT_SCOPES } from "@/lib/keys/management-scopes";
 import { listScopes } from "@/lib/scopes/service";
 import { DataTable } from "@/components/ui/data-table";
 
@@ -21,7 +22,7 @@ export default async function ScopesPage() {
     <>
       <PageHeader
         title="Scopes"
-        description="The catalogue of scopes keys may be given. keys:read, keys:write, keys:verify and usage:read are built in."
+        description={`The catalogue of scopes keys may be given. ${MANAGEMENT_SCOPES.join(", ")} are built in.`}
         actions={editable && <AddScopeButton />}
       />
       {scopes.length === 0 ? (

@@ -18,7 +18,9 @@ import { requireUser } from "@/lib/auth/session";
 import { listAuditEntries } from "@/lib/audit/query-audit";
 import { getDb } from "@/lib/db/client";
 import { keyStatus } from "@/lib/keys/key-status";
+import { describeRefill } from "@/lib/keys/describe-refill";
 import { ratelimitOf } from "@/lib/keys/ratelimit-of";
+import { refillOf } from "@/lib/keys/refill-of";
 import { getKey } from "@/lib/keys/service";
 import { listScopes } from "@/lib/scopes/service";
 import { keyAddresses } from "@/lib/usage/key-addresses";
@@ -47,10 +49,11 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
   });
   const now = new Date();
   const from = new Date(now.getTime() - RANGES[range].ms);
-  const [previous, successors, series, performance, lastHour, events, addresses, audit, scopes] = await Promise.all([
+  const [previous, successors, series, credits, performance, lastHour, events, addresses, audit, scopes] = await Promise.all([
     key.rotatedFromId ? db.apiKey.findUnique({ where: { id: key.rotatedFromId }, select: { id: true, name: true, start: true } }) : null,
     db.apiKey.findMany({ where: { rotatedFromId: key.id }, select: { id: true, name: true, start: true, createdAt: true }, orderBy: { createdAt: "asc" } }),
     usageSeries(db, { keyId: key.id, from, to: now, granularity: RANGES[range].granularity }),
+    key.remaining === null ? null : usageSeries(db, { keyId: key.id, from, to: now, granularity: RANGES[range].granularity, measure: "credits" }),
     latencySeries(db, { keyId: key.id, from, to: now, granularity: RANGES[range].granularity }),
     usageSeries(db, { keyId: key.id, from: new Date(now.getTime() - 3_600_000), to: now, granularity: "minute" }),
     recentEvents(db, { keyId: key.id, limit: 20 }),
@@ -60,6 +63,9 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
   ]);
   const status = keyStatus(key, now.getTime());
   const ratelimit = ratelimitOf(key);
+  const refill = refillOf(key);
+  // Spent means admitted: a refused use's cost was asked for, never taken.
+  const creditsSpent = credits?.flatMap((point) => (point.counts.valid ? [{ at: point.at, counts: { credits: point.counts.valid } }] : []));
   const inGrace = successors.length > 0 && status === "active" && key.expiresAt !== null;
   const lastHourCount = lastHour.reduce((sum, point) => sum + (point.counts.valid ?? 0), 0);
   const lastHourRequests = lastHour.reduce((sum, point) => sum + Object.values(point.counts).reduce((a, b) => a + b, 0), 0);
@@ -81,6 +87,8 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
                 expiresAt: key.expiresAt?.toISOString() ?? null,
                 ratelimit,
                 remaining: key.remaining,
+                refill,
+                ipAllowlist: key.ipAllowlist,
                 meta,
                 revoked: status === "revoked",
               }}
@@ -103,9 +111,10 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
         expiresAt={key.expiresAt}
         revokedReason={key.revokedReason}
         lastUsedAt={key.lastUsedAt}
-        lastAddress={events[0]?.ip ?? null}
+        lastAddress={addresses[0]?.ip ?? null}
         lastHour={{ requests: lastHourRequests, refused: lastHourRequests - lastHourCount }}
         remaining={key.remaining}
+        refill={refill ? `${describeRefill(refill, now.getTime())}.` : undefined}
         ratelimit={ratelimit}
         pressure={ratelimit && ratelimitPressure(lastHour, ratelimit)}
       />
@@ -117,6 +126,9 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
         <Item label="Scopes">{key.scopes.length ? <span className="font-mono text-xs">{key.scopes.join(", ")}</span> : "none"}</Item>
         <Item label="Expires">
           <Time date={key.expiresAt} empty="never" />
+        </Item>
+        <Item label="IP allowlist">
+          {key.ipAllowlist.length > 0 ? <span className="font-mono text-xs break-all">{key.ipAllowlist.join(", ")}</span> : "any address"}
         </Item>
         <Item label="Created">
           <Time date={key.createdAt} />
@@ -179,6 +191,17 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
           </nav>
         </div>
         <UsageChart series={series} granularity={RANGES[range].granularity} from={from.toISOString()} to={now.toISOString()} label={`Requests with this key in the last ${RANGES[range].label}, by outcome`} />
+        {creditsSpent && (
+          <div className="mt-3">
+            <UsageChart
+              series={creditsSpent}
+              granularity={RANGES[range].granularity}
+              from={from.toISOString()}
+              to={now.toISOString()}
+              label={`Credits spent from this key's quota in the last ${RANGES[range].label}`}
+            />
+          </div>
+        )}
         <div className="mt-3">
           <PerformanceCharts series={performance} granularity={RANGES[range].granularity} label={`this key, last ${RANGES[range].label}`} />
         </div>

@@ -1,0 +1,192 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createRequire } from "node:module";
+import type { NextRequest } from "next/server";
+import { errorResponse } from "../api/errors";
+import type { HeaderRules } from "./next-header-rules";
+
+// Serves the HTTP API (DESIGN.md section 15.1a) by calling the app's route handlers directly,
+// without Next's router, which costs about a millisecond of CPU per request before any of our
+// code runs. The answers are Next's: the same handlers, the headers next.config.ts declares,
+// Next's Vary and its compression. Whatever this does not reproduce exactly (methods other than
+// the handlers', non-canonical paths that Next redirects or decodes, Next's own request headers)
+// it declines, and Next answers.
+
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+// Route files export handlers typed for their own contract; the dispatcher calls each one as Next
+// does, with the request and the path's parameters.
+type RouteHandler = (...args: never[]) => Response | Promise<Response>;
+type NextRouteHandler = (request: NextRequest, context: { params: Promise<Record<string, string>> }) => Response | Promise<Response>;
+export type RouteModule = Partial<Record<Method, RouteHandler>>;
+
+/** One route of the API table: its OpenAPI path (`/api/v1/keys/{id}`) and its route file's module. */
+export interface DispatchRoute {
+  path: string;
+  module: RouteModule;
+}
+
+export interface DispatchMatch {
+  handler: RouteHandler;
+  params: Record<string, string>;
+  pathname: string;
+  head: boolean;
+}
+
+export interface ApiDispatcher {
+  /** The handler that answers this request, or null to leave it to Next. */
+  match(req: IncomingMessage): DispatchMatch | null;
+  serve(req: IncomingMessage, res: ServerResponse, match: DispatchMatch): Promise<void>;
+}
+
+// The paths of section 7 (and what Next's catch-all answers 404 under them).
+const OWNED = [/^\/api\/v1(\/|$)/, /^\/api\/health(\/|$)/, /^\/api\/openapi\.json$/];
+// Requests from Next's client router get answers (redirects, flight data) only Next gives.
+const NEXT_REQUEST_HEADERS = ["rsc", "next-router-state-tree", "next-router-prefetch", "next-router-segment-prefetch", "next-action", "x-nextjs-data"];
+// What Next's app router puts in Vary on every route handler response.
+const NEXT_VARY = "rsc, next-router-state-tree, next-router-prefetch, next-router-segment-prefetch";
+const CANONICAL_SEGMENT = /^[A-Za-z0-9_\-~]+(\.[A-Za-z0-9_\-~]+)*$/;
+const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]);
+
+type Middleware = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+// Next's own compression middleware, so that compressed answers are Next's byte for byte.
+const load = createRequire(import.meta.url);
+const compress = (load("next/dist/compiled/compression") as () => Middleware)();
+// On a client that hangs up, the middleware never ends its zlib stream; Next releases it so.
+const { releaseCompressionStream } = load("next/dist/server/lib/release-compression-stream") as {
+  releaseCompressionStream(res: ServerResponse): void;
+};
+
+interface CompiledRoute {
+  segments: string[];
+  module: RouteModule;
+}
+
+export function createApiDispatcher(options: { routes: readonly DispatchRoute[]; notFound: RouteModule; headers: HeaderRules }): ApiDispatcher {
+  // Loaded at the first request, once Next has prepared: Next's server modules expect the
+  // AsyncLocalStorage it installs.
+  let Request: typeof NextRequest | undefined;
+  const routes: CompiledRoute[] = options.routes.map((route) => ({ segments: route.path.split("/").slice(1), module: route.module }));
+
+  const find = (segments: string[]): { module: RouteModule; params: Record<string, string> } => {
+    for (const route of routes) {
+      if (route.segments.length !== segments.length) continue;
+      const params: Record<string, string> = {};
+      let matched = true;
+      for (let i = 0; i < segments.length && matched; i++) {
+        const pattern = route.segments[i]!;
+        if (pattern.startsWith("{")) params[pattern.slice(1, -1)] = segments[i]!;
+        else matched = pattern === segments[i];
+      }
+      if (matched) return { module: route.module, params };
+    }
+    return { module: options.notFound, params: {} };
+  };
+
+  return {
+    match(req) {
+      const method = req.method ?? "";
+      if (!METHODS.has(method)) return null;
+      const url = req.url ?? "";
+      const query = url.indexOf("?");
+      const pathname = query === -1 ? url : url.slice(0, query);
+      if (!OWNED.some((owned) => owned.test(pathname))) return null;
+      const segments = pathname.split("/").slice(1);
+      if (!segments.every((segment) => CANONICAL_SEGMENT.test(segment))) return null;
+      if (NEXT_REQUEST_HEADERS.some((name) => req.headers[name] !== undefined)) return null;
+      const { module, params } = find(segments);
+      const head = method === "HEAD";
+      const handler = module[head ? "GET" : (method as Method)];
+      return handler ? { handler, params, pathname, head } : null;
+    },
+
+    async serve(req, res, match) {
+      // next/server re-exports it from here; a standalone build traces only this file.
+      Request ??= (load("next/dist/server/web/spec-extension/request") as { NextRequest: typeof NextRequest }).NextRequest;
+      compress(req, res, () => undefined);
+      res.once("close", () => {
+        if (!res.writableFinished) releaseCompressionStream(res);
+      });
+      let response: Response;
+      try {
+        // Handlers catch their own errors (withApiKey); this is for one that does not.
+        const handler = match.handler as unknown as NextRouteHandler;
+        response = await handler(toNextRequest(Request, req), { params: Promise.resolve(match.params) });
+      } catch (error) {
+        response = errorResponse(error);
+      }
+      // The request guard may have refused the body while the handler read it.
+      if (res.headersSent) return;
+      res.statusCode = response.status;
+      for (const [name, value] of options.headers(match.pathname)) res.setHeader(name, value);
+      res.setHeader("Vary", NEXT_VARY);
+      for (const [name, value] of response.headers) {
+        if (name !== "set-cookie") res.setHeader(name, value);
+      }
+      const cookies = response.headers.getSetCookie();
+      if (cookies.length > 0) res.setHeader("set-cookie", cookies);
+      const body = match.head || response.body === null ? null : new Uint8Array(await response.arrayBuffer());
+      // Written, then ended, as Next streams a body: chunked, never with a Content-Length.
+      if (body && body.byteLength > 0) res.write(body);
+      res.end();
+      // A body the handler did not read (refused by its Content-Length) is read and dropped, so
+      // the connection can carry the next request.
+      if (!req.readableEnded) {
+        req.removeAllListeners("data");
+        req.resume();
+      }
+    },
+  };
+}
+
+function toNextRequest(Request: typeof NextRequest, req: IncomingMessage): NextRequest {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+    else headers.set(name, value);
+  }
+  const method = req.method ?? "GET";
+  const hasBody = method !== "GET" && method !== "HEAD";
+  // Next builds the URL from the Host header too; one that is not a host name cannot make a URL.
+  const host = req.headers.host !== undefined && HOST.test(req.headers.host) ? req.headers.host : "localhost";
+  return new Request(`http://${host}${req.url ?? "/"}`, {
+    method,
+    headers,
+    body: hasBody ? bodyStream(req) : undefined,
+    // undici needs it for a streamed body.
+    duplex: hasBody ? "half" : undefined,
+  });
+}
+
+/**
+ * The request body as a web stream. A handler that stops reading (a body over the limit) cancels
+ * it; the rest is then read and dropped, as Next does, so the answer still reaches the client:
+ * destroying the request would reset the connection first.
+ */
+function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let open = true;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.on("data", (chunk: Buffer) => {
+        if (!open) return;
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+      });
+      req.once("end", () => {
+        if (open) controller.close();
+        open = false;
+      });
+      req.once("error", (error) => {
+        if (open) controller.error(error);
+        open = false;
+      });
+    },
+    pull() {
+      req.resume();
+    },
+    cancel() {
+      open = false;
+      req.resume();
+    },
+  });
+}

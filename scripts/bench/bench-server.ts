@@ -1,0 +1,51 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+
+// One Keyhold server process for the benchmark: scripts/server.ts as the launcher would start
+// it, its request log (the default level, info) going to /dev/null so that the log's cost is
+// paid but no pipe reader is measured with it.
+
+export interface BenchServer {
+  base: string;
+  /** SIGTERM, then the exit code once it has flushed and stopped. */
+  stop(): Promise<number | null>;
+}
+
+const root = path.resolve(import.meta.dirname, "..", "..");
+
+export async function startBenchServer(options: { port: number; databaseUrl: string; env?: Record<string, string>; profileDir?: string }): Promise<BenchServer> {
+  const profile = options.profileDir ? ["--cpu-prof", "--cpu-prof-dir", options.profileDir] : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, "--import", "tsx", path.join(root, "scripts", "server.ts"), "start"], {
+    cwd: root,
+    stdio: ["ignore", "ignore", "pipe"],
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      PORT: String(options.port),
+      DATABASE_URL: options.databaseUrl,
+      NEXTAUTH_SECRET: "bench-secret-bench-secret-bench-secret",
+      ...options.env,
+    },
+  });
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const base = `http://127.0.0.1:${options.port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server on ${options.port} exited: ${stderr}`);
+    const up = await fetch(`${base}/api/health/live`).then((response) => response.ok, () => false);
+    if (up) break;
+    if (Date.now() > deadline) throw new Error(`server on ${options.port} did not start: ${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return {
+    base,
+    stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}
