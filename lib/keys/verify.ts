@@ -1,4 +1,5 @@
 import type { Db } from "../db/client";
+import type { VerificationCode } from "../errors/error-codes";
 import { metrics } from "../observability/metrics";
 import { IpAllowlist } from "../net/ip-allowlist";
 import { QuotaLeases } from "../quota/quota-leases";
@@ -13,15 +14,8 @@ import { refillOf } from "./refill-of";
 // cache, the database by hash on a miss, then revoked, expired, scopes, client address, rate
 // limit, quota. A refused address spends nothing (DESIGN.md section 15.4).
 
-export type VerificationCode =
-  | "invalid_key"
-  | "expired_key"
-  | "revoked_key"
-  | "insufficient_scope"
-  | "ip_not_allowed"
-  | "rate_limited"
-  | "quota_exceeded"
-  | "unavailable";
+// Why a key is refused: the codes of stage "verification" in the one outcome table.
+export type { VerificationCode };
 
 export type Verification =
   | { valid: true; key: CachedKey; ratelimit: RateLimitResult | null; remaining: number | null }

@@ -51,7 +51,7 @@ describe("error codes", () => {
 
   it("count as refused-key outcomes exactly when they are about the key (section 8: `valid` or a section 6 code)", () => {
     expect([...DENIED_OUTCOMES].sort()).toEqual(
-      ["ambiguous_key", "expired_key", "insufficient_scope", "invalid_key", "key_in_query", "missing_key", "quota_exceeded", "rate_limited", "revoked_key", "unavailable"],
+      ["ambiguous_key", "expired_key", "insufficient_scope", "invalid_key", "ip_not_allowed", "key_in_query", "missing_key", "quota_exceeded", "rate_limited", "revoked_key", "unavailable"],
     );
   });
 
