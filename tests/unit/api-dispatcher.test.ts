@@ -93,3 +93,11 @@ describe("API dispatcher", () => {
     expect(() => dispatchRoutes([table[3]!], { "/api/v1/whoami": modules.verify })).toThrow(/GET \/api\/v1\/whoami is not bound to its contract/);
   });
 });
+
+describe("the server's route modules (scripts/api-route-modules.ts)", () => {
+  it("are exactly the routes of the table, each bound to its contract, so the server starts", async () => {
+    const { API_CONTRACTS } = await import("../../lib/api/contract/routes");
+    const { API_ROUTE_MODULES } = await import("../../scripts/api-route-modules");
+    expect(() => dispatchRoutes(API_CONTRACTS, API_ROUTE_MODULES)).not.toThrow();
+  }, 30_000);
+});
