@@ -5,6 +5,7 @@
 // This file only dispatches: each command lives in scripts/admin/<command>.ts.
 import { ApiError } from "../lib/errors/api-error";
 import { ConfigError, parseEnv } from "../lib/env";
+import { redactKeys } from "../lib/keys/format";
 import type { Command, Output } from "./admin/command";
 import { createKeyCommand } from "./admin/create-key";
 import { createUserCommand } from "./admin/create-user";
@@ -84,12 +85,6 @@ const COMMANDS: Command[] = [
   usageRebuildCommand,
 ];
 
-// A safety net for every message that leaves: whatever the path, a whole key never gets printed
-// except in the create output. The start (first 12 characters) is not secret.
-function redactKeys(text: string): string {
-  return text.replace(/(kh_(?:live|test)_[0-9A-Za-z]{4})[0-9A-Za-z]{8,}/g, "$1...[redacted]");
-}
-
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined) throw new UsageError("No command given; run `npm run admin -- help` for the commands.");
@@ -135,6 +130,8 @@ function describeFailure(error: unknown): Failure {
 // Stopping PGlite midway through a write could damage the embedded database, so while it is
 // open the first Ctrl-C lets the current step finish; a second one, or any before, exits at once.
 onInterrupt(isEmbeddedOpen, () => "Interrupted: finishing the current step to keep the embedded database intact (again to force).");
+// A safety net for every message that leaves: whatever the path, a key never gets printed except
+// in the create output.
 await runCommand(main, (error) => {
   const failure = describeFailure(error);
   return { ...failure, message: redactKeys(failure.message) };

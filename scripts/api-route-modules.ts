@@ -16,7 +16,7 @@ import * as keyUsage from "../app/api/v1/keys/[id]/usage/route";
 import * as keys from "../app/api/v1/keys/route";
 import * as verify from "../app/api/v1/keys/verify/route";
 import * as scopes from "../app/api/v1/scopes/route";
-import * as webhookRetry from "../app/api/v1/webhooks/[id]/deliveries/[deliveryId]/retry/route";
+import * as webhookDeliveryRetry from "../app/api/v1/webhooks/[id]/deliveries/[deliveryId]/retry/route";
 import * as webhookDeliveries from "../app/api/v1/webhooks/[id]/deliveries/route";
 import * as webhook from "../app/api/v1/webhooks/[id]/route";
 import * as webhookSecret from "../app/api/v1/webhooks/[id]/secret/route";
@@ -41,7 +41,7 @@ export const API_ROUTE_MODULES: Record<string, RouteModule> = {
   "/api/v1/webhooks/{id}": webhook,
   "/api/v1/webhooks/{id}/secret": webhookSecret,
   "/api/v1/webhooks/{id}/deliveries": webhookDeliveries,
-  "/api/v1/webhooks/{id}/deliveries/{deliveryId}/retry": webhookRetry,
+  "/api/v1/webhooks/{id}/deliveries/{deliveryId}/retry": webhookDeliveryRetry,
   "/api/v1/audit": audit,
   "/api/v1/audit/export": auditExport,
 };

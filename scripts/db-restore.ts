@@ -4,10 +4,10 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import type { EmbeddedDatabase } from "../lib/db/embedded";
+import { DataDirInUseError, openDatabase } from "../lib/db/open-database";
 import { RestoreError, restoreDatabase, type RestoredCounts, type RestoreTarget } from "../lib/db/restore";
 import { ConfigError, parseEnv } from "../lib/env";
-import { debugHint, firstSentence, lockForCommand, onInterrupt, runCommand, UsageError, write, type Failure } from "./cli/run-command";
+import { debugHint, firstSentence, lockRefusal, onInterrupt, runCommand, UsageError, write, type Failure } from "./cli/run-command";
 
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -60,16 +60,14 @@ async function main(argv: string[]): Promise<number> {
     // Resolved like the launcher and the admin CLI do, so all find the same folder.
     const dataDir = path.resolve(root, config.KEYHOLD_DATA_DIR);
     label = `the embedded database in ${path.join(dataDir, "pglite")}`;
-    const unlock = lockForCommand(dataDir, "restore");
-    let embedded: EmbeddedDatabase | undefined;
+    // Not migrated: a restore goes into an empty database, and brings its migration history along.
+    const database = await openDatabase({ databaseUrl: undefined, dataDir }).catch((error: unknown) => {
+      throw error instanceof DataDirInUseError ? lockRefusal(error, "restore") : error;
+    });
     try {
-      // Loaded only here: PGlite is the heaviest import, and a restore into PostgreSQL needs none of it.
-      const { startEmbeddedDatabase } = await import("../lib/db/embedded");
-      embedded = await startEmbeddedDatabase({ dataDir: path.join(dataDir, "pglite") });
-      counts = await restore({ url: embedded.url, label }, file);
+      counts = await restore({ url: database.url, label }, file);
     } finally {
-      await embedded?.stop();
-      unlock();
+      await database.close();
     }
   }
   const summary = (Object.keys(LABELS) as (keyof RestoredCounts)[]).map((table) => {

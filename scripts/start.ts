@@ -8,7 +8,7 @@ import { ConfigError, parseEnv } from "../lib/env";
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../lib/db/embedded";
 import { migrate } from "../lib/db/migrate";
 import { appRoot } from "../lib/server/app-root";
-import { loadOrCreateSecret, lockDataDir } from "../lib/server/data-dir";
+import { loadOrCreateSecret, lockDataDir } from "../lib/process/data-dir";
 
 const mode = process.argv[2] === "dev" ? "dev" : "start";
 const root = appRoot(import.meta.dirname);

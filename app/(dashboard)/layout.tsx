@@ -31,7 +31,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
               <SignOutButton />
             </div>
           </div>
-          <Nav isOwner={user.role === "OWNER"} canManage={user.role !== "VIEWER"} />
+          <Nav role={user.role} />
           <SidebarRefresh email={user.email} role={user.role} />
           <div className="mt-auto hidden flex-col gap-1 px-3 text-xs text-zinc-600 md:flex">
             <span className="truncate" title={user.email}>

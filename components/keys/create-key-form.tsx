@@ -7,6 +7,7 @@ import { Button } from "../ui/button";
 import { Field, Input, Select, Textarea } from "../ui/field";
 import { useActionForm, type FieldErrors } from "../ui/use-action-form";
 import { KeyReveal } from "./key-reveal";
+import { isKeyMeta } from "@/lib/keys/key-meta";
 import { AllowlistField, readAllowlist, readRefill, REFILL_INCOMPLETE, RefillField } from "./policy-fields";
 
 const EXPIRY_DAYS: Record<string, number> = { "30d": 30, "90d": 90, "1y": 365 };
@@ -144,8 +145,8 @@ function parseMeta(text: string): { value?: Record<string, unknown>; error?: str
   if (text.trim() === "") return { value: {} };
   try {
     const value: unknown = JSON.parse(text);
-    if (value === null || typeof value !== "object" || Array.isArray(value)) return { error: "Must be a JSON object, like {\"plan\": \"pro\"}." };
-    return { value: value as Record<string, unknown> };
+    if (!isKeyMeta(value)) return { error: "Must be a JSON object, like {\"plan\": \"pro\"}." };
+    return { value };
   } catch {
     return { error: "Not valid JSON." };
   }

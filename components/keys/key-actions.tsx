@@ -9,6 +9,7 @@ import { Dialog } from "../ui/dialog";
 import { Field, Input, Select, Textarea } from "../ui/field";
 import { useActionForm, type FieldErrors } from "../ui/use-action-form";
 import { KeyReveal } from "./key-reveal";
+import { isKeyMeta } from "@/lib/keys/key-meta";
 import { AllowlistField, readAllowlist, readRefill, REFILL_INCOMPLETE, RefillField, type RefillValue } from "./policy-fields";
 
 export interface EditableKey {
@@ -63,7 +64,7 @@ function EditForm({ apiKey, scopeNames, onDone }: { apiKey: EditableKey; scopeNa
   let metaError: string | null = null;
   try {
     const parsed: unknown = JSON.parse(meta);
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) metaError = "Must be a JSON object.";
+    if (!isKeyMeta(parsed)) metaError = "Must be a JSON object.";
   } catch {
     metaError = "Not valid JSON.";
   }

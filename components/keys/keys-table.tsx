@@ -1,6 +1,6 @@
 import Link from "next/link";
 import type { ApiKey } from "@/lib/db/generated/client";
-import { keyStatus } from "@/lib/keys/present-key";
+import { keyStatus } from "@/lib/keys/key-status";
 import { card, DataTable } from "../ui/data-table";
 import { Time } from "../ui/time";
 import { KeyStatusBadge } from "./key-status-badge";

@@ -4,13 +4,13 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { signOut } from "next-auth/react";
 import { toast } from "sonner";
+import type { Role } from "@/lib/access/roles";
 import { changeOwnPasswordAction, changeRoleAction, createUserAction, disableUserAction } from "@/lib/actions/users";
 import { Button } from "../ui/button";
 import { Dialog } from "../ui/dialog";
 import { Field, Input, Select } from "../ui/field";
 import { useActionForm } from "../ui/use-action-form";
 
-type Role = "OWNER" | "ADMIN" | "VIEWER";
 
 export function AddUserButton() {
   const router = useRouter();

@@ -1,7 +1,7 @@
-// Who performs an action: a root key over the API, a dashboard user, the admin CLI, or Keyhold
-// itself. Services authorize and audit by it.
-export type Role = "OWNER" | "ADMIN" | "VIEWER";
+import type { Role } from "./roles";
 
+// Who performs an action: a root key over the API, a dashboard user, the admin CLI, or Keyhold
+// itself. Services authorize (lib/access/permissions.ts) and audit by it.
 export type Actor =
   | { type: "key"; id: string; scopes: readonly string[]; ip?: string | null }
   | { type: "user"; id: string; role: Role; ip?: string | null }

@@ -8,30 +8,24 @@ import { issueKey, revokeKey, rotateKey, updateKey } from "@/lib/keys/service";
 
 // Dashboard key mutations: the same lib/keys services and request schemas as the HTTP API.
 
-function date(value: string | null | undefined): Date | null | undefined {
-  return value === undefined ? undefined : value === null ? null : new Date(value);
-}
-
 export async function createKeyAction(input: unknown) {
   return runAction(async ({ actor }) => {
-    const body = createKeyRequest.parse(input);
-    const { record, key } = await issueKey(getDb(), { ...body, expiresAt: date(body.expiresAt) }, actor);
+    const { record, key } = await issueKey(getDb(), createKeyRequest.parse(input), actor);
     return { id: record.id, key };
   });
 }
 
 export async function updateKeyAction(id: string, input: unknown) {
   return runAction(async ({ actor }) => {
-    const { expiresAt, ...rest } = updateKeyRequest.parse(input);
-    await updateKey(getDb(), z.string().parse(id), { ...rest, expiresAt: date(expiresAt) }, actor);
+    await updateKey(getDb(), z.string().parse(id), updateKeyRequest.parse(input), actor);
     return null;
   });
 }
 
 export async function rotateKeyAction(id: string, input: unknown) {
   return runAction(async ({ actor }) => {
-    const body = rotateKeyRequest.parse(input);
-    const { record, key } = await rotateKey(getDb(), z.string().parse(id), { gracePeriodSeconds: body.gracePeriodSeconds, expiresAt: date(body.expiresAt) }, actor);
+    const { gracePeriodSeconds, expiresAt } = rotateKeyRequest.parse(input);
+    const { record, key } = await rotateKey(getDb(), z.string().parse(id), { gracePeriodSeconds, expiresAt: expiresAt ?? null }, actor);
     return { id: record.id, key };
   });
 }

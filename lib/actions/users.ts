@@ -3,8 +3,9 @@
 import { z } from "zod";
 import { runAction } from "@/lib/auth/run-action";
 import { getDb } from "@/lib/db/client";
+import { ROLES } from "@/lib/access/roles";
 import { throttleAddress } from "@/lib/ratelimit/throttle-address";
-import { changeOwnPassword, changeRole, createUser, disableUser, ROLES } from "@/lib/users/service";
+import { changeOwnPassword, changeRole, createUser, disableUser } from "@/lib/users/service";
 
 // Users: OWNER-only rules are enforced by lib/users/service.ts for every call, whoever calls.
 

@@ -1,5 +1,5 @@
 import { env } from "../env";
-import type { KeyRecord } from "../keys/cache";
+import type { CachedKey } from "../keys/cache";
 import { sharedKeyVerifier } from "../keys/shared-verifier";
 import type { Verification } from "../keys/verify";
 import { InvalidKeyThrottle } from "../ratelimit/invalid-key-throttle";
@@ -8,16 +8,14 @@ import type { RateLimitResult } from "../ratelimit/limiter";
 import { ApiError } from "../errors/api-error";
 import { extractKey } from "./extract-key";
 import { rateLimitHeaders, secondsUntil } from "./ratelimit-headers";
+import { processSingleton } from "../process/process-singleton";
 
 export type Authentication =
-  | { ok: true; key: KeyRecord; ratelimit: RateLimitResult | null; remaining: number | null }
+  | { ok: true; key: CachedKey; ratelimit: RateLimitResult | null; remaining: number | null }
   | { ok: false; error: ApiError; keyId: string | null };
 
-const holder = globalThis as unknown as { keyholdInvalidKeyThrottle?: InvalidKeyThrottle };
-
 function throttle(): InvalidKeyThrottle {
-  holder.keyholdInvalidKeyThrottle ??= new InvalidKeyThrottle(env().KEYHOLD_INVALID_KEY_LIMIT);
-  return holder.keyholdInvalidKeyThrottle;
+  return processSingleton("keyholdInvalidKeyThrottle", () => new InvalidKeyThrottle(env().KEYHOLD_INVALID_KEY_LIMIT));
 }
 
 /** Who is calling: the key presented in the headers, verified for `scopes` from `ip`. Never throws. */

@@ -1,7 +1,7 @@
 import type { NextRequest } from "next/server";
 import type { Actor } from "../access/actor";
 import { env } from "../env";
-import type { KeyRecord } from "../keys/cache";
+import type { CachedKey } from "../keys/cache";
 import { recordVerification } from "../observability/metrics";
 import { noteRequestKey } from "../observability/request-context";
 import { useCost } from "../keys/verify-schemas";
@@ -16,7 +16,7 @@ import { readJson } from "./read-json";
 import { readQuery } from "./read-query";
 
 export interface ApiKeyContext<Contract extends RouteContract> {
-  key: KeyRecord;
+  key: CachedKey;
   /** The key as the actor of what the handler does, for authorization and the audit log. */
   actor: Actor;
   params: Promise<PathParams<Contract["path"]>>;

@@ -24,7 +24,3 @@ export async function requireUser(): Promise<CurrentUser> {
 export function userActor(user: CurrentUser, ip: string | null = null): Actor {
   return { type: "user", id: user.id, role: user.role, ip };
 }
-
-export function canChange(user: CurrentUser): boolean {
-  return user.role !== "VIEWER";
-}

@@ -2,6 +2,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { onShutdown } from "../process/shutdown";
 import { PrismaClient } from "./generated/client";
+import { existingProcessSingleton, processSingleton } from "../process/process-singleton";
 
 export type Db = PrismaClient;
 
@@ -12,9 +13,9 @@ export interface PoolStats {
 }
 
 // The pool behind each client, kept where the metrics endpoint can read its counts (the
-// adapter keeps a pool it creates itself private). On globalThis because the client may be
+// adapter keeps a pool it creates itself private). One map per process: the client may be
 // created by the server's copy of this module and read by a route bundle's copy.
-const pools = ((globalThis as unknown as { keyholdDbPools?: WeakMap<Db, pg.Pool> }).keyholdDbPools ??= new WeakMap());
+const pools = processSingleton("keyholdDbPools", () => new WeakMap<Db, pg.Pool>());
 
 export function createDb(connectionString: string, poolSize = 10): Db {
   // adapter-pg sends and reads timestamps without their offset (prisma/orm#26786), so every
@@ -27,22 +28,20 @@ export function createDb(connectionString: string, poolSize = 10): Db {
   return db;
 }
 
-// One client per process; kept on globalThis so Next's dev reloads do not open a new pool each time.
-const holder = globalThis as unknown as { keyholdDb?: Db };
-
+// One client per process, so Next's dev reloads do not open a new pool each time.
 export function getDb(): Db {
-  if (!holder.keyholdDb) {
+  return processSingleton("keyholdDb", () => {
     const url = process.env.DATABASE_URL;
     if (!url) throw new Error("DATABASE_URL is not set: start Keyhold through `npm start` or `npm run dev`");
     const db = createDb(url);
-    holder.keyholdDb = db;
     onShutdown("close", () => db.$disconnect());
-  }
-  return holder.keyholdDb;
+    return db;
+  });
 }
 
 /** Connection counts of the process's pool; null until getDb() has made one. */
 export function getPoolStats(): PoolStats | null {
-  const pool = holder.keyholdDb && pools.get(holder.keyholdDb);
+  const db = existingProcessSingleton<Db>("keyholdDb");
+  const pool = db && pools.get(db);
   return pool ? { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount } : null;
 }

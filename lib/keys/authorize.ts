@@ -1,11 +1,12 @@
 import { ApiError } from "../errors/api-error";
 import type { Actor } from "../access/actor";
+import { can } from "../access/permissions";
 import { isManagementScope } from "./management-scopes";
 
 // Server-side rules on who may change keys (DESIGN.md sections 5 and 14).
 
 export function assertCanChangeKeys(actor: Actor): void {
-  if (actor.type === "user" && actor.role === "VIEWER") {
+  if (!can(actor, "changeKeys")) {
     throw new ApiError("insufficient_scope", "Viewers can read keys but not change them.");
   }
 }
@@ -20,7 +21,7 @@ export function assertCanGrant(actor: Actor, scopes: readonly string[]): void {
   if (management.length === 0) return;
   let missing: string[] = [];
   if (actor.type === "key") missing = management.filter((scope) => !actor.scopes.includes(scope));
-  if (actor.type === "user" && actor.role === "VIEWER") missing = management;
+  else if (!can(actor, "grantManagementScopes")) missing = management;
   if (missing.length > 0) {
     throw new ApiError("insufficient_scope", `You cannot give a key scopes you do not hold: ${missing.join(", ")}.`, {
       details: { required: missing },

@@ -5,7 +5,7 @@ import type { Refill } from "./refill-of";
 
 // What the hot path needs to know about a key, kept in process memory by hash.
 
-export interface KeyRecord {
+export interface CachedKey {
   id: string;
   name: string;
   ownerId: string | null;
@@ -27,7 +27,7 @@ export interface KeyRecord {
 }
 
 interface Entry {
-  record: KeyRecord;
+  record: CachedKey;
   storedAt: number;
   /** When a hit should start a background reload; pushed forward each time one starts. */
   refreshAt: number;
@@ -76,7 +76,7 @@ export class KeyCache {
   }
 
   /** The record (null: known not to exist) if fresh; undefined when absent or too old. */
-  get(hash: string): KeyRecord | null | undefined {
+  get(hash: string): CachedKey | null | undefined {
     const entry = this.byHash.get(hash);
     if (entry) {
       if (this.now() - entry.storedAt < this.ttlMs) return entry.record;
@@ -104,7 +104,7 @@ export class KeyCache {
    * Stores what the database said about a hash. With `readAt` (the generation when the read
    * began), a fill that an eviction overtook is dropped: returns false and stores nothing.
    */
-  set(hash: string, record: KeyRecord | null, readAt?: number): boolean {
+  set(hash: string, record: CachedKey | null, readAt?: number): boolean {
     if (readAt !== undefined && readAt !== this.currentGeneration) return false;
     const now = this.now();
     if (record === null) {

@@ -3,12 +3,11 @@
 import { crc32 } from "node:zlib";
 import { BASE62, randomBase62 } from "../crypto/random-base62";
 
-export type KeyEnvironment = "live" | "test";
+export const KEY_ENVIRONMENTS = ["live", "test"] as const;
+
+export type KeyEnvironment = (typeof KEY_ENVIRONMENTS)[number];
 
 export type ParsedKey = { readonly environment: KeyEnvironment };
-
-// Published so secret scanners and other services can find leaked keys with the same rule.
-export const KEY_PATTERN = /^kh_(live|test)_[0-9A-Za-z]{38}$/;
 
 const SECRET_LENGTH = 32;
 const CHECK_LENGTH = 6; // 62^6 > 2^32, so every CRC32 fits
@@ -17,6 +16,26 @@ const BODY_LENGTH = PREFIX_LENGTH + SECRET_LENGTH;
 const KEY_LENGTH = BODY_LENGTH + CHECK_LENGTH;
 const START_LENGTH = 12;
 
+const PREFIX = `kh_(${KEY_ENVIRONMENTS.join("|")})_`;
+
+// Published so secret scanners and other services can find leaked keys with the same rule:
+// ^kh_(live|test)_[0-9A-Za-z]{38}$
+export const KEY_PATTERN = new RegExp(`^${PREFIX}[0-9A-Za-z]{${SECRET_LENGTH + CHECK_LENGTH}}$`);
+
+/** What the dashboard and the CLI show of a key, and what they search by: `kh_live_a1B2`. */
+export const KEY_START_PATTERN = new RegExp(`^${PREFIX}[0-9A-Za-z]{${START_LENGTH - PREFIX_LENGTH}}$`);
+
+// Eight characters past the prefix are more than any start: a whole key, or enough of one to
+// matter, wherever it stands in a text.
+const KEY_IN_TEXT = new RegExp(`${PREFIX}[0-9A-Za-z]{8,}`, "g");
+
+/**
+ * The one redaction of keys in text that leaves the process (logs, usage paths, CLI errors):
+ * each becomes `kh_live_[redacted]`.
+ */
+export function redactKeys(text: string): string {
+  return text.includes("kh_") ? text.replace(KEY_IN_TEXT, "kh_$1_[redacted]") : text;
+}
 
 // Indexed by char code; -1 marks a character outside the alphabet. Lets parseKey validate and
 // decode by char code, with no regex to backtrack.
@@ -31,7 +50,7 @@ const PARSED: Readonly<Record<KeyEnvironment, ParsedKey>> = {
 
 export function generateKey(environment: KeyEnvironment): string {
   // The CLI passes user input through here; a typo must not mint a key nobody can verify.
-  if (environment !== "live" && environment !== "test") {
+  if (!KEY_ENVIRONMENTS.includes(environment)) {
     throw new RangeError(`Unknown key environment: ${String(environment)}`);
   }
   const body = `kh_${environment}_${randomBase62(SECRET_LENGTH)}`;

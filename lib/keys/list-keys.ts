@@ -3,7 +3,7 @@ import type { Db } from "../db/client";
 import type { ApiKey } from "../db/generated/client";
 import { isId } from "../db/ids";
 import { keysWhere } from "./keys-where";
-import type { KeyStatus } from "./present-key";
+import type { KeyStatus } from "./key-status";
 
 export interface ListKeysFilters {
   ownerId?: string;

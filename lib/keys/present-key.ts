@@ -1,15 +1,9 @@
 import type { ApiKey } from "../db/generated/client";
+import { keyStatus } from "./key-status";
 import { keyRecord, type KeyRecordJson } from "./schemas";
 import { ratelimitOf } from "./ratelimit-of";
+import { metaOf } from "./key-meta";
 import { refillOf } from "./refill-of";
-
-export type KeyStatus = "active" | "expired" | "revoked";
-
-export function keyStatus(record: Pick<ApiKey, "revokedAt" | "expiresAt">, now = Date.now()): KeyStatus {
-  if (record.revokedAt) return "revoked";
-  if (record.expiresAt && record.expiresAt.getTime() <= now) return "expired";
-  return "active";
-}
 
 /** The public shape of a key (DESIGN.md section 7.1), parsed so that only its fields can leave. */
 export function presentKey(record: ApiKey, now = Date.now()): KeyRecordJson {
@@ -20,7 +14,7 @@ export function presentKey(record: ApiKey, now = Date.now()): KeyRecordJson {
     environment: record.environment,
     ownerId: record.ownerId,
     scopes: record.scopes,
-    meta: record.meta !== null && typeof record.meta === "object" && !Array.isArray(record.meta) ? record.meta : {},
+    meta: metaOf(record.meta),
     status: keyStatus(record, now),
     expiresAt: iso(record.expiresAt),
     revokedAt: iso(record.revokedAt),

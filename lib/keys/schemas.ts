@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { KEY_ENVIRONMENTS } from "./format";
+import { KEY_STATUSES } from "./key-status";
 import { MAX_ALLOWLIST_ENTRIES, normalizeAllowlistEntry } from "../net/ip-allowlist";
 import { SCOPE_NAME_PATTERN } from "./management-scopes";
 
@@ -6,11 +8,13 @@ import { SCOPE_NAME_PATTERN } from "./management-scopes";
 // Responses are parsed through these as well: a field not named here (the hash) cannot leak.
 
 // Years 1970 to 9999 in UTC: an offset can push 9999-12-31 past the end of that range, where
-// toISOString() writes a sign PostgreSQL will not parse.
+// toISOString() writes a sign PostgreSQL will not parse. The one place an ISO string becomes a
+// Date: every handler, action and the CLI receive Dates.
 const MAX_TIME_MS = Date.parse("9999-12-31T23:59:59.999Z");
-const isoDate = z.iso
+const isoDateString = z.iso
   .datetime({ offset: true, message: "must be an ISO 8601 date-time, e.g. 2030-01-31T00:00:00Z" })
   .refine((value) => Date.parse(value) >= 0 && Date.parse(value) <= MAX_TIME_MS, "must be a time from 1970 to 9999 (UTC)");
+const isoDate = isoDateString.transform((value) => new Date(value));
 const scopeName = z.string().regex(SCOPE_NAME_PATTERN, "must look like resource:action (lowercase, e.g. orders:read)");
 const meta = z.record(z.string(), z.unknown());
 const ratelimit = z.strictObject({
@@ -37,13 +41,13 @@ const ipAllowlist = z
   .max(MAX_ALLOWLIST_ENTRIES, `at most ${MAX_ALLOWLIST_ENTRIES} entries`)
   .transform((entries) => [...new Set(entries)]);
 
-export const keyStatus = z.enum(["active", "expired", "revoked"]);
+const keyStatus = z.enum(KEY_STATUSES);
 
 export const keyRecord = z.strictObject({
   id: z.string(),
   name: z.string(),
   start: z.string(),
-  environment: z.enum(["live", "test"]),
+  environment: z.enum(KEY_ENVIRONMENTS),
   ownerId: z.string().nullable(),
   scopes: z.array(z.string()),
   meta,
@@ -67,7 +71,7 @@ export const keyWithSecret = keyRecord.extend({ key: z.string() });
 export const createKeyRequest = z.strictObject({
   name: z.string().trim().min(1).max(200),
   ownerId: z.string().trim().min(1).max(200).nullish(),
-  environment: z.enum(["live", "test"]).default("live"),
+  environment: z.enum(KEY_ENVIRONMENTS).default("live"),
   scopes: z.array(scopeName).max(100).default([]),
   expiresAt: isoDate.nullish(),
   ratelimit: ratelimit.nullish(),
@@ -103,7 +107,7 @@ export const listKeysQuery = z.strictObject({
   ownerId: z.string().min(1).max(200).optional(),
   status: keyStatus.optional(),
   scope: z.string().min(1).max(200).optional(),
-  environment: z.enum(["live", "test"]).optional(),
+  environment: z.enum(KEY_ENVIRONMENTS).optional(),
   q: z.string().min(1).max(200).optional(),
   cursor: z.string().min(1).max(200).optional(),
   limit: z.coerce.number("must be a whole number from 1 to 100").int().min(1).max(100).default(20),
@@ -116,8 +120,8 @@ export const listKeysResponse = z.strictObject({
 });
 
 export const usageQuery = z.strictObject({
-  from: isoDate.optional(),
-  to: isoDate.optional(),
+  from: isoDateString.optional(),
+  to: isoDateString.optional(),
   granularity: z.enum(["minute", "hour", "day"]).default("hour"),
   include: z.enum(["latency"]).optional(),
 });

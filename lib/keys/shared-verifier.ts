@@ -4,18 +4,16 @@ import { onShutdown } from "../process/shutdown";
 import { sharedKeyCache } from "./cache";
 import { listenForKeyChanges } from "./invalidation";
 import { KeyVerifier } from "./verify";
-
-const holder = globalThis as unknown as { keyholdVerifier?: KeyVerifier };
+import { processSingleton } from "../process/process-singleton";
 
 // The process's verifier, wired to the shared cache, returning its quota leases on shutdown
 // and, on PostgreSQL, to change
 // notifications from other instances. The embedded database has exactly one instance, whose
 // own changes evict its cache directly.
 export function sharedKeyVerifier(): KeyVerifier {
-  if (!holder.keyholdVerifier) {
+  return processSingleton("keyholdVerifier", () => {
     const cache = sharedKeyCache();
     const verifier = new KeyVerifier(getDb(), cache, getRateLimiter());
-    holder.keyholdVerifier = verifier;
     // Credits leased and not spent go back to their keys (DESIGN.md section 15.3).
     onShutdown("flush", async () => {
       await verifier.quota.returnAll();
@@ -25,6 +23,6 @@ export function sharedKeyVerifier(): KeyVerifier {
       const listener = listenForKeyChanges(url, { onChange: (id) => cache.evictById(id), onReset: () => cache.clear() });
       onShutdown("close", () => listener.stop());
     }
-  }
-  return holder.keyholdVerifier;
+    return verifier;
+  });
 }

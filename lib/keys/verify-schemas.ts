@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { KEY_ENVIRONMENTS } from "./format";
 import { normalizeClientIp } from "../net/ip-allowlist";
 
 // Request and response shapes of key verification (DESIGN.md section 7.1). Responses are parsed
 // through these too, so nothing outside them (a hash, say) can reach the JSON.
 
-const environment = z.enum(["live", "test"]);
+const environment = z.enum(KEY_ENVIRONMENTS);
 const ratelimit = z.object({ limit: z.number().int(), windowMs: z.number().int() }).nullable();
 
 /** Credits one use spends from a key's quota (DESIGN.md section 15.3). */

@@ -1,9 +1,10 @@
 import type { Db } from "../db/client";
+import type { VerificationCode } from "../errors/error-codes";
 import { metrics } from "../observability/metrics";
 import { IpAllowlist } from "../net/ip-allowlist";
 import { QuotaLeases } from "../quota/quota-leases";
 import type { RateLimitResult } from "../ratelimit/limiter";
-import type { KeyCache, KeyRecord } from "./cache";
+import type { KeyCache, CachedKey } from "./cache";
 import { parseKey } from "./format";
 import { hashKey } from "./hash";
 import { ratelimitOf } from "./ratelimit-of";
@@ -13,19 +14,12 @@ import { refillOf } from "./refill-of";
 // cache, the database by hash on a miss, then revoked, expired, scopes, client address, rate
 // limit, quota. A refused address spends nothing (DESIGN.md section 15.4).
 
-export type VerificationCode =
-  | "invalid_key"
-  | "expired_key"
-  | "revoked_key"
-  | "insufficient_scope"
-  | "ip_not_allowed"
-  | "rate_limited"
-  | "quota_exceeded"
-  | "unavailable";
+// Why a key is refused: the codes of stage "verification" in the one outcome table.
+export type { VerificationCode };
 
 export type Verification =
-  | { valid: true; key: KeyRecord; ratelimit: RateLimitResult | null; remaining: number | null }
-  | { valid: false; code: VerificationCode; key: KeyRecord | null; ratelimit: RateLimitResult | null };
+  | { valid: true; key: CachedKey; ratelimit: RateLimitResult | null; remaining: number | null }
+  | { valid: false; code: VerificationCode; key: CachedKey | null; ratelimit: RateLimitResult | null };
 
 export interface VerifyOptions {
   /** The address the key is presented from; a key with an allowlist refuses any other, and none. */
@@ -58,7 +52,7 @@ const SELECT = {
 
 export class KeyVerifier {
   // Concurrent misses for one hash share a single query.
-  private readonly loading = new Map<string, { promise: Promise<KeyRecord | null>; generation: number }>();
+  private readonly loading = new Map<string, { promise: Promise<CachedKey | null>; generation: number }>();
   /** This instance's quota credits; hand them back with `quota.returnAll()` on shutdown. */
   readonly quota: QuotaLeases;
 
@@ -114,7 +108,7 @@ export class KeyVerifier {
     return { valid: true, key, ratelimit, remaining };
   }
 
-  private load(hash: string): Promise<KeyRecord | null> {
+  private load(hash: string): Promise<CachedKey | null> {
     const generation = this.cache.generation;
     const pending = this.loading.get(hash);
     // A read that began before an eviction may hold the row from before the change: later
@@ -127,7 +121,7 @@ export class KeyVerifier {
     return promise;
   }
 
-  private async fetch(hash: string, generation: number): Promise<KeyRecord | null> {
+  private async fetch(hash: string, generation: number): Promise<CachedKey | null> {
     const row = await this.db.apiKey.findUnique({ where: { hash }, select: SELECT });
     const record = row ? toRecord(row) : null;
     // Refused when an eviction ran since the read began (DESIGN.md section 15.7): storing it
@@ -137,7 +131,7 @@ export class KeyVerifier {
   }
 }
 
-function invalid(code: VerificationCode, key: KeyRecord | null): Verification {
+function invalid(code: VerificationCode, key: CachedKey | null): Verification {
   return { valid: false, code, key, ratelimit: null };
 }
 
@@ -159,7 +153,7 @@ type Row = {
   ipAllowlist: string[];
 };
 
-function toRecord(row: Row): KeyRecord {
+function toRecord(row: Row): CachedKey {
   return {
     id: row.id,
     name: row.name,

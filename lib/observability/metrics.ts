@@ -1,7 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { PoolStats } from "../db/client";
-import { DENIED_OUTCOMES } from "../usage/outcomes";
+import { DENIED_OUTCOMES } from "../errors/error-codes";
 import type { UsageRecorderStats } from "../usage/recorder";
+import { processSingleton } from "../process/process-singleton";
 
 // Prometheus metrics for GET /api/metrics. The verification path only ever does the O(1)
 // updates below (a counter increment, a histogram observation); everything that has a value of
@@ -119,20 +120,14 @@ export function createMetrics(sources: MetricSources, options: { defaultMetrics?
   return { registry, verifications, verificationSeconds, keyCacheHits, keyCacheMisses, webhookDeliveries, webhookDeliverySeconds, webhookPending };
 }
 
-// One registry per process, on globalThis: Next bundles the routes that update these metrics
-// apart from each other and from the server, and each bundle has its own copy of this module
-// (and possibly of prom-client), yet all must count into the registry that /api/metrics reads.
-const holder = globalThis as unknown as { keyholdMetrics?: Metrics; keyholdMetricSources?: MetricSources };
+// One registry per process: each of Next's bundles has its own copy of this module (and possibly
+// of prom-client), yet all must count into the registry that /api/metrics reads.
+const sourcesHolder = () => processSingleton("keyholdMetricSources", (): { current: MetricSources | null } => ({ current: null }));
 
 export function metrics(): Metrics {
-  holder.keyholdMetrics ??= createMetrics(
-    {
-      usage: () => holder.keyholdMetricSources?.usage() ?? null,
-      pool: () => holder.keyholdMetricSources?.pool() ?? null,
-    },
-    { defaultMetrics: true },
+  return processSingleton("keyholdMetrics", () =>
+    createMetrics({ usage: () => sourcesHolder().current?.usage() ?? null, pool: () => sourcesHolder().current?.pool() ?? null }, { defaultMetrics: true }),
   );
-  return holder.keyholdMetrics;
 }
 
 /**
@@ -141,7 +136,7 @@ export function metrics(): Metrics {
  * and the database client with it.
  */
 export function setMetricSources(sources: MetricSources): void {
-  holder.keyholdMetricSources = sources;
+  sourcesHolder().current = sources;
 }
 
 /** One finished verification, for the hot path: one counter increment, one observation. */

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
+import { processSingleton } from "../process/process-singleton";
 
 // What one request's log line says beyond what the server sees itself: the key and outcome,
 // which only the route code (withApiKey, the verify endpoint) knows. The HTTP server opens a
@@ -16,12 +17,9 @@ export interface RequestContext {
 }
 
 // Next bundles route code apart from the server that opens the context, so both copies of this
-// module must find the one storage on globalThis or the route would never see the server's store.
-const holder = globalThis as unknown as { keyholdRequestContext?: AsyncLocalStorage<RequestContext> };
-
+// module must find the one storage or the route would never see the server's store.
 export function requestContextStorage(): AsyncLocalStorage<RequestContext> {
-  holder.keyholdRequestContext ??= new AsyncLocalStorage<RequestContext>();
-  return holder.keyholdRequestContext;
+  return processSingleton("keyholdRequestContext", () => new AsyncLocalStorage<RequestContext>());
 }
 
 // Anything else is replaced: the id is echoed in a header and written to the log, so a client
@@ -35,7 +33,7 @@ export function requestIdFrom(incoming: string | string[] | undefined | null): s
 
 /** Records who authenticated the current request and how; a no-op outside a request. */
 export function noteRequestKey(keyId: string | null, outcome: string): void {
-  const context = holder.keyholdRequestContext?.getStore();
+  const context = requestContextStorage().getStore();
   if (context) {
     context.keyId = keyId;
     context.outcome = outcome;
@@ -44,7 +42,7 @@ export function noteRequestKey(keyId: string | null, outcome: string): void {
 
 /** Records the key verified on a service's behalf during the current request. */
 export function noteVerifiedKey(keyId: string | null, outcome: string): void {
-  const context = holder.keyholdRequestContext?.getStore();
+  const context = requestContextStorage().getStore();
   if (context) {
     context.verifiedKeyId = keyId;
     context.verifiedOutcome = outcome;

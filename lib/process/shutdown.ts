@@ -1,15 +1,14 @@
-// Work that must finish before the process exits. Kept on globalThis: the server
-// (lib/server/http-server.ts) and Next's bundled route code load separate copies of this
-// module, and both must see one list.
+// Work that must finish before the process exits. One list per process: the server
+// (lib/server/http-server.ts) and Next's bundled route code load separate copies of this module.
+import { processSingleton } from "./process-singleton";
 
 type Hook = () => Promise<void> | void;
 // "flush" hooks write buffered data out; "close" hooks release what the flushes still need.
 type Phase = "flush" | "close";
 
-const state = globalThis as unknown as {
-  keyholdShutdown?: { hooks: Record<Phase, Hook[]>; running?: Promise<void> };
-};
-const registry = (state.keyholdShutdown ??= { hooks: { flush: [], close: [] } });
+const registry = processSingleton<{ hooks: Record<Phase, Hook[]>; running?: Promise<void> }>("keyholdShutdown", () => ({
+  hooks: { flush: [], close: [] },
+}));
 
 export function onShutdown(phase: Phase, hook: Hook): void {
   registry.hooks[phase].push(hook);

@@ -1,8 +1,10 @@
 import { z } from "zod";
-import type { Actor, Role } from "../access/actor";
-import { throttledCheck } from "../ratelimit/throttled-check";
-import { ApiError } from "../errors/api-error";
+import type { Actor } from "../access/actor";
+import { can } from "../access/permissions";
+import { ROLES, type Role } from "../access/roles";
 import { sharedPasswordHasher } from "../crypto/password-hasher";
+import { ApiError } from "../errors/api-error";
+import { throttledCheck } from "../ratelimit/throttled-check";
 import { writeAudit } from "../audit/write-audit";
 import type { Db } from "../db/client";
 import { Prisma, type User } from "../db/generated/client";
@@ -15,8 +17,6 @@ import { isId, newId } from "../db/ids";
 
 /** A user as callers see it: everything but the password hash and the session version. */
 export type UserRecord = Omit<User, "passwordHash" | "sessionVersion">;
-
-export const ROLES = ["OWNER", "ADMIN", "VIEWER"] as const satisfies readonly Role[];
 
 export const PASSWORD_MIN_LENGTH = 12;
 // bcrypt ignores everything after 72 bytes: a longer password would silently match any other
@@ -203,7 +203,7 @@ export async function verifyCredentials(db: Db, email: string, password: string)
 
 function assertCanManageUsers(actor: Actor): void {
   if (actor.type === "key") throw new ApiError("insufficient_scope", "API keys cannot manage dashboard users.");
-  if (actor.type === "user" && actor.role !== "OWNER") throw new ApiError("insufficient_scope", "Only an OWNER can manage users.");
+  if (!can(actor, "manageUsers")) throw new ApiError("insufficient_scope", "Only an OWNER can manage users.");
 }
 
 type Tx = Prisma.TransactionClient;

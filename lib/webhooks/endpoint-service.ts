@@ -1,5 +1,6 @@
 import { ApiError } from "../errors/api-error";
 import type { Actor } from "../access/actor";
+import { can } from "../access/permissions";
 import { writeAudit } from "../audit/write-audit";
 import type { Db } from "../db/client";
 import type { WebhookEndpoint } from "../db/generated/client";
@@ -17,11 +18,7 @@ import type { WebhookConfig } from "./webhook-config";
 export const MAX_ENDPOINTS = 100;
 
 export function assertCanManageWebhooks(actor: Actor): void {
-  const allowed =
-    actor.type === "cli" ||
-    actor.type === "system" ||
-    (actor.type === "user" && actor.role !== "VIEWER") ||
-    (actor.type === "key" && actor.scopes.includes("webhooks:write"));
+  const allowed = actor.type === "key" ? actor.scopes.includes("webhooks:write") : can(actor, "manageWebhooks");
   if (!allowed) {
     throw new ApiError("insufficient_scope", "Managing webhooks needs an OWNER or ADMIN, or a key with webhooks:write.", {
       details: { required: ["webhooks:write"] },

@@ -1,4 +1,5 @@
 // `create-key`: issues a key and prints it, the only time it is ever shown.
+import { KEY_ENVIRONMENTS } from "../../lib/keys/format";
 import { describeRefill } from "../../lib/keys/describe-refill";
 import { presentKey } from "../../lib/keys/present-key";
 import { createKeyRequest, keyWithSecret } from "../../lib/keys/schemas";
@@ -40,7 +41,7 @@ export const createKeyCommand: Command = {
     });
     if (values.help) return commandUsage(this);
     if (values.name === undefined || values.name.trim() === "") throw new UsageError("create-key needs --name, e.g. --name \"Deploy bot\".");
-    if (values.env !== undefined && values.env !== "live" && values.env !== "test") {
+    if (values.env !== undefined && !(KEY_ENVIRONMENTS as readonly string[]).includes(values.env)) {
       throw new UsageError(`--env must be live or test, not ${quote(values.env)}.`);
     }
     const scopes = values.scopes === undefined ? [] : parseScopes(values.scopes);
@@ -73,7 +74,7 @@ export const createKeyCommand: Command = {
     const input = body.data;
     return {
       async run(db) {
-        const { record, key } = await issueKey(db, { ...input, expiresAt }, CLI_ACTOR);
+        const { record, key } = await issueKey(db, input, CLI_ACTOR);
         if (values.json) return { json: keyWithSecret.parse({ ...presentKey(record), key }) };
         const facts = [
           record.environment,

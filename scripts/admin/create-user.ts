@@ -1,6 +1,7 @@
 // `create-user`: a dashboard user with a role; the password is asked for, never an argument.
-import type { Role } from "../../lib/access/actor";
-import { createUser, ROLES } from "../../lib/users/service";
+import type { Role } from "../../lib/access/roles";
+import { ROLES } from "../../lib/access/roles";
+import { createUser } from "../../lib/users/service";
 import { UsageError } from "../cli/run-command";
 import { CLI_ACTOR, commandUsage, parseCommand, type Command } from "./command";
 import { readNewPassword } from "./read-password";

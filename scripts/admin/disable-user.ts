@@ -1,4 +1,5 @@
 // `disable-user`: the user can no longer sign in; disabling twice changes nothing.
+import { findUserByEmail } from "../../lib/users/find-user";
 import { disableUser } from "../../lib/users/service";
 import { CLI_ACTOR, commandUsage, parseCommand, type Command } from "./command";
 import { userEmail, userJson } from "./user-output";
@@ -12,7 +13,7 @@ export const disableUserCommand: Command = {
     const email = userEmail(positionals[0]);
     return {
       async run(db) {
-        const before = await db.user.findUnique({ where: { email }, select: { disabledAt: true } });
+        const before = await findUserByEmail(db, email);
         const user = await disableUser(db, email, CLI_ACTOR);
         if (values.json) return { json: userJson(user) };
         if (before?.disabledAt) return { text: `${user.email} was disabled already on ${before.disabledAt.toISOString()}; nothing changed.` };

@@ -1,13 +1,12 @@
 // `list-keys`: every key matching the filters, all pages in one.
 import type { ApiKey } from "../../lib/db/generated/client";
 import { listKeys } from "../../lib/keys/list-keys";
-import { presentKey, type KeyStatus } from "../../lib/keys/present-key";
+import { KEY_STATUSES, type KeyStatus } from "../../lib/keys/key-status";
+import { presentKey } from "../../lib/keys/present-key";
 import { listKeysResponse } from "../../lib/keys/schemas";
 import { UsageError } from "../cli/run-command";
 import { commandUsage, parseCommand, type Command } from "./command";
 import { formatTable, quote } from "./text";
-
-const STATUSES: readonly KeyStatus[] = ["active", "expired", "revoked"];
 
 export const listKeysCommand: Command = {
   name: "list-keys",
@@ -16,7 +15,7 @@ export const listKeysCommand: Command = {
     const { values } = parseCommand(this, argv, 0, { owner: { type: "string" }, status: { type: "string" } });
     if (values.help) return commandUsage(this);
     const status = values.status;
-    if (status !== undefined && !STATUSES.includes(status as KeyStatus)) {
+    if (status !== undefined && !(KEY_STATUSES as readonly string[]).includes(status)) {
       throw new UsageError(`--status must be active, expired or revoked, not ${quote(status)}.`);
     }
     return {

@@ -5,7 +5,7 @@ import { createDb, type Db } from "../../lib/db/client";
 import type { EmbeddedDatabase } from "../../lib/db/embedded";
 import { migrate } from "../../lib/db/migrate";
 import { appRoot } from "../../lib/server/app-root";
-import { lockDataDir } from "../../lib/server/data-dir";
+import { lockDataDir } from "../../lib/process/data-dir";
 import { UsageError } from "../cli/run-command";
 
 // Found, not counted in folders: bundled into the standalone output, this file is scripts/admin.mjs.

@@ -6,7 +6,7 @@ import { runInNewContext } from "node:vm";
 
 import type { Db } from "../../lib/db/client";
 import { parseEnv } from "../../lib/env";
-import { KeyCache, type KeyRecord } from "../../lib/keys/cache";
+import { KeyCache, type CachedKey } from "../../lib/keys/cache";
 import { InvalidKeyThrottle } from "../../lib/ratelimit/invalid-key-throttle";
 import { LoginThrottle } from "../../lib/ratelimit/login-throttle";
 import { UsageRecorder } from "../../lib/usage/recorder";
@@ -27,7 +27,7 @@ function heapUsedBy(fill: () => unknown): number {
 
 const hex = (n: number, length: number) => n.toString(16).padStart(length, "0");
 
-function keyRecord(i: number): KeyRecord {
+function keyRecord(i: number): CachedKey {
   const scopes = ["orders:read", "orders:write"];
   return {
     id: `key_${hex(i, 22)}`,

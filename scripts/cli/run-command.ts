@@ -1,7 +1,7 @@
 // What Keyhold's command-line entry points share (DESIGN.md section 13): exit code 0 on success,
 // 1 on a user error with one line on stderr, 2 on anything else, and a Ctrl-C that never leaves
 // a database half-written.
-import { lockDataDir } from "../../lib/server/data-dir";
+import { lockDataDir } from "../../lib/process/data-dir";
 
 /** Wrong input from whoever ran the command: exit 1 with its message. */
 export class UsageError extends Error {}
@@ -32,9 +32,14 @@ export function lockForCommand(dataDir: string, command: string): () => void {
   try {
     return lockDataDir(dataDir);
   } catch (error) {
-    const reason = (error instanceof Error ? error.message : String(error)).split(";")[0];
-    throw new UsageError(`${reason}; stop it first, then run the ${command} again.`);
+    throw lockRefusal(error, command);
   }
+}
+
+/** The one line for a data folder another process holds. */
+export function lockRefusal(error: unknown, command: string): UsageError {
+  const reason = (error instanceof Error ? error.message : String(error)).split(";")[0];
+  return new UsageError(`${reason}; stop it first, then run the ${command} again.`);
 }
 
 /**

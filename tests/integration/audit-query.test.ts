@@ -1,35 +1,14 @@
-import pg from "pg";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createDb, type Db } from "../../lib/db/client";
-import { migrate } from "../../lib/db/migrate";
+import { beforeEach, describe, expect, it } from "vitest";
 import { AuditQueryError, listAuditEntries, type AuditQuery } from "../../lib/audit/query-audit";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database";
+import { databaseForThisFile } from "../helpers/migrated-database";
 
 // The audit log reads newest first, filtered by target, actor, action and time, in pages keyed
 // by id so that entries written while someone pages through neither repeat nor go missing.
 
-let database: TestDatabase;
-let admin: pg.Client;
-let db: Db;
-
-beforeAll(async () => {
-  database = await createTestDatabase("keyhold_audit_query");
-  await migrate(database.url);
-  admin = new pg.Client({ connectionString: database.url });
-  await admin.connect();
-  // Times must read and filter the same whatever the database's time zone.
-  await admin.query(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET timezone TO %L', current_database(), 'America/St_Johns'); END $$`);
-  db = createDb(database.url);
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-  await admin?.end();
-  await database?.drop();
-});
+const shared = databaseForThisFile("keyhold_audit_query", { timezone: "America/St_Johns" });
 
 beforeEach(async () => {
-  await admin.query("TRUNCATE audit_logs RESTART IDENTITY");
+  await shared.admin.query("TRUNCATE audit_logs RESTART IDENTITY");
 });
 
 interface Entry {
@@ -45,7 +24,7 @@ interface Entry {
 
 /** Inserts in order, so ids follow the array; returns the ids. */
 async function insert(entries: Entry[]): Promise<string[]> {
-  const { rows } = await admin.query<{ id: string }>(
+  const { rows } = await shared.admin.query<{ id: string }>(
     `INSERT INTO audit_logs (actor_type, actor_id, action, target_type, target_id, data, ip, at)
      SELECT a::"ActorType", ai, ac, tt, ti, d, i, coalesce(at, now())
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::timestamptz[])
@@ -67,7 +46,7 @@ async function insert(entries: Entry[]): Promise<string[]> {
 }
 
 async function ids(query: AuditQuery): Promise<string[]> {
-  const page = await listAuditEntries(db, query);
+  const page = await listAuditEntries(shared.db, query);
   return page.data.map((entry) => entry.id);
 }
 
@@ -78,7 +57,7 @@ describe("listAuditEntries", () => {
       { actorType: "cli", actorId: null, action: "user.create", targetType: "user", targetId: "usr_2", at: "2026-11-23T12:00:01Z" },
     ]);
 
-    expect(await listAuditEntries(db)).toEqual({
+    expect(await listAuditEntries(shared.db)).toEqual({
       data: [
         {
           id: second,
@@ -141,7 +120,7 @@ describe("listAuditEntries", () => {
     const sizes: number[] = [];
     let cursor: string | undefined;
     for (;;) {
-      const page = await listAuditEntries(db, { limit: 100, cursor });
+      const page = await listAuditEntries(shared.db, { limit: 100, cursor });
       sizes.push(page.data.length);
       seen.push(...page.data.map((entry) => entry.id));
       if (page.nextCursor === null) break;
@@ -161,7 +140,7 @@ describe("listAuditEntries", () => {
     const written: string[] = [];
     let cursor: string | undefined;
     for (;;) {
-      const page = await listAuditEntries(db, { limit: 100, cursor });
+      const page = await listAuditEntries(shared.db, { limit: 100, cursor });
       seen.push(...page.data.map((entry) => entry.id));
       if (page.nextCursor === null) break;
       cursor = page.nextCursor;
@@ -179,24 +158,24 @@ describe("listAuditEntries", () => {
     const rows = await insert(Array.from({ length: 9 }, (_, i) => ({ action: i % 3 === 0 ? "key.revoke" : "key.update" })));
     const revokes = rows.filter((_, i) => i % 3 === 0).reverse();
 
-    const first = await listAuditEntries(db, { action: "key.revoke", limit: 2 });
+    const first = await listAuditEntries(shared.db, { action: "key.revoke", limit: 2 });
     expect(first.data.map((entry) => entry.id)).toEqual(revokes.slice(0, 2));
     expect(first.nextCursor).not.toBeNull();
-    const second = await listAuditEntries(db, { action: "key.revoke", limit: 2, cursor: first.nextCursor! });
+    const second = await listAuditEntries(shared.db, { action: "key.revoke", limit: 2, cursor: first.nextCursor! });
     expect(second).toEqual({ data: [expect.objectContaining({ id: revokes[2] })], nextCursor: null });
   });
 
   it("ends with nextCursor null when the last page is exactly full", async () => {
     await insert(Array.from({ length: 4 }, () => ({})));
-    const first = await listAuditEntries(db, { limit: 2 });
-    const second = await listAuditEntries(db, { limit: 2, cursor: first.nextCursor! });
+    const first = await listAuditEntries(shared.db, { limit: 2 });
+    const second = await listAuditEntries(shared.db, { limit: 2, cursor: first.nextCursor! });
     expect(second.data).toHaveLength(2);
     expect(second.nextCursor).toBeNull();
   });
 
   it("defaults to 50 entries a page", async () => {
     await insert(Array.from({ length: 51 }, () => ({})));
-    const page = await listAuditEntries(db);
+    const page = await listAuditEntries(shared.db);
     expect(page.data).toHaveLength(50);
     expect(page.nextCursor).toBe(page.data[49].id);
   });
@@ -216,10 +195,10 @@ describe("listAuditEntries", () => {
       [{ targetType: "" }, /targetType/],
     ];
     for (const [query, message] of bad) {
-      const attempt = listAuditEntries(db, query);
+      const attempt = listAuditEntries(shared.db, query);
       await expect(attempt).rejects.toThrow(AuditQueryError);
       await expect(attempt).rejects.toThrow(message);
     }
-    await expect(listAuditEntries(db, { cursor: "9223372036854775807" })).resolves.toEqual({ data: [], nextCursor: null });
+    await expect(listAuditEntries(shared.db, { cursor: "9223372036854775807" })).resolves.toEqual({ data: [], nextCursor: null });
   });
 });

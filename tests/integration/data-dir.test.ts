@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } fr
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadOrCreateSecret, lockDataDir } from "../../lib/server/data-dir";
+import { loadOrCreateSecret, lockDataDir } from "../../lib/process/data-dir";
 
 // Issue 13 item 1 and DESIGN.md section 15.7: `.data/` and everything under it are 0700/0600,
 // also when the folder existed before with wider modes (the session secret and the database

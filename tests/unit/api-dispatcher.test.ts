@@ -100,3 +100,11 @@ describe("API dispatcher", () => {
     expect(() => dispatchRoutes(API_CONTRACTS, API_ROUTE_MODULES)).not.toThrow();
   });
 });
+
+describe("the server's route modules (scripts/api-route-modules.ts)", () => {
+  it("are exactly the routes of the table, each bound to its contract, so the server starts", async () => {
+    const { API_CONTRACTS } = await import("../../lib/api/contract/routes");
+    const { API_ROUTE_MODULES } = await import("../../scripts/api-route-modules");
+    expect(() => dispatchRoutes(API_CONTRACTS, API_ROUTE_MODULES)).not.toThrow();
+  }, 30_000);
+});

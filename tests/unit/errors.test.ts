@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { ERROR_CODES, type ErrorCode } from "../../lib/errors/error-codes";
+import { DENIED_OUTCOMES, ERROR_CODES, type ErrorCode } from "../../lib/errors/error-codes";
 import { ApiError } from "../../lib/errors/api-error";
 import { badRequest, errorResponse } from "../../lib/api/errors";
 import { rateLimitHeaders, secondsUntil } from "../../lib/api/ratelimit-headers";
@@ -47,6 +47,12 @@ describe("error codes", () => {
   it("are exactly the codes of the contract, with its statuses", () => {
     const actual = Object.fromEntries(Object.entries(ERROR_CODES).map(([code, { status }]) => [code, status]));
     expect(actual).toEqual(CONTRACT);
+  });
+
+  it("count as refused-key outcomes exactly when they are about the key (section 8: `valid` or a section 6 code)", () => {
+    expect([...DENIED_OUTCOMES].sort()).toEqual(
+      ["ambiguous_key", "expired_key", "insufficient_scope", "invalid_key", "ip_not_allowed", "key_in_query", "missing_key", "quota_exceeded", "rate_limited", "revoked_key", "unavailable"],
+    );
   });
 
   it("each have a non-empty public message", () => {

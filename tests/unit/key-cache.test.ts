@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { KEY_CACHE_TTL_MS, KeyCache, sharedKeyCache, type KeyRecord } from "../../lib/keys/cache";
+import { KEY_CACHE_TTL_MS, KeyCache, sharedKeyCache, type CachedKey } from "../../lib/keys/cache";
 
 const MAX_ENTRIES = 100_000;
 
-function record(id: string): KeyRecord {
+function record(id: string): CachedKey {
   return {
     id,
     name: `key ${id}`,

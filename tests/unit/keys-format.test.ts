@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { KEY_PATTERN, generateKey, keyChecksum, keyStart, parseKey, type KeyEnvironment } from "../../lib/keys/format";
+import { KEY_PATTERN, KEY_START_PATTERN, generateKey, keyChecksum, keyStart, parseKey, redactKeys, type KeyEnvironment } from "../../lib/keys/format";
 import { hashKey } from "../../lib/keys/hash";
 
 // Written from DESIGN.md section 3 alone, sharing nothing with lib/keys/format.ts, so the tests
@@ -222,5 +222,21 @@ describe("hashKey", () => {
     expect(hashKey(a)).not.toBe(hashKey(b));
     // The environment is part of the hashed key: a test key never collides with its live twin.
     expect(hashKey(a)).not.toBe(hashKey(a.replace("kh_live_", "kh_test_")));
+  });
+});
+
+describe("redactKeys", () => {
+  it("removes every key from a text, and enough of a cut-off key to matter, keeping only its environment", () => {
+    const live = generateKey("live");
+    const test = generateKey("test");
+    expect(redactKeys(`/a/${live}/b?x=${test}`)).toBe("/a/kh_live_[redacted]/b?x=kh_test_[redacted]");
+    expect(redactKeys(`pasted ${live.slice(0, 30)}`)).toBe("pasted kh_live_[redacted]");
+  });
+
+  it("leaves a key start, which is no secret and is how people name keys, and text without keys", () => {
+    const start = keyStart(generateKey("live"));
+    expect(start).toMatch(KEY_START_PATTERN);
+    expect(redactKeys(`revoke ${start}`)).toBe(`revoke ${start}`);
+    expect(redactKeys("kh_prod_0123456789abcdef")).toBe("kh_prod_0123456789abcdef");
   });
 });

@@ -11,6 +11,7 @@ import { buildOpenApiDocument } from "../../lib/api/openapi/build-document";
 import { ERROR_CODES } from "../../lib/errors/error-codes";
 import * as keySchemas from "../../lib/keys/schemas";
 
+// Importing every route module transforms most of lib/ on a cold start: those tests get a minute.
 // The document is checked against the OpenAPI 3.1 specification, and the contract table behind
 // it against the route files through their modules: each contract's handler is exported by the
 // route file at its path and bound to that contract, and every other method a file exports
@@ -98,7 +99,7 @@ describe("GET /api/openapi.json document", () => {
     const result = await validate(structuredClone(doc) as never, { resolve: { external: false } });
     if (!result.valid) throw new Error(compileErrors(result));
     expect(result.warnings).toEqual([]);
-  });
+  }, 60_000);
 
   it("is built once and reused", () => {
     expect(buildOpenApiDocument()).toBe(doc);
@@ -116,7 +117,7 @@ describe("GET /api/openapi.json document", () => {
       expect(isBound(handler), `${file} exports ${contract.method} bound to a contract`).toBe(true);
       expect((handler as BoundHandler).contract, `${file} ${contract.method}`).toBe(contract);
     }
-  });
+  }, 60_000);
 
   it("has a contract for every method a route file serves; the others answer 405 with the contracts' methods", async () => {
     const files = routeFiles().filter((file) => !OUTSIDE_CONTRACT.includes(file));
@@ -138,7 +139,7 @@ describe("GET /api/openapi.json document", () => {
         expect(response.headers.get("allow")?.split(", ").sort(), `${method} in ${file}`).toEqual(served.map((contract) => contract.method).sort());
       }
     }
-  });
+  }, 60_000);
 
   it("declares for each operation the scopes of its contract, and no key for public routes", () => {
     for (const contract of API_CONTRACTS) {

@@ -10,7 +10,9 @@ import { UsageChart } from "@/components/usage/usage-chart";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { countActiveKeys } from "@/lib/keys/count-active-keys";
-import { DENIED_OUTCOMES } from "@/lib/usage/outcomes";
+import { keysExpiringWithin } from "@/lib/keys/key-overview";
+import { EXPIRING_SOON_MS } from "@/lib/keys/key-status";
+import { DENIED_OUTCOMES } from "@/lib/errors/error-codes";
 import { usageSeries } from "@/lib/usage/query-usage";
 import { recentEvents } from "@/lib/usage/usage-summary";
 
@@ -20,17 +22,11 @@ export default async function OverviewPage() {
   await requireUser();
   const db = getDb();
   const now = new Date();
-  const in7Days = new Date(now.getTime() + 7 * 86_400_000);
   const dayAgo = new Date(now.getTime() - 86_400_000);
   const [activeKeys, series, expiring, denied] = await Promise.all([
     countActiveKeys(db, now),
     usageSeries(db, { keyId: null, from: dayAgo, to: now, granularity: "hour" }),
-    db.apiKey.findMany({
-      where: { revokedAt: null, expiresAt: { gt: now, lte: in7Days } },
-      orderBy: { expiresAt: "asc" },
-      take: 10,
-      select: { id: true, name: true, start: true, expiresAt: true },
-    }),
+    keysExpiringWithin(db, now, EXPIRING_SOON_MS, 10),
     recentEvents(db, { outcome: [...DENIED_OUTCOMES], limit: 10 }),
   ]);
   let requests = 0;

@@ -4,6 +4,7 @@ import { Badge } from "@/components/ui/badge";
 import { PageHeader } from "@/components/ui/page-header";
 import { Time } from "@/components/ui/time";
 import { AddUserButton, DisableUserButton, RoleSelect } from "@/components/users/user-forms";
+import { can } from "@/lib/access/permissions";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { listUsers } from "@/lib/users/list-users";
@@ -13,7 +14,7 @@ export const metadata: Metadata = { title: "Users" };
 
 export default async function UsersPage() {
   const user = await requireUser();
-  if (user.role !== "OWNER") notFound();
+  if (!can(user, "manageUsers")) notFound();
   const users = await listUsers(getDb());
   return (
     <>

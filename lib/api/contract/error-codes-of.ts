@@ -1,20 +1,9 @@
-import type { ErrorCode } from "../../errors/error-codes";
+import { DENIED_OUTCOMES, type ErrorCode } from "../../errors/error-codes";
 import type { RouteContract } from "./route-contract";
 
-// Every refusal a protected route can answer before its handler runs: how the key is presented,
-// whether it verifies, and its limits.
-const AUTH_ERRORS: readonly ErrorCode[] = [
-  "key_in_query",
-  "ambiguous_key",
-  "missing_key",
-  "invalid_key",
-  "expired_key",
-  "revoked_key",
-  "ip_not_allowed",
-  "rate_limited",
-  "quota_exceeded",
-  "unavailable",
-];
+// Every refusal a protected route can answer before its handler runs; a scope can be missing
+// only where the contract asks for one.
+const AUTH_ERRORS: readonly ErrorCode[] = DENIED_OUTCOMES.filter((code) => code !== "insufficient_scope");
 
 /** Every error code an operation can answer, derived from what its contract declares. */
 export function errorCodesOf(contract: RouteContract): ErrorCode[] {

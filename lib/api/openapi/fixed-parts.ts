@@ -1,3 +1,5 @@
+import { KEY_PATTERN } from "../../keys/format";
+
 // The parts of the document that no contract carries: how keys are presented, the headers
 // answers carry, and the tags' descriptions.
 
@@ -23,7 +25,7 @@ export const SECURITY_SCHEMES = {
   bearerAuth: {
     type: "http",
     scheme: "bearer",
-    description: "An API key as `Authorization: Bearer <key>`. Keys match `^kh_(live|test)_[0-9A-Za-z]{38}$`.",
+    description: `An API key as \`Authorization: Bearer <key>\`. Keys match \`${KEY_PATTERN.source}\`.`,
   },
   apiKeyAuth: {
     type: "apiKey",

@@ -11,7 +11,8 @@ import { FilterChips } from "@/components/ui/filter-chips";
 import { Num } from "@/components/ui/number";
 import { PageHeader } from "@/components/ui/page-header";
 import { ApiError } from "@/lib/errors/api-error";
-import { canChange, requireUser } from "@/lib/auth/session";
+import { can } from "@/lib/access/permissions";
+import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { countKeys, type KeyCount } from "@/lib/keys/count-keys";
 import { listKeys } from "@/lib/keys/list-keys";
@@ -51,7 +52,7 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
         title="Keys"
         description="Every API key, newest first."
         actions={
-          canChange(user) && (
+          can(user, "changeKeys") && (
             <Link href="/keys/new" className={buttonClass("primary")}>
               New key
             </Link>
@@ -96,7 +97,7 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
               Clear the filters
             </Link>
           ) : (
-            canChange(user) && "Create the first one with New key."
+            can(user, "changeKeys") && "Create the first one with New key."
           )}
         </EmptyState>
       ) : (

@@ -5,7 +5,8 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Num } from "@/components/ui/number";
 import { PageHeader } from "@/components/ui/page-header";
 import { Time } from "@/components/ui/time";
-import { canChange, requireUser } from "@/lib/auth/session";
+import { can } from "@/lib/access/permissions";
+import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { MANAGEMENT_SCOPES } from "@/lib/keys/management-scopes";
 import { listScopes } from "@/lib/scopes/service";
@@ -16,7 +17,7 @@ export const metadata: Metadata = { title: "Scopes" };
 export default async function ScopesPage() {
   const user = await requireUser();
   const scopes = await listScopes(getDb());
-  const editable = canChange(user);
+  const editable = can(user, "changeScopes");
   return (
     <>
       <PageHeader

@@ -13,10 +13,11 @@ import { EventsTable } from "@/components/usage/events-table";
 import { PerformanceCharts } from "@/components/usage/performance-charts";
 import { UsageChart } from "@/components/usage/usage-chart";
 import { ApiError } from "@/lib/errors/api-error";
-import { canChange, requireUser } from "@/lib/auth/session";
+import { can } from "@/lib/access/permissions";
+import { requireUser } from "@/lib/auth/session";
 import { listAuditEntries } from "@/lib/audit/query-audit";
 import { getDb } from "@/lib/db/client";
-import { keyStatus } from "@/lib/keys/present-key";
+import { keyStatus } from "@/lib/keys/key-status";
 import { describeRefill } from "@/lib/keys/describe-refill";
 import { ratelimitOf } from "@/lib/keys/ratelimit-of";
 import { refillOf } from "@/lib/keys/refill-of";
@@ -26,6 +27,7 @@ import { keyAddresses } from "@/lib/usage/key-addresses";
 import { latencySeries, usageSeries } from "@/lib/usage/query-usage";
 import { ratelimitPressure } from "@/lib/usage/ratelimit-pressure";
 import { recentEvents } from "@/lib/usage/usage-summary";
+import { metaOf } from "@/lib/keys/key-meta";
 
 export const metadata: Metadata = { title: "Key" };
 
@@ -67,7 +69,7 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
   const inGrace = successors.length > 0 && status === "active" && key.expiresAt !== null;
   const lastHourCount = lastHour.reduce((sum, point) => sum + (point.counts.valid ?? 0), 0);
   const lastHourRequests = lastHour.reduce((sum, point) => sum + Object.values(point.counts).reduce((a, b) => a + b, 0), 0);
-  const meta = key.meta !== null && typeof key.meta === "object" && !Array.isArray(key.meta) ? (key.meta as Record<string, unknown>) : {};
+  const meta = metaOf(key.meta);
 
   return (
     <>
@@ -75,7 +77,7 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
         title={key.name}
         description={`${key.start}… · ${key.environment}`}
         actions={
-          canChange(user) && (
+          can(user, "changeKeys") && (
             <KeyActions
               scopeNames={scopes.map((scope) => scope.name)}
               apiKey={{

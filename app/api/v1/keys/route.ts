@@ -8,8 +8,7 @@ import { issueKey } from "@/lib/keys/service";
 
 // POST /api/v1/keys - issue a key; the plaintext is in this response only
 export const POST = withApiKey(contracts.createKey, async (_request, { actor, body, respond }) => {
-  const input = await body();
-  const { record, key } = await issueKey(getDb(), { ...input, expiresAt: input.expiresAt ? new Date(input.expiresAt) : null }, actor);
+  const { record, key } = await issueKey(getDb(), await body(), actor);
   return respond({ ...presentKey(record), key });
 });
 

@@ -2,7 +2,8 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { CreateKeyForm } from "@/components/keys/create-key-form";
 import { PageHeader } from "@/components/ui/page-header";
-import { canChange, requireUser } from "@/lib/auth/session";
+import { can } from "@/lib/access/permissions";
+import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { MANAGEMENT_SCOPES, type ManagementScope } from "@/lib/keys/management-scopes";
 import { listScopes } from "@/lib/scopes/service";
@@ -20,7 +21,7 @@ const MANAGEMENT_DESCRIPTIONS: Record<ManagementScope, string> = {
 
 export default async function NewKeyPage() {
   const user = await requireUser();
-  if (!canChange(user)) redirect("/keys");
+  if (!can(user, "changeKeys")) redirect("/keys");
   const scopes = await listScopes(getDb());
   return (
     <>

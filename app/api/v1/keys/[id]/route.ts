@@ -15,13 +15,7 @@ export const GET = withApiKey(contracts.getKey, async (_request, { params, respo
 export const PATCH = withApiKey(contracts.updateKey, async (_request, { params, actor, body, respond }) => {
   const { id } = await params;
   await getKey(getDb(), id);
-  const { expiresAt, ...rest } = await body();
-  const record = await updateKey(
-    getDb(),
-    id,
-    { ...rest, ...(expiresAt !== undefined ? { expiresAt: expiresAt === null ? null : new Date(expiresAt) } : {}) },
-    actor,
-  );
+  const record = await updateKey(getDb(), id, await body(), actor);
   return respond(presentKey(record));
 });
 

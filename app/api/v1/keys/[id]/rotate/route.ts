@@ -9,13 +9,8 @@ import { getKey, rotateKey } from "@/lib/keys/service";
 export const POST = withApiKey(contracts.rotateKey, async (_request, { params, actor, body, respond }) => {
   const { id } = await params;
   await getKey(getDb(), id);
-  const input = await body();
-  const { record, key } = await rotateKey(
-    getDb(),
-    id,
-    { gracePeriodSeconds: input.gracePeriodSeconds, expiresAt: input.expiresAt ? new Date(input.expiresAt) : null },
-    actor,
-  );
+  const { gracePeriodSeconds, expiresAt } = await body();
+  const { record, key } = await rotateKey(getDb(), id, { gracePeriodSeconds, expiresAt: expiresAt ?? null }, actor);
   return respond({ ...presentKey(record), key });
 });
 
