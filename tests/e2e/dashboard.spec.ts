@@ -138,23 +138,24 @@ test.describe("first run", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page).toHaveURL(`${server.baseUrl}/`);
 
-    // Only this server's private database is touched: the usage tables vanish for a moment.
+    // Only this server's private database is touched: the table behind the usage page's chart
+    // (the all-keys hourly counts) vanishes for a moment.
     const client = new pg.Client({ connectionString: server.databaseUrl });
     await client.connect();
     try {
-      await client.query("ALTER TABLE usage_rollups RENAME TO usage_rollups_away");
+      await client.query("ALTER TABLE usage_hours RENAME TO usage_hours_away");
       await page.goto(`${server.baseUrl}/usage`);
       const alert = page.getByRole("alert").filter({ hasText: "Something went wrong" });
       await expect(alert).toBeVisible();
-      await expect(alert).not.toContainText(/usage_rollups|prisma|select|stack/i);
+      await expect(alert).not.toContainText(/usage_hours|prisma|select|stack/i);
       // The navigation stays, so the rest of the dashboard is one click away.
       await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
-      await client.query("ALTER TABLE usage_rollups_away RENAME TO usage_rollups");
+      await client.query("ALTER TABLE usage_hours_away RENAME TO usage_hours");
       await alert.getByRole("button", { name: "Try again" }).click();
       await expect(page.getByRole("heading", { name: "Usage", level: 1 })).toBeVisible();
       await expect(alert).toBeHidden();
     } finally {
-      await client.query("ALTER TABLE IF EXISTS usage_rollups_away RENAME TO usage_rollups").catch(() => undefined);
+      await client.query("ALTER TABLE IF EXISTS usage_hours_away RENAME TO usage_hours").catch(() => undefined);
       await client.end();
     }
   });
