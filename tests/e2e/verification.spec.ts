@@ -127,8 +127,11 @@ test.describe("whoami", () => {
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(limited.headers["ratelimit-remaining"]).toBe("0");
     expect(limited.headers["ratelimit-reset"]).toBe(String(retryAfter));
+    // Three uses spent three credits; the refused one spent none. The instance leases credits in
+    // batches (DESIGN.md 15.3: at most 5% of what is left), so the row is exact to within the lease.
     const row = await e2eDb().apiKey.findUniqueOrThrow({ where: { id: record.id } });
-    expect(row.remaining).toBe(97);
+    expect(row.remaining).toBeLessThanOrEqual(97);
+    expect(row.remaining).toBeGreaterThanOrEqual(97 - 5);
   });
 
   test("quota: spent exactly, then 429 quota_exceeded and never below zero", async ({ request }) => {
