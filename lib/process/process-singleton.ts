@@ -6,7 +6,8 @@ const store = globalThis as unknown as Record<string, unknown>;
 
 /** The process's one `name`, made by `create` on first use. Names start with `keyhold`. */
 export function processSingleton<T>(name: `keyhold${string}`, create: () => T): T {
-  if (!(name in store)) store[name] = create();
+  // ??= rather than `in`: setting a holder to undefined (as tests do to reset one) starts it afresh.
+  store[name] ??= create();
   return store[name] as T;
 }
 
