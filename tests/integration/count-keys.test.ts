@@ -1,39 +1,20 @@
-import pg from "pg";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createDb, type Db } from "../../lib/db/client";
-import { migrate } from "../../lib/db/migrate";
+import { beforeEach, describe, expect, it } from "vitest";
 import { countKeys, EXACT_COUNT_LIMIT } from "../../lib/keys/count-keys";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database";
+import { databaseForThisFile } from "../helpers/migrated-database";
 
 // The keys page says how many keys it lists ("about 1,000,002 keys") without counting a
 // million rows: exact for small sets, the table's statistics for the whole table, a floor for
 // large filtered sets.
 
-let database: TestDatabase;
-let admin: pg.Client;
-let db: Db;
-
-beforeAll(async () => {
-  database = await createTestDatabase("keyhold_count_keys");
-  await migrate(database.url);
-  admin = new pg.Client({ connectionString: database.url });
-  await admin.connect();
-  db = createDb(database.url);
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-  await admin?.end();
-  await database?.drop();
-});
+const shared = databaseForThisFile("keyhold_count_keys");
 
 beforeEach(async () => {
-  await admin.query("TRUNCATE api_keys CASCADE");
+  await shared.admin.query("TRUNCATE api_keys CASCADE");
 });
 
 /** `count` keys named `<prefix> n`, owned by `owner`; every tenth revoked. */
 async function insertKeys(count: number, { prefix = "key", owner = "cus_1", from = 0 } = {}) {
-  await admin.query(
+  await shared.admin.query(
     `INSERT INTO api_keys (id, name, start, hash, owner_id, revoked_at, updated_at)
      SELECT 'key_' || $2 || n, $2 || ' ' || n, 'kh_live_' || lpad(n::text, 4, '0'), md5($2 || n), $3,
             CASE WHEN n % 10 = 0 THEN now() END, now()
@@ -45,40 +26,40 @@ async function insertKeys(count: number, { prefix = "key", owner = "cus_1", from
 describe("countKeys", () => {
   it("counts a small table exactly, before it was ever analysed", async () => {
     await insertKeys(27);
-    expect(await countKeys(db, {})).toEqual({ kind: "exact", count: 27 });
+    expect(await countKeys(shared.db, {})).toEqual({ kind: "exact", count: 27 });
   });
 
   it("counts filtered sets exactly: owner, status, search", async () => {
     await insertKeys(30, { prefix: "checkout", owner: "cus_a" });
     await insertKeys(12, { prefix: "mobile", owner: "cus_b", from: 100 });
-    expect(await countKeys(db, { ownerId: "cus_a" })).toEqual({ kind: "exact", count: 30 });
-    expect(await countKeys(db, { ownerId: "cus_a", status: "revoked" })).toEqual({ kind: "exact", count: 3 });
-    expect(await countKeys(db, { q: "MOBILE" })).toEqual({ kind: "exact", count: 12 });
-    expect(await countKeys(db, { ownerId: "nobody" })).toEqual({ kind: "exact", count: 0 });
+    expect(await countKeys(shared.db, { ownerId: "cus_a" })).toEqual({ kind: "exact", count: 30 });
+    expect(await countKeys(shared.db, { ownerId: "cus_a", status: "revoked" })).toEqual({ kind: "exact", count: 3 });
+    expect(await countKeys(shared.db, { q: "MOBILE" })).toEqual({ kind: "exact", count: 12 });
+    expect(await countKeys(shared.db, { ownerId: "nobody" })).toEqual({ kind: "exact", count: 0 });
   });
 
   it("reads the whole table's size from its statistics once it is past the exact limit", async () => {
     await insertKeys(EXACT_COUNT_LIMIT + 500);
-    await admin.query("ANALYZE api_keys");
+    await shared.admin.query("ANALYZE api_keys");
     // Rows the statistics have not seen yet are not counted: the figure is an estimate.
     await insertKeys(7, { prefix: "late" });
-    expect(await countKeys(db, {})).toEqual({ kind: "estimate", count: EXACT_COUNT_LIMIT + 500 });
+    expect(await countKeys(shared.db, {})).toEqual({ kind: "estimate", count: EXACT_COUNT_LIMIT + 500 });
   });
 
   it("gives a floor, not a walk of every row, for a filtered set past the limit", async () => {
     // Nine in ten are active: more than the limit.
     await insertKeys(EXACT_COUNT_LIMIT + 1_500);
-    await admin.query("ANALYZE api_keys");
-    expect(await countKeys(db, { status: "active" })).toEqual({ kind: "atLeast", count: EXACT_COUNT_LIMIT });
-    expect(await countKeys(db, { status: "revoked" })).toEqual({ kind: "exact", count: (EXACT_COUNT_LIMIT + 1_500) / 10 });
+    await shared.admin.query("ANALYZE api_keys");
+    expect(await countKeys(shared.db, { status: "active" })).toEqual({ kind: "atLeast", count: EXACT_COUNT_LIMIT });
+    expect(await countKeys(shared.db, { status: "revoked" })).toEqual({ kind: "exact", count: (EXACT_COUNT_LIMIT + 1_500) / 10 });
   });
 
   it("counts exactly when the statistics still describe a table emptied since", async () => {
     await insertKeys(EXACT_COUNT_LIMIT + 500);
-    await admin.query("ANALYZE api_keys");
-    await admin.query("TRUNCATE api_keys CASCADE");
+    await shared.admin.query("ANALYZE api_keys");
+    await shared.admin.query("TRUNCATE api_keys CASCADE");
     await insertKeys(5);
     // TRUNCATE resets reltuples, so a table that shrank that way is counted again.
-    expect(await countKeys(db, {})).toEqual({ kind: "exact", count: 5 });
+    expect(await countKeys(shared.db, {})).toEqual({ kind: "exact", count: 5 });
   });
 });
