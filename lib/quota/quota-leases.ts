@@ -77,7 +77,9 @@ export class QuotaLeases {
     options: QuotaLeasesOptions = {},
   ) {
     this.now = options.now ?? Date.now;
-    this.leaseTimeoutMs = options.leaseTimeoutMs ?? 1_000;
+    // Unlike the rate limiter, a failed quota lease refuses the request (503): the timeout
+    // must outlast a busy machine's slow answer, or load alone turns into refusals.
+    this.leaseTimeoutMs = options.leaseTimeoutMs ?? 3_000;
     this.dbRetryMs = options.dbRetryMs ?? 1_000;
   }
 

@@ -16,6 +16,8 @@ export interface LeaseRequest {
   sole: number;
   /** Leased by this instance in this window so far. */
   mine: number;
+  /** Tokens this instance leased in the previous window and never handed out, given back first. */
+  giveBack: number;
 }
 
 export interface LeaseAnswer {
@@ -27,17 +29,27 @@ export interface LeaseAnswer {
 }
 
 export async function leaseWindow(db: Db, request: LeaseRequest): Promise<LeaseAnswer> {
-  const { keyId, weight, limit, shared, sole, mine } = request;
+  const { keyId, weight, limit, shared, sole, mine, giveBack } = request;
   const windowStart = new Date(request.windowStart);
   const previousStart = new Date(request.windowStart - request.windowMs);
   // capacity: the limit less the previous window's weighted count. An instance whose own
   // leases are all the window has seen (used = mine) is alone on this key: it may take up to
   // half of what is left, so it asks rarely while another instance still finds budget. In SET,
   // ratelimit_windows.* is the row before this update, so last_grant is exactly what this call
-  // got. GREATEST(0, ...) keeps a lowered limit from giving budget back.
+  // got. GREATEST(0, ...) keeps a lowered limit from giving budget back. Giving back unspent
+  // tokens of the ended window cannot admit anything more in it; it only stops them from
+  // weighing on this one. Every statement in a WITH sees the same snapshot, so the previous
+  // count is read from the give-back's RETURNING when there was one.
   const rows = await db.$queryRaw<{ used: number; last_grant: number; prev_used: number }[]>`
-    WITH prev AS (
-      SELECT COALESCE((SELECT used FROM ratelimit_windows WHERE key_id = ${keyId} AND window_start = ${previousStart}::timestamptz), 0) AS used
+    WITH given AS (
+      UPDATE ratelimit_windows SET used = GREATEST(0, used - ${giveBack}::int)
+      WHERE ${giveBack}::int > 0 AND key_id = ${keyId} AND window_start = ${previousStart}::timestamptz
+      RETURNING used
+    ), prev AS (
+      SELECT COALESCE(
+        (SELECT used FROM given),
+        (SELECT used FROM ratelimit_windows WHERE key_id = ${keyId} AND window_start = ${previousStart}::timestamptz),
+        0) AS used
     ), cap AS (
       SELECT used AS prev_used, ${limit}::int - CEIL(used * ${weight}::float8)::int AS capacity FROM prev
     )

@@ -1,4 +1,7 @@
+import { TimeoutError, withTimeout } from "../async/with-timeout";
 import { getDb, type Db } from "../db/client";
+import { INT4_MAX } from "../db/int4";
+import { deleteEndedWindows } from "./delete-ended-windows";
 import { leaseWindow, type LeaseAnswer } from "./lease-window";
 
 // Per-key sliding-window rate limits (DESIGN.md section 9), approximated the way Cloudflare and
@@ -10,7 +13,9 @@ import { leaseWindow, type LeaseAnswer } from "./lease-window";
 // path is a local decrement, and together they can never admit more than the limit (stricter
 // than the 10% the design allows). A lease is taken ahead of need while tokens remain, so in
 // steady use no request waits for one; an instance that is the only one leasing a window gets
-// growing leases, so small limits cost a few queries per window, not one per request. When the
+// growing leases, so small limits cost a few queries per window, not one per request. Tokens
+// still held when a window ends go back to its row with the next window's first lease: the
+// sliding weight must count what was admitted, not what was leased ahead. When the
 // database cannot be reached the window falls back to an exact per-instance counter, because a
 // key that is fresh in the cache must keep working (section 9).
 
@@ -32,12 +37,7 @@ export interface RateLimiterOptions {
 }
 
 const SLICE_FRACTION = 0.05;
-// Columns are int4; larger values could not be stored or compared in SQL.
-const MAX_INT = 2_147_483_647;
 const CLEANUP_EVERY_MS = 60_000;
-const KEEP_ENDED_MS = 60 * 60_000;
-const CLEANUP_BATCH = 10_000;
-const CLEANUP_MAX_BATCHES = 10;
 const SWEEP_EVERY_MS = 10_000;
 
 type Resolve = (result: RateLimitResult) => void;
@@ -56,6 +56,8 @@ interface WindowState {
   tokens: number;
   /** Leased by this instance in this window: when it equals globalUsed, nobody else is leasing. */
   leased: number;
+  /** Tokens of the previous window this instance held unspent, to give back with the next lease. */
+  unspentPrev: number;
   /** `used` from the last lease answer: everything leased by every instance so far. */
   globalUsed: number;
   /** Admitted by this instance in this window, whichever mode; the local fallback continues from it. */
@@ -68,8 +70,6 @@ interface WindowState {
   /** Requests waiting for a lease, oldest first. */
   waiters: Resolve[];
 }
-
-class LeaseTimeout extends Error {}
 
 export class RateLimiter {
   private readonly db: Db | null;
@@ -102,8 +102,8 @@ export class RateLimiter {
         const safeLimit = Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : 0;
         return Promise.resolve({ allowed: false, limit: safeLimit, remaining: 0, resetAt: now });
       }
-      const lim = Math.min(MAX_INT, Math.floor(limit));
-      const ms = Math.min(MAX_INT, Math.floor(windowMs));
+      const lim = Math.min(INT4_MAX, Math.floor(limit));
+      const ms = Math.min(INT4_MAX, Math.floor(windowMs));
       const state = this.stateFor(keyId, lim, ms, now);
       // Waiters go first: a newcomer must not take a token ahead of requests already queued.
       if (state.waiters.length === 0) {
@@ -125,40 +125,13 @@ export class RateLimiter {
     }
   }
 
-  /**
-   * Deletes rows whose window ended more than an hour ago. The table does not record a window's
-   * length, so it comes from the key's current configuration; rows of ids that are not keys, or
-   * of keys without a limit, are kept for the longest window an int4 can describe (~24.8 days),
-   * because deleting a live window's row would hand every instance a fresh budget.
-   */
+  /** Deletes windows that ended long ago (deleteEndedWindows), one run at a time. */
   cleanup(): Promise<number> {
     if (!this.db) return Promise.resolve(0);
-    this.cleaning ??= this.deleteEnded(this.db, this.now()).finally(() => {
+    this.cleaning ??= deleteEndedWindows(this.db, this.now()).finally(() => {
       this.cleaning = null;
     });
     return this.cleaning;
-  }
-
-  private async deleteEnded(db: Db, now: number): Promise<number> {
-    const cutoff = new Date(now - KEEP_ENDED_MS);
-    let total = 0;
-    // Batches keep each statement's locks and WAL short when a backlog has built up.
-    for (let batch = 0; batch < CLEANUP_MAX_BATCHES; batch++) {
-      const deleted = await db.$executeRaw`
-        DELETE FROM ratelimit_windows
-        WHERE (key_id, window_start) IN (
-          SELECT w.key_id, w.window_start
-          FROM ratelimit_windows w
-          LEFT JOIN api_keys k ON k.id = w.key_id
-          WHERE w.window_start < ${cutoff}::timestamptz
-            AND w.window_start + COALESCE(k.ratelimit_window_ms, ${MAX_INT}::int) * interval '1 millisecond'
-                < ${cutoff}::timestamptz
-          LIMIT ${CLEANUP_BATCH}::int
-        )`;
-      total += deleted;
-      if (deleted < CLEANUP_BATCH) break;
-    }
-    return total;
   }
 
   private maintain(now: number): void {
@@ -185,6 +158,7 @@ export class RateLimiter {
     let state = this.windows.get(keyId);
     if (!state || state.windowStart !== windowStart || state.windowMs !== windowMs) {
       const previous = state && state.windowMs === windowMs && state.windowStart === windowStart - windowMs ? state : null;
+      const unspentPrev = previous?.mode === "shared" ? previous.tokens : 0;
       state = {
         keyId,
         windowMs,
@@ -193,9 +167,10 @@ export class RateLimiter {
         limit,
         mode: this.db && now >= this.dbDownUntil ? "shared" : "local",
         // Until a lease answers with the database's count, what this instance saw of the last window.
-        prevUsed: previous ? (previous.mode === "shared" ? previous.globalUsed : previous.admitted) : 0,
+        prevUsed: previous ? (previous.mode === "shared" ? previous.globalUsed - unspentPrev : previous.admitted) : 0,
         tokens: 0,
         leased: 0,
+        unspentPrev,
         globalUsed: 0,
         admitted: 0,
         exhaustedUntil: -Infinity,
@@ -308,7 +283,7 @@ export class RateLimiter {
     } catch (error) {
       if (!this.dbFailing) {
         this.dbFailing = true;
-        const reason = error instanceof LeaseTimeout ? "timed out" : error instanceof Error ? error.message : String(error);
+        const reason = error instanceof TimeoutError ? "timed out" : error instanceof Error ? error.message : String(error);
         console.warn(`rate limiter: lease failed (${reason}); limits are per instance until the database answers`);
       }
       this.dbDownUntil = this.now() + this.dbRetryMs;
@@ -343,31 +318,15 @@ export class RateLimiter {
       weight: Math.max(0, 1 - (now - state.windowStart) / state.windowMs),
       limit: state.limit,
       shared: Math.min(slice, want),
-      sole: Math.min(MAX_INT, want),
+      sole: Math.min(INT4_MAX, want),
       mine: state.leased,
+      giveBack: state.unspentPrev,
     });
+    // Given back once: a lease that fails or times out may still have done it, and handing
+    // the tokens back twice would let the previous window's count fall below what it admitted.
+    state.unspentPrev = 0;
     return withTimeout(query, this.leaseTimeoutMs);
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  // The query keeps running after a timeout; its late answer or error must not surface as an
-  // unhandled rejection. Tokens it leased are lost for this window, which errs on denying.
-  promise.catch(() => undefined);
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new LeaseTimeout()), ms);
-    timer.unref?.();
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }
 
 const holder = globalThis as unknown as { keyholdRateLimiter?: RateLimiter };

@@ -182,6 +182,31 @@ describe("RateLimiter on one instance", () => {
     expect(allowedCount(after)).toBe(0);
   });
 
+  it("counts what the last window admitted, not what was leased ahead in it, right after a boundary", async () => {
+    const harness = await freshDatabase();
+    const clock = testClock();
+    const limiter = new RateLimiter(harness.client(), { now: clock.now });
+    // Forty requests late in a window, in small bursts: the only instance leasing takes more
+    // than it needs, ahead of need.
+    clock.t = clock.windowStart + WINDOW - 1_000;
+    const before: RateLimitResult[] = [];
+    for (let i = 0; i < 8; i++) {
+      before.push(...(await Promise.all(Array.from({ length: 5 }, () => limiter.check("key_ahead", 100, WINDOW)))));
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      clock.t += 10;
+    }
+    expect(allowedCount(before)).toBe(40);
+    expect((await windowRows(harness, "key_ahead"))[0].used).toBeGreaterThan(40);
+
+    // Just past the boundary the forty weigh almost fully: about sixty more, not what the
+    // leased-ahead tokens would leave.
+    clock.t = clock.windowStart + WINDOW + 6;
+    const after = await Promise.all(Array.from({ length: 100 }, () => limiter.check("key_ahead", 100, WINDOW)));
+    expect(allowedCount(after)).toBe(60);
+    const rows = await windowRows(harness, "key_ahead");
+    expect(rows.map((row) => row.used)).toEqual([40, 60]);
+  });
+
   it("keeps a small limit exact on one instance with a few queries per window, not one per request", async () => {
     const harness = await freshDatabase();
     const clock = testClock();
