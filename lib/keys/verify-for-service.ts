@@ -1,6 +1,5 @@
-import { recordVerification } from "../observability/metrics";
 import { noteVerifiedKey } from "../observability/request-context";
-import { getUsageRecorder } from "../usage/recorder";
+import { recordKeyUse } from "../usage/record-key-use";
 import { sharedKeyVerifier } from "./shared-verifier";
 import type { VerifyKeyResponse } from "./verify-schemas";
 
@@ -20,18 +19,17 @@ export async function verifyKeyForService(
   const latencyMs = performance.now() - started;
   const keyId = result.key?.id ?? null;
   const outcome = result.valid ? "valid" : result.code;
-  recordVerification(outcome, latencyMs / 1000);
   noteVerifiedKey(keyId, outcome);
-  getUsageRecorder().record({
+  recordKeyUse({
     keyId,
     outcome,
+    verificationMs: latencyMs,
     method: request.method,
     path: request.path,
     status: 200,
     latencyMs,
     ip: use.ip ?? request.ip,
     cost: use.cost,
-    at: new Date(),
   });
   if (!result.valid) return { valid: false, code: result.code };
   const { key } = result;
