@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { processSingleton } from "../process/process-singleton";
 
 // bcrypt off the event loop (DESIGN.md section 15.7). bcryptjs's async API still computes on the
 // main thread, in chunks between other callbacks, so a flood of sign-ins slowed every key
@@ -117,9 +118,6 @@ export class PasswordHasher {
   }
 }
 
-const holder = globalThis as unknown as { keyholdPasswordHasher?: PasswordHasher };
-
 export function sharedPasswordHasher(): PasswordHasher {
-  holder.keyholdPasswordHasher ??= new PasswordHasher();
-  return holder.keyholdPasswordHasher;
+  return processSingleton("keyholdPasswordHasher", () => new PasswordHasher());
 }

@@ -2,6 +2,7 @@ import { env } from "../env";
 import type { IpAllowlist } from "../net/ip-allowlist";
 import type { KeyEnvironment } from "./format";
 import type { Refill } from "./refill-of";
+import { processSingleton } from "../process/process-singleton";
 
 // What the hot path needs to know about a key, kept in process memory by hash.
 
@@ -156,10 +157,7 @@ export class KeyCache {
 }
 
 // One cache per process, shared by the verifier (in Next's bundle) and the key service, which
-// may be loaded as a separate module copy; so it lives on globalThis.
-const holder = globalThis as unknown as { keyholdKeyCache?: KeyCache };
-
+// may be loaded as a separate module copy.
 export function sharedKeyCache(): KeyCache {
-  holder.keyholdKeyCache ??= new KeyCache(KEY_CACHE_TTL_MS, Date.now, { maxEntries: env().KEYHOLD_KEY_CACHE_MAX_ENTRIES });
-  return holder.keyholdKeyCache;
+  return processSingleton("keyholdKeyCache", () => new KeyCache(KEY_CACHE_TTL_MS, Date.now, { maxEntries: env().KEYHOLD_KEY_CACHE_MAX_ENTRIES }));
 }

@@ -2,6 +2,7 @@ import pino, { type DestinationStream, type Logger } from "pino";
 import { env, type Env } from "../env";
 import { onShutdown } from "../process/shutdown";
 import type { RequestContext } from "./request-context";
+import { processSingleton } from "../process/process-singleton";
 
 // One JSON line per request (written by lib/server/http-server.ts). Only fields built here reach
 // the log: never headers, bodies, query strings or anything else a client or the app controls
@@ -29,12 +30,8 @@ function stdoutDestination() {
   return destination;
 }
 
-// One per process, on globalThis like the other process-wide singletons.
-const holder = globalThis as unknown as { keyholdLogger?: Logger };
-
 export function logger(): Logger {
-  holder.keyholdLogger ??= createLogger(env().LOG_LEVEL, stdoutDestination());
-  return holder.keyholdLogger;
+  return processSingleton("keyholdLogger", () => createLogger(env().LOG_LEVEL, stdoutDestination()));
 }
 
 export interface RequestLogEntry {

@@ -7,6 +7,7 @@ import { LastUsedThrottle } from "./last-used-throttle";
 import { UsageBuffer, type StoredEvent } from "./usage-buffer";
 import { refusedWithoutLookup, storablePath, storableText, type UsageEventInput } from "./usage-event";
 import { writeUsage, type UsageFlushHook } from "./write-usage";
+import { processSingleton } from "../process/process-singleton";
 
 // Usage events (DESIGN.md sections 9 and 15.2). The verification path must not wait on the
 // database for bookkeeping, so record() only appends to memory; a timer writes the buffer in
@@ -251,16 +252,12 @@ export class UsageRecorder {
   }
 }
 
-// Kept on globalThis: Next bundles route code apart from the server, and both must feed one
-// buffer that the shutdown hook flushes.
-const holder = globalThis as unknown as { keyholdUsageRecorder?: UsageRecorder };
-
+// The server and Next's bundles must feed one buffer, the one the shutdown hook flushes.
 export function getUsageRecorder(): UsageRecorder {
-  if (!holder.keyholdUsageRecorder) {
+  return processSingleton("keyholdUsageRecorder", () => {
     const recorder = new UsageRecorder(getDb(), { maxBuffered: env().KEYHOLD_USAGE_BUFFER_MAX_EVENTS });
-    holder.keyholdUsageRecorder = recorder;
     recorder.start();
     onShutdown("flush", () => recorder.stop());
-  }
-  return holder.keyholdUsageRecorder;
+    return recorder;
+  });
 }

@@ -2,8 +2,8 @@ import { processSingleton } from "../process/process-singleton";
 
 // Addresses the invalid-key throttle has just started refusing, waiting for the next usage
 // flush to turn them into security.invalid_key_flood events. The throttle only adds to this set
-// (O(1), no I/O), so the request path never waits on webhooks. On globalThis: the throttle runs
-// in Next's route bundle and the flush hook may be registered from the server's copy.
+// (O(1), no I/O), so the request path never waits on webhooks. One set per process: the throttle
+// runs in Next's route bundle and the flush hook may be registered from the server's copy.
 
 const MAX_PENDING = 10_000;
 const pending = processSingleton("keyholdThrottledAddresses", () => new Set<string>());
