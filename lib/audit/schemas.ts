@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { pageLimit, pageOf } from "../pagination/page-schemas";
 
 // Query and response shapes of the audit API (DESIGN.md section 15.6), side by side.
 
@@ -26,7 +27,7 @@ export const listAuditQuery = z
   .strictObject({
     ...filters,
     cursor: z.string().regex(/^[1-9][0-9]{0,18}$/, "is not valid").optional(),
-    limit: z.coerce.number("must be a whole number from 1 to 100").int().min(1).max(100).default(20),
+    limit: pageLimit,
   })
   .superRefine(fromBeforeTo);
 
@@ -45,4 +46,4 @@ export const auditEntry = z.strictObject({
   at: z.string(),
 });
 
-export const auditListResponse = z.strictObject({ data: z.array(auditEntry), nextCursor: z.string().nullable() });
+export const auditListResponse = pageOf(auditEntry);

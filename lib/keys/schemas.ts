@@ -3,6 +3,7 @@ import { KEY_ENVIRONMENTS } from "./format";
 import { KEY_STATUSES } from "./key-status";
 import { MAX_ALLOWLIST_ENTRIES, normalizeAllowlistEntry } from "../net/ip-allowlist";
 import { SCOPE_NAME_PATTERN } from "./management-scopes";
+import { pageCursor, pageLimit, pageOf } from "../pagination/page-schemas";
 
 // Request and response shapes of the key management API (DESIGN.md section 7.1), side by side.
 // Responses are parsed through these as well: a field not named here (the hash) cannot leak.
@@ -109,15 +110,12 @@ export const listKeysQuery = z.strictObject({
   scope: z.string().min(1).max(200).optional(),
   environment: z.enum(KEY_ENVIRONMENTS).optional(),
   q: z.string().min(1).max(200).optional(),
-  cursor: z.string().min(1).max(200).optional(),
-  limit: z.coerce.number("must be a whole number from 1 to 100").int().min(1).max(100).default(20),
+  cursor: pageCursor,
+  limit: pageLimit,
 });
 export type ListKeysQuery = z.infer<typeof listKeysQuery>;
 
-export const listKeysResponse = z.strictObject({
-  data: z.array(keyRecord),
-  nextCursor: z.string().nullable(),
-});
+export const listKeysResponse = pageOf(keyRecord);
 
 export const usageQuery = z.strictObject({
   from: isoDateString.optional(),

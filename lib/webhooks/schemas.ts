@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { WEBHOOK_EVENT_TYPES } from "./event-types";
+import { pageCursor, pageLimit, pageOf } from "../pagination/page-schemas";
 
 // Request and response shapes of the webhook API (DESIGN.md section 15.5), side by side.
 // Responses are parsed through these, so the sealed secret cannot leave by accident.
@@ -49,9 +50,6 @@ export const webhookDelivery = z.strictObject({
 });
 export type WebhookDeliveryJson = z.infer<typeof webhookDelivery>;
 
-export const listDeliveriesQuery = z.strictObject({
-  cursor: z.string().min(1).max(200).optional(),
-  limit: z.coerce.number("must be a whole number from 1 to 100").int().min(1).max(100).default(20),
-});
+export const listDeliveriesQuery = z.strictObject({ cursor: pageCursor, limit: pageLimit });
 
-export const deliveryListResponse = z.strictObject({ data: z.array(webhookDelivery), nextCursor: z.string().nullable() });
+export const deliveryListResponse = pageOf(webhookDelivery);

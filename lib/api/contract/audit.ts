@@ -1,4 +1,5 @@
 import { auditListResponse, exportAuditQuery, listAuditQuery } from "../../audit/schemas";
+import { PAGE_QUERY_DOCS } from "./param-docs";
 import { defineRoute } from "./route-contract";
 
 // Reading and exporting the audit log (DESIGN.md section 15.6).
@@ -22,7 +23,7 @@ export const listAuditEntries = defineRoute({
   tag: "audit",
   scopes: ["audit:read"],
   query: listAuditQuery,
-  queryDocs: { ...FILTER_DOCS, cursor: "The `nextCursor` of the previous page.", limit: "Page size, 1 to 100." },
+  queryDocs: { ...FILTER_DOCS, ...PAGE_QUERY_DOCS },
   success: { status: 200, schema: auditListResponse, description: "One page of audit entries." },
 });
 

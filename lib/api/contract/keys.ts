@@ -11,11 +11,12 @@ import {
   usageQuery,
   usageResponse,
 } from "../../keys/schemas";
+import { idParamDoc, PAGE_QUERY_DOCS } from "./param-docs";
 import { defineRoute } from "./route-contract";
 
 // Key management (DESIGN.md section 7).
 
-const KEY_ID = { id: "The key id, `key_` and 22 base62 characters. Any other value, or an id that does not exist, is 404 `not_found`." };
+const KEY_ID = { id: idParamDoc("key", "key") };
 
 export const createKey = defineRoute({
   method: "POST",
@@ -46,8 +47,7 @@ export const listKeys = defineRoute({
     scope: "Only keys holding this scope.",
     environment: "Only keys of this environment.",
     q: "Keys whose name contains this (any case) or whose first 12 characters start with it.",
-    cursor: "The `nextCursor` of the previous page.",
-    limit: "Page size, 1 to 100.",
+    ...PAGE_QUERY_DOCS,
   },
   success: { status: 200, schema: listKeysResponse, description: "One page of key records." },
 });

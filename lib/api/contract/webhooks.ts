@@ -8,11 +8,12 @@ import {
   webhookSecretResponse,
   webhookWithSecret,
 } from "../../webhooks/schemas";
+import { idParamDoc, PAGE_QUERY_DOCS } from "./param-docs";
 import { defineRoute } from "./route-contract";
 
 // Webhook endpoints and their deliveries (DESIGN.md section 15.5).
 
-const ENDPOINT_ID = { id: "The webhook endpoint id, `whk_` and 22 base62 characters. Any other value, or an id that does not exist, is 404 `not_found`." };
+const ENDPOINT_ID = { id: idParamDoc("webhook endpoint", "whk") };
 const URL_RULES =
   "`url` must be https (http only with `KEYHOLD_WEBHOOK_ALLOW_PRIVATE=1`) and resolve only to public addresses: loopback, private, " +
   "link-local (cloud metadata) and reserved addresses are 400 naming `url`. An unknown event type is 400 naming `events`.";
@@ -96,7 +97,7 @@ export const listWebhookDeliveries = defineRoute({
   scopes: ["webhooks:write"],
   pathDocs: ENDPOINT_ID,
   query: listDeliveriesQuery,
-  queryDocs: { cursor: "The `nextCursor` of the previous page.", limit: "Page size, 1 to 100." },
+  queryDocs: PAGE_QUERY_DOCS,
   success: { status: 200, schema: deliveryListResponse, description: "One page of deliveries." },
 });
 
