@@ -6,14 +6,12 @@ import path from "node:path";
 import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../lib/access/actor";
-import { createDb, type Db } from "../../lib/db/client";
 import { newId } from "../../lib/db/ids";
-import { migrate } from "../../lib/db/migrate";
 import { parseKey } from "../../lib/keys/format";
 import { keyRecord, keyWithSecret, listKeysResponse } from "../../lib/keys/schemas";
 import { issueKey, revokeKey } from "../../lib/keys/service";
 import { expectOneLineError, expectSuccess, type Run } from "../helpers/cli-run";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database";
+import { databaseForThisFile } from "../helpers/migrated-database";
 
 // DESIGN.md section 13: the admin CLI run as a person or a script would run it, as a separate
 // process against a database of its own, judged only by exit code, stdout, stderr and the rows
@@ -25,7 +23,7 @@ const WHOLE_KEY = /kh_(?:live|test)_[0-9A-Za-z]{38}/g;
 const SYSTEM: Actor = { type: "system", id: null };
 
 function runCli(args: string[], options: { env?: Record<string, string | undefined>; input?: string } = {}): Promise<Run> {
-  const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: database.url, KEYHOLD_DEBUG: undefined, ...options.env };
+  const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: shared.database.url, KEYHOLD_DEBUG: undefined, ...options.env };
   for (const name of Object.keys(env)) if (env[name] === undefined) delete env[name];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [TSX, "scripts/admin.ts", ...args], { cwd: ROOT, env: env as NodeJS.ProcessEnv, stdio: ["pipe", "pipe", "pipe"] });
@@ -74,7 +72,7 @@ sys.exit(os.waitstatus_to_exitcode(status))
 
 function runOnTerminal(args: string[], first: string, second: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, DATABASE_URL: database.url };
+    const env = { ...process.env, DATABASE_URL: shared.database.url };
     const child = spawn("python3", ["-c", PTY_DRIVER, process.execPath, TSX, "scripts/admin.ts", ...args, first, second], { cwd: ROOT, env });
     let stdout = "";
     let stderr = "";
@@ -94,22 +92,13 @@ function unique(label: string): string {
 }
 
 async function auditsFor(targetId: string) {
-  return db.auditLog.findMany({ where: { targetId }, orderBy: { id: "asc" } });
+  return shared.db.auditLog.findMany({ where: { targetId }, orderBy: { id: "asc" } });
 }
 
-let database: TestDatabase;
-let db: Db;
+const shared = databaseForThisFile("keyhold_admin_cli", { poolSize: 4 });
 
 beforeAll(async () => {
-  database = await createTestDatabase("keyhold_admin_cli");
-  await migrate(database.url);
-  db = createDb(database.url, 4);
-  await db.scope.create({ data: { id: newId("scp"), name: "orders:read", description: "Read orders" } });
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-  await database?.drop();
+  await shared.db.scope.create({ data: { id: newId("scp"), name: "orders:read", description: "Read orders" } });
 });
 
 // Every case spawns the CLI (tsx, then Node, then Prisma) at least once, and the user cases pay
@@ -168,7 +157,7 @@ describe.concurrent("admin CLI with DATABASE_URL", { timeout: 180_000 }, () => {
     expect(expiresAt).toBeGreaterThanOrEqual(before + 30 * 86_400_000);
     expect(expiresAt).toBeLessThanOrEqual(Date.now() + 30 * 86_400_000);
 
-    const row = await db.apiKey.findUniqueOrThrow({ where: { id: created.id } });
+    const row = await shared.db.apiKey.findUniqueOrThrow({ where: { id: created.id } });
     expect(row.hash).toBe(sha256(created.key));
     expect(row.createdById).toBeNull();
     const audits = await auditsFor(created.id);
@@ -196,7 +185,7 @@ describe.concurrent("admin CLI with DATABASE_URL", { timeout: 180_000 }, () => {
     expectSuccess(run);
     const keys: string[] = run.stdout.match(WHOLE_KEY) ?? [];
     expect(keys).toHaveLength(1);
-    const row = await db.apiKey.findFirstOrThrow({ where: { name } });
+    const row = await shared.db.apiKey.findFirstOrThrow({ where: { name } });
     expect(row.hash).toBe(sha256(keys[0]));
     expect(run.stdout).toContain(row.id);
     expect(row.environment).toBe("live");
@@ -204,7 +193,7 @@ describe.concurrent("admin CLI with DATABASE_URL", { timeout: 180_000 }, () => {
 
   it("list-keys --json returns every page in the API's list shape, without secrets", async () => {
     const owner = unique("bulk-owner");
-    await db.apiKey.createMany({
+    await shared.db.apiKey.createMany({
       data: Array.from({ length: 101 }, (_, i) => ({
         id: newId("key"),
         name: `bulk ${i}`,
@@ -225,9 +214,9 @@ describe.concurrent("admin CLI with DATABASE_URL", { timeout: 180_000 }, () => {
 
   it("list-keys filters by owner and status and prints a table", async () => {
     const owner = unique("owner");
-    const active = await issueKey(db, { name: "still active", ownerId: owner }, SYSTEM);
-    const revoked = await issueKey(db, { name: "gone", ownerId: owner }, SYSTEM);
-    await revokeKey(db, revoked.record.id, "test", SYSTEM);
+    const active = await issueKey(shared.db, { name: "still active", ownerId: owner }, SYSTEM);
+    const revoked = await issueKey(shared.db, { name: "gone", ownerId: owner }, SYSTEM);
+    await revokeKey(shared.db, revoked.record.id, "test", SYSTEM);
 
     const run = await runCli(["list-keys", "--owner", owner, "--status", "revoked"]);
     expectSuccess(run);
@@ -243,12 +232,12 @@ describe.concurrent("admin CLI with DATABASE_URL", { timeout: 180_000 }, () => {
   });
 
   it("revoke-key by id revokes with a reason, audits as cli, and is not an error the second time", async () => {
-    const { record } = await issueKey(db, { name: unique("to revoke") }, SYSTEM);
+    const { record } = await issueKey(shared.db, { name: unique("to revoke") }, SYSTEM);
     const run = await runCli(["revoke-key", record.id, "--reason", "leaked in a log", "--json"]);
     expectSuccess(run);
     const json = keyRecord.parse(JSON.parse(run.stdout));
     expect(json).toMatchObject({ id: record.id, status: "revoked", revokedReason: "leaked in a log" });
-    expect((await db.apiKey.findUniqueOrThrow({ where: { id: record.id } })).revokedAt).not.toBeNull();
+    expect((await shared.db.apiKey.findUniqueOrThrow({ where: { id: record.id } })).revokedAt).not.toBeNull();
 
     const again = await runCli(["revoke-key", record.id]);
     expectSuccess(again);
@@ -259,38 +248,38 @@ describe.concurrent("admin CLI with DATABASE_URL", { timeout: 180_000 }, () => {
   });
 
   it("revoke-key by start revokes the one key that is not revoked", async () => {
-    const { record } = await issueKey(db, { name: unique("by start") }, SYSTEM);
+    const { record } = await issueKey(shared.db, { name: unique("by start") }, SYSTEM);
     const run = await runCli(["revoke-key", record.start]);
     expectSuccess(run);
     expect(run.stdout).toContain(`Revoked key ${record.id}`);
-    expect((await db.apiKey.findUniqueOrThrow({ where: { id: record.id } })).revokedAt).not.toBeNull();
+    expect((await shared.db.apiKey.findUniqueOrThrow({ where: { id: record.id } })).revokedAt).not.toBeNull();
   });
 
   it("revoke-key with an ambiguous start lists the candidates and changes nothing", async () => {
     const start = `kh_test_${randomBytes(3).toString("base64url").replace(/[-_]/g, "x").slice(0, 4)}`;
-    const first = await issueKey(db, { name: "twin 1", environment: "test" }, SYSTEM);
-    const second = await issueKey(db, { name: "twin 2", environment: "test" }, SYSTEM);
-    await db.apiKey.updateMany({ where: { id: { in: [first.record.id, second.record.id] } }, data: { start } });
+    const first = await issueKey(shared.db, { name: "twin 1", environment: "test" }, SYSTEM);
+    const second = await issueKey(shared.db, { name: "twin 2", environment: "test" }, SYSTEM);
+    await shared.db.apiKey.updateMany({ where: { id: { in: [first.record.id, second.record.id] } }, data: { start } });
 
     const run = await runCli(["revoke-key", start]);
     expectOneLineError(run, 1, new RegExp(`${start} matches 2 keys`));
     expect(run.stderr).toContain(first.record.id);
     expect(run.stderr).toContain(second.record.id);
-    const rows = await db.apiKey.findMany({ where: { id: { in: [first.record.id, second.record.id] } } });
+    const rows = await shared.db.apiKey.findMany({ where: { id: { in: [first.record.id, second.record.id] } } });
     expect(rows.every((row) => row.revokedAt === null)).toBe(true);
 
     // Revoked keys are no longer candidates: the start now names one key.
-    await revokeKey(db, first.record.id, null, SYSTEM);
+    await revokeKey(shared.db, first.record.id, null, SYSTEM);
     expectSuccess(await runCli(["revoke-key", start]));
-    expect((await db.apiKey.findUniqueOrThrow({ where: { id: second.record.id } })).revokedAt).not.toBeNull();
+    expect((await shared.db.apiKey.findUniqueOrThrow({ where: { id: second.record.id } })).revokedAt).not.toBeNull();
   });
 
   it("revoke-key accepts a whole leaked key and never echoes it", async () => {
-    const { record, key } = await issueKey(db, { name: unique("leaked") }, SYSTEM);
+    const { record, key } = await issueKey(shared.db, { name: unique("leaked") }, SYSTEM);
     const run = await runCli(["revoke-key", key]);
     expectSuccess(run);
     expect(run.stdout).not.toContain(key);
-    expect((await db.apiKey.findUniqueOrThrow({ where: { id: record.id } })).revokedAt).not.toBeNull();
+    expect((await shared.db.apiKey.findUniqueOrThrow({ where: { id: record.id } })).revokedAt).not.toBeNull();
 
     const wrong = `${key.slice(0, -1)}${key.endsWith("A") ? "B" : "A"}`;
     const miss = await runCli(["revoke-key", wrong]);
@@ -333,25 +322,25 @@ describe.concurrent("admin CLI with DATABASE_URL", { timeout: 180_000 }, () => {
     { label: "reset-password of an unknown email", args: ["reset-password", "nobody@example.com"], input: "a long enough password\n", error: /No user with the email/ },
   ])("exits 1 with one line: $label", async ({ args, input, error }) => {
     expectOneLineError(await runCli(args, { input }), 1, error);
-    expect(await db.apiKey.count({ where: { name: "never" } })).toBe(0);
-    expect(await db.user.count({ where: { email: "someone@example.com" } })).toBe(0);
+    expect(await shared.db.apiKey.count({ where: { name: "never" } })).toBe(0);
+    expect(await shared.db.user.count({ where: { email: "someone@example.com" } })).toBe(0);
   });
 
   // Section 15.2: the one usage command. Its cases share the database's usage tables, so they
   // run in one test, one after the other.
   it("usage rebuild recomputes the derived tables of whole days, audited, the same each time; bad ranges change nothing", async () => {
     const day = Date.now() - (Date.now() % 86_400_000) - 86_400_000;
-    await db.$executeRawUnsafe(
+    await shared.db.$executeRawUnsafe(
       `INSERT INTO usage_events (key_id, outcome, method, path, status, latency_ms, ip, at)
        SELECT 'key_cli_usage', CASE WHEN g % 4 = 0 THEN 'rate_limited' ELSE 'valid' END, 'GET', '/api/v1/things', 200, g, '192.0.2.9', $1::timestamptz + g * interval '1 minute'
        FROM generate_series(1, 90) AS g`,
       new Date(day).toISOString(),
     );
     const derived = () =>
-      db.$queryRawUnsafe<{ outcome: string; requests: number }[]>(
+      shared.db.$queryRawUnsafe<{ outcome: string; requests: number }[]>(
         `SELECT outcome, sum(requests)::int AS requests FROM usage_key_hours WHERE key_id = 'key_cli_usage' GROUP BY 1 ORDER BY 1`,
       );
-    const audits = () => db.auditLog.count({ where: { action: "usage.rebuilt" } });
+    const audits = () => shared.db.auditLog.count({ where: { action: "usage.rebuilt" } });
     expect(await derived()).toEqual([]);
 
     const range = ["usage", "rebuild", "--from", new Date(day + 3_600_000).toISOString(), "--to", new Date(day + 7_200_000).toISOString()];
@@ -369,7 +358,7 @@ describe.concurrent("admin CLI with DATABASE_URL", { timeout: 180_000 }, () => {
     expectSuccess(text);
     expect(text.stdout).toBe(`Rebuilt the usage tables from ${from} to ${to} out of 90 raw events.\n`);
     expect(await derived()).toEqual(counts);
-    const entries = await db.auditLog.findMany({ where: { action: "usage.rebuilt" }, orderBy: { id: "asc" } });
+    const entries = await shared.db.auditLog.findMany({ where: { action: "usage.rebuilt" }, orderBy: { id: "asc" } });
     expect(entries.map((entry) => [entry.actorType, entry.targetType, entry.data])).toEqual([
       ["cli", "usage", { from, to, events: 90 }],
       ["cli", "usage", { from, to, events: 90 }],
@@ -413,7 +402,7 @@ describe.concurrent("admin CLI with DATABASE_URL", { timeout: 180_000 }, () => {
     expect(Object.keys(json).sort()).toEqual(["createdAt", "disabledAt", "email", "id", "name", "role"]);
     expect(json).toMatchObject({ email, name: "Alice", role: "ADMIN", disabledAt: null });
 
-    const user = await db.user.findUniqueOrThrow({ where: { email } });
+    const user = await shared.db.user.findUniqueOrThrow({ where: { email } });
     expect(bcrypt.getRounds(user.passwordHash)).toBe(12);
     expect(await bcrypt.compare(password, user.passwordHash)).toBe(true);
     const [audit] = await auditsFor(user.id);
@@ -430,12 +419,12 @@ describe.concurrent("admin CLI with DATABASE_URL", { timeout: 180_000 }, () => {
     const email = `${unique("carol")}@example.com`;
     expectOneLineError(await runCli(["create-user", email, "--role", "VIEWER"], { input: "short\n" }), 1, /at least 12 characters/);
     expectOneLineError(await runCli(["create-user", email, "--role", "VIEWER"], { input: "" }), 1, /No password on stdin/);
-    expect(await db.user.count({ where: { email } })).toBe(0);
+    expect(await shared.db.user.count({ where: { email } })).toBe(0);
 
     expectSuccess(await runCli(["create-user", email, "--role", "VIEWER"], { input: "a long enough password\n" }));
     const duplicate = await runCli(["create-user", email.toUpperCase(), "--role", "ADMIN"], { input: "a long enough password\n" });
     expectOneLineError(duplicate, 1, /exists already/);
-    expect((await db.user.findUniqueOrThrow({ where: { email } })).role).toBe("VIEWER");
+    expect((await shared.db.user.findUniqueOrThrow({ where: { email } })).role).toBe("VIEWER");
   });
 
   it.skipIf(!HAS_PYTHON)("create-user on a terminal asks twice with hidden input", async () => {
@@ -448,14 +437,14 @@ describe.concurrent("admin CLI with DATABASE_URL", { timeout: 180_000 }, () => {
     expect(run.stdout).toContain("Repeat it: ");
     expect(run.stdout).toContain(`Created user usr_`);
     expect(run.stdout).not.toContain("typed");
-    const user = await db.user.findUniqueOrThrow({ where: { email } });
+    const user = await shared.db.user.findUniqueOrThrow({ where: { email } });
     expect(await bcrypt.compare(password, user.passwordHash)).toBe(true);
 
     const other = `${unique("fay")}@example.com`;
     const mismatch = await runOnTerminal(["create-user", other, "--role", "VIEWER"], password, "something else entirely");
     expect(mismatch.code).toBe(1);
     expect(mismatch.stdout).toMatch(/error: The two passwords differ/);
-    expect(await db.user.count({ where: { email: other } })).toBe(0);
+    expect(await shared.db.user.count({ where: { email: other } })).toBe(0);
   });
 
   it("reset-password and disable-user change the user and audit as cli", async () => {
@@ -465,7 +454,7 @@ describe.concurrent("admin CLI with DATABASE_URL", { timeout: 180_000 }, () => {
     const reset = await runCli(["reset-password", email], { input: "the second password\r\n" });
     expectSuccess(reset);
     expect(reset.stdout).toContain(`Password reset for ${email}`);
-    const user = await db.user.findUniqueOrThrow({ where: { email } });
+    const user = await shared.db.user.findUniqueOrThrow({ where: { email } });
     expect(await bcrypt.compare("the second password", user.passwordHash)).toBe(true);
     expect(await bcrypt.compare("the first password", user.passwordHash)).toBe(false);
     expectOneLineError(await runCli(["reset-password", email], { input: "too short\n" }), 1, /at least 12 characters/);

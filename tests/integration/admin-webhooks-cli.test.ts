@@ -1,11 +1,9 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDb, type Db } from "../../lib/db/client";
-import { migrate } from "../../lib/db/migrate";
+import { describe, expect, it } from "vitest";
 import { webhookEndpoint, webhookWithSecret } from "../../lib/webhooks/schemas";
 import { expectOneLineError, expectSuccess, type Run } from "../helpers/cli-run";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database";
+import { databaseForThisFile } from "../helpers/migrated-database";
 
 // The admin CLI's webhook commands (DESIGN.md sections 13 and 15.5), run as separate processes:
 // the secret is printed once and stored only sealed, changes are audited as `cli`, and bad
@@ -15,22 +13,10 @@ const ROOT = path.resolve(import.meta.dirname, "../..");
 const TSX = path.join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 const SECRET = "cli-webhook-secret-cli-webhook-secret-cli";
 
-let database: TestDatabase;
-let db: Db;
-
-beforeAll(async () => {
-  database = await createTestDatabase("keyhold_admin_webhooks");
-  await migrate(database.url);
-  db = createDb(database.url);
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-  await database?.drop();
-});
+const shared = databaseForThisFile("keyhold_admin_webhooks");
 
 function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const merged: Record<string, string | undefined> = { ...process.env, DATABASE_URL: database.url, NEXTAUTH_SECRET: SECRET, KEYHOLD_WEBHOOK_ALLOW_PRIVATE: undefined, ...env };
+  const merged: Record<string, string | undefined> = { ...process.env, DATABASE_URL: shared.database.url, NEXTAUTH_SECRET: SECRET, KEYHOLD_WEBHOOK_ALLOW_PRIVATE: undefined, ...env };
   for (const name of Object.keys(merged)) if (merged[name] === undefined) delete merged[name];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [TSX, "scripts/admin.ts", ...args], { cwd: ROOT, env: merged as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
@@ -44,8 +30,8 @@ function runCli(args: string[], env: Record<string, string | undefined> = {}): P
 }
 
 async function nothingChanged(): Promise<void> {
-  expect(await db.webhookEndpoint.count()).toBe(1);
-  expect(await db.auditLog.count({ where: { action: { startsWith: "webhook." } } })).toBe(3);
+  expect(await shared.db.webhookEndpoint.count()).toBe(1);
+  expect(await shared.db.auditLog.count({ where: { action: { startsWith: "webhook." } } })).toBe(3);
 }
 
 describe("admin CLI webhooks", () => {
@@ -58,7 +44,7 @@ describe("admin CLI webhooks", () => {
     id = endpoint.id;
     expect(endpoint).toMatchObject({ url: "https://93.184.215.14/hooks", events: ["key.created", "key.revoked"], enabled: true });
     expect(endpoint.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
-    const stored = await db.webhookEndpoint.findUniqueOrThrow({ where: { id } });
+    const stored = await shared.db.webhookEndpoint.findUniqueOrThrow({ where: { id } });
     expect(stored.secretEncrypted).not.toContain(endpoint.secret.slice(6, 30));
 
     const listed = await runCli(["list-webhooks"]);
@@ -75,7 +61,7 @@ describe("admin CLI webhooks", () => {
     expect(rolled.stdout).toMatch(/whsec_[A-Za-z0-9+/]{43}=/);
     expect(rolled.stdout).not.toContain(endpoint.secret);
 
-    const audit = await db.auditLog.findMany({ where: { targetId: id }, orderBy: { id: "asc" } });
+    const audit = await shared.db.auditLog.findMany({ where: { targetId: id }, orderBy: { id: "asc" } });
     expect(audit.map((entry) => [entry.actorType, entry.action])).toEqual([
       ["cli", "webhook.create"],
       ["cli", "webhook.update"],

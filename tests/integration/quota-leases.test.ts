@@ -1,10 +1,10 @@
-import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDb, type Db } from "../../lib/db/client";
 import { KEY_CACHE_TTL_MS, KeyCache } from "../../lib/keys/cache";
 import { issueKey, updateKey } from "../../lib/keys/service";
 import { KeyVerifier, type Verification } from "../../lib/keys/verify";
 import { RateLimiter } from "../../lib/ratelimit/limiter";
+import { databaseForThisFile } from "../helpers/migrated-database";
 import { startTcpProxy } from "../helpers/tcp-proxy";
 
 // DESIGN.md section 15.3 with the verifier as several instances hold it, each leasing quota
@@ -13,17 +13,15 @@ import { startTcpProxy } from "../helpers/tcp-proxy";
 
 const system = { type: "system" as const, id: null };
 
+const shared = databaseForThisFile("keyhold_quota_leases");
+const databaseUrl = () => shared.database.url;
+
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!().catch(() => undefined);
 });
 
-function databaseUrl(): string {
-  const url = process.env.DATABASE_URL;
-  if (!url) throw new Error("DATABASE_URL is not set (tests/helpers/setup-env.ts provides it)");
-  return url;
-}
-
+/** A database client of its own, as another instance holds one. */
 function client(url = databaseUrl()): Db {
   const db = createDb(url);
   cleanups.push(() => db.$disconnect());
@@ -36,17 +34,11 @@ function instance(url = databaseUrl(), now: () => number = Date.now) {
 }
 
 async function remainingInDb(id: string): Promise<number | null> {
-  const connection = new pg.Client({ connectionString: databaseUrl() });
-  await connection.connect();
-  try {
-    return (await connection.query<{ remaining: number | null }>("SELECT remaining FROM api_keys WHERE id = $1", [id])).rows[0]!.remaining;
-  } finally {
-    await connection.end();
-  }
+  return (await shared.admin.query<{ remaining: number | null }>("SELECT remaining FROM api_keys WHERE id = $1", [id])).rows[0]!.remaining;
 }
 
 function quotaKey(remaining: number) {
-  return issueKey(client(), { name: "quota-test", remaining }, system);
+  return issueKey(shared.db, { name: "quota-test", remaining }, system);
 }
 
 /** `total` verifications, at most `concurrency` in flight, alternating between the instances. */
@@ -138,7 +130,7 @@ describe("quota leases across instances", () => {
     await verifier.quota.settled();
     expect(verifier.quota.held(record.id)).toBeGreaterThan(0);
 
-    await updateKey(client(), record.id, { remaining: 50 }, system);
+    await updateKey(shared.db, record.id, { remaining: 50 }, system);
 
     expect(await verifier.quota.returnAll()).toBe(0);
     expect(await remainingInDb(record.id)).toBe(50);

@@ -5,6 +5,7 @@ import { KEY_CACHE_TTL_MS, KeyCache } from "../../lib/keys/cache";
 import { issueKey } from "../../lib/keys/service";
 import { KeyVerifier } from "../../lib/keys/verify";
 import { RateLimiter } from "../../lib/ratelimit/limiter";
+import { databaseForThisFile } from "../helpers/migrated-database";
 
 // DESIGN.md section 15.3: at the first use after a UTC day or calendar month starts, a key's
 // remaining is set to its refill amount, once across instances, audited as a system change.
@@ -13,13 +14,16 @@ import { RateLimiter } from "../../lib/ratelimit/limiter";
 const system = { type: "system" as const, id: null };
 const DAY = 86_400_000;
 
+const shared = databaseForThisFile("keyhold_quota_refills");
+
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!().catch(() => undefined);
 });
 
+/** A database client of its own, as another instance holds one. */
 function client(): Db {
-  const db = createDb(process.env.DATABASE_URL!);
+  const db = createDb(shared.database.url);
   cleanups.push(() => db.$disconnect());
   return db;
 }
@@ -35,13 +39,7 @@ function instance(now: () => number) {
 }
 
 async function query<R extends pg.QueryResultRow>(text: string, params: unknown[]): Promise<R[]> {
-  const connection = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await connection.connect();
-  try {
-    return (await connection.query<R>(text, params)).rows;
-  } finally {
-    await connection.end();
-  }
+  return (await shared.admin.query<R>(text, params)).rows;
 }
 
 const refills = (keyId: string) =>
@@ -52,14 +50,14 @@ const refills = (keyId: string) =>
 
 describe("quota refills", () => {
   it("starts a key created with a refill and no remaining at the amount", async () => {
-    const { record } = await issueKey(client(), { name: "refill", refill: { interval: "daily", amount: 25 } }, system);
+    const { record } = await issueKey(shared.db, { name: "refill", refill: { interval: "daily", amount: 25 } }, system);
     expect(record.remaining).toBe(25);
   });
 
   it("refills a spent daily quota at the first use after midnight UTC, not a millisecond before", async () => {
     const time = clock(Date.now());
     const verifier = instance(time.now);
-    const { key, record } = await issueKey(client(), { name: "refill", remaining: 2, refill: { interval: "daily", amount: 3 } }, system);
+    const { key, record } = await issueKey(shared.db, { name: "refill", remaining: 2, refill: { interval: "daily", amount: 3 } }, system);
     const midnight = Math.floor(Date.now() / DAY) * DAY + DAY;
 
     expect((await verifier.verify(key)).valid).toBe(true);
@@ -86,7 +84,7 @@ describe("quota refills", () => {
     const nextMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
     const time = clock(Date.now());
     const verifier = instance(time.now);
-    const { key, record } = await issueKey(client(), { name: "refill", remaining: 500, refill: { interval: "monthly", amount: 10 } }, system);
+    const { key, record } = await issueKey(shared.db, { name: "refill", remaining: 500, refill: { interval: "monthly", amount: 10 } }, system);
     expect(await verifier.verify(key)).toMatchObject({ valid: true, remaining: 499 });
 
     time.set(nextMonth - DAY);
@@ -104,7 +102,7 @@ describe("quota refills", () => {
     const midnight = Math.floor(Date.now() / DAY) * DAY + DAY;
     const a = instance(() => midnight + 10);
     const b = instance(() => midnight + 20);
-    const { key, record } = await issueKey(client(), { name: "refill", remaining: 0, refill: { interval: "daily", amount: 5 } }, system);
+    const { key, record } = await issueKey(shared.db, { name: "refill", remaining: 0, refill: { interval: "daily", amount: 5 } }, system);
 
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).verify(key)));
 

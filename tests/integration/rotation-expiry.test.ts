@@ -1,31 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ApiError } from "../../lib/errors/api-error";
 import type { Actor } from "../../lib/access/actor";
-import { createDb, type Db } from "../../lib/db/client";
 import { getKey, issueKey, rotateKey, updateKey } from "../../lib/keys/service";
+import { databaseForThisFile } from "../helpers/migrated-database";
 
 // DESIGN.md section 15.7: the old key of a rotation cannot get a later or null expiresAt. Before
 // this rule a PATCH during the grace period kept a rotated-away (maybe leaked) key alive for ever.
 
 const CLI: Actor = { type: "cli", id: null };
-let db: Db;
-
-beforeAll(() => {
-  db = createDb(process.env.DATABASE_URL!, 2);
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-});
+const shared = databaseForThisFile("keyhold_rotation_expiry", { poolSize: 2 });
 
 async function rotatedPair() {
-  const { record } = await issueKey(db, { name: "rotation-expiry" }, CLI);
-  const { record: next } = await rotateKey(db, record.id, { gracePeriodSeconds: 3600 }, CLI);
-  return { old: await getKey(db, record.id), next };
+  const { record } = await issueKey(shared.db, { name: "rotation-expiry" }, CLI);
+  const { record: next } = await rotateKey(shared.db, record.id, { gracePeriodSeconds: 3600 }, CLI);
+  return { old: await getKey(shared.db, record.id), next };
 }
 
 async function auditCount(id: string): Promise<number> {
-  return db.auditLog.count({ where: { targetId: id } });
+  return shared.db.auditLog.count({ where: { targetId: id } });
 }
 
 async function refusal(promise: Promise<unknown>): Promise<ApiError> {
@@ -41,11 +33,11 @@ describe("updating the old key of a rotation", () => {
   ])("refuses %s with 400 and changes nothing", async (_, expiresAt) => {
     const { old } = await rotatedPair();
     const audits = await auditCount(old.id);
-    const error = await refusal(updateKey(db, old.id, { expiresAt: expiresAt(), name: "renamed" }, CLI));
+    const error = await refusal(updateKey(shared.db, old.id, { expiresAt: expiresAt(), name: "renamed" }, CLI));
     expect(error.status).toBe(400);
     expect(error.code).toBe("bad_request");
     expect(error.details).toEqual([expect.objectContaining({ path: "expiresAt" })]);
-    const after = await getKey(db, old.id);
+    const after = await getKey(shared.db, old.id);
     expect(after.expiresAt).toEqual(old.expiresAt);
     expect(after.name).toBe(old.name);
     expect(await auditCount(old.id)).toBe(audits);
@@ -54,16 +46,16 @@ describe("updating the old key of a rotation", () => {
   it("allows an earlier expiresAt (ending the grace period sooner) and other changes", async () => {
     const { old } = await rotatedPair();
     const sooner = new Date(Date.now() + 60_000);
-    const updated = await updateKey(db, old.id, { expiresAt: sooner, name: "retiring" }, CLI);
+    const updated = await updateKey(shared.db, old.id, { expiresAt: sooner, name: "retiring" }, CLI);
     expect(updated.expiresAt).toEqual(sooner);
     expect(updated.name).toBe("retiring");
-    expect((await updateKey(db, old.id, { name: "still retiring" }, CLI)).expiresAt).toEqual(sooner);
+    expect((await updateKey(shared.db, old.id, { name: "still retiring" }, CLI)).expiresAt).toEqual(sooner);
   });
 
   it("leaves the new key's expiresAt free", async () => {
     const { next } = await rotatedPair();
-    expect((await updateKey(db, next.id, { expiresAt: null }, CLI)).expiresAt).toBeNull();
+    expect((await updateKey(shared.db, next.id, { expiresAt: null }, CLI)).expiresAt).toBeNull();
     const later = new Date(Date.now() + 365 * 24 * 3600 * 1000);
-    expect((await updateKey(db, next.id, { expiresAt: later }, CLI)).expiresAt).toEqual(later);
+    expect((await updateKey(shared.db, next.id, { expiresAt: later }, CLI)).expiresAt).toEqual(later);
   });
 });

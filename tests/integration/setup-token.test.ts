@@ -1,39 +1,32 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setupOwnerAction } from "../../lib/actions/setup";
-import { createDb, type Db } from "../../lib/db/client";
-import { migrate } from "../../lib/db/migrate";
+import type { Db } from "../../lib/db/client";
 import { announceSetup } from "../../lib/server/announce-setup";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database";
+import { databaseForThisFile } from "../helpers/migrated-database";
 
 // Issue 13 item 4: whoever reached a fresh instance first became OWNER. Now /setup needs the
 // token the server prints at start (DESIGN.md section 15.7); without it nothing is created.
 
 const SECRET = "setup-token-test-secret-0123456789abcdef";
 const holder = globalThis as unknown as { keyholdDb?: Db; keyholdHasUsers?: boolean };
-let database: TestDatabase;
-let db: Db;
+const shared = databaseForThisFile("keyhold_setup", { poolSize: 2 });
 
-beforeAll(async () => {
+beforeAll(() => {
   process.env.NEXTAUTH_SECRET = SECRET;
-  database = await createTestDatabase("keyhold_setup");
-  await migrate(database.url);
-  db = createDb(database.url, 2);
-  holder.keyholdDb = db;
+  holder.keyholdDb = shared.db;
   holder.keyholdHasUsers = undefined;
 });
 
-afterAll(async () => {
+afterAll(() => {
   holder.keyholdDb = undefined;
   holder.keyholdHasUsers = undefined;
-  await db?.$disconnect();
-  await database?.drop();
 });
 
 const owner = { email: "owner@example.com", name: "Olive", password: "correct horse battery", confirm: "correct horse battery" };
 
 async function printedToken(): Promise<string | null> {
   const lines: string[] = [];
-  await announceSetup(db, SECRET, "https://keys.example.com", (line) => lines.push(line));
+  await announceSetup(shared.db, SECRET, "https://keys.example.com", (line) => lines.push(line));
   if (lines.length === 0) return null;
   expect(lines).toHaveLength(1);
   const match = /https:\/\/keys\.example\.com\/setup\?token=([A-Za-z0-9_-]+)$/.exec(lines[0]!);
@@ -48,37 +41,34 @@ describe("first-run setup", () => {
       const result = await setupOwnerAction(input);
       expect(result.ok).toBe(false);
     }
-    expect(await db.user.count()).toBe(0);
-    expect(await db.auditLog.count()).toBe(0);
+    expect(await shared.db.user.count()).toBe(0);
+    expect(await shared.db.auditLog.count()).toBe(0);
   });
 
   it("creates the OWNER with the printed token; then the token and the announcement are gone", async () => {
     const token = (await printedToken())!;
     expect(await setupOwnerAction({ ...owner, token })).toEqual({ ok: true, data: null });
-    expect(await db.user.findMany({ select: { email: true, role: true } })).toEqual([{ email: owner.email, role: "OWNER" }]);
+    expect(await shared.db.user.findMany({ select: { email: true, role: true } })).toEqual([{ email: owner.email, role: "OWNER" }]);
 
     const again = await setupOwnerAction({ ...owner, email: "second@example.com", token });
     expect(again).toMatchObject({ ok: false, error: expect.stringMatching(/complete already/) });
-    expect(await db.user.count()).toBe(1);
+    expect(await shared.db.user.count()).toBe(1);
     expect(await printedToken()).toBeNull();
   });
 
+});
+
+describe("first-run setup on another fresh instance", () => {
+  const fresh = databaseForThisFile("keyhold_setup_b", { poolSize: 1 });
+
   it("prints a token that does not contain the secret and differs for another secret", async () => {
     holder.keyholdHasUsers = undefined;
-    const fresh = await createTestDatabase("keyhold_setup_b");
-    await migrate(fresh.url);
-    const other = createDb(fresh.url, 1);
-    try {
-      const a: string[] = [];
-      const b: string[] = [];
-      await announceSetup(other, SECRET, "http://localhost:3000", (line) => a.push(line));
-      await announceSetup(other, `${SECRET}-other`, "http://localhost:3000", (line) => b.push(line));
-      expect(a[0]).toMatch(/\/setup\?token=/);
-      expect(a[0]).not.toContain(SECRET);
-      expect(a[0]).not.toBe(b[0]);
-    } finally {
-      await other.$disconnect();
-      await fresh.drop();
-    }
+    const a: string[] = [];
+    const b: string[] = [];
+    await announceSetup(fresh.db, SECRET, "http://localhost:3000", (line) => a.push(line));
+    await announceSetup(fresh.db, `${SECRET}-other`, "http://localhost:3000", (line) => b.push(line));
+    expect(a[0]).toMatch(/\/setup\?token=/);
+    expect(a[0]).not.toContain(SECRET);
+    expect(a[0]).not.toBe(b[0]);
   });
 });

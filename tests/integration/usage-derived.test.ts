@@ -1,41 +1,23 @@
 import pg from "pg";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createDb, type Db } from "../../lib/db/client";
-import { migrate } from "../../lib/db/migrate";
+import { beforeEach, describe, expect, it } from "vitest";
 import { keyAddresses } from "../../lib/usage/key-addresses";
 import { keyUsageWithLatency } from "../../lib/usage/key-usage";
 import { latencySeries } from "../../lib/usage/query-usage";
 import { UsageRecorder } from "../../lib/usage/recorder";
 import { rebuildUsage } from "../../lib/usage/rebuild-usage";
 import type { UsageEventInput } from "../../lib/usage/usage-event";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database";
+import { databaseForThisFile } from "../helpers/migrated-database";
 
 // DESIGN.md section 15.2: the flush writes the derived tables in the raw rows' transaction, and
 // they always equal what the raw events say; `usage rebuild` recomputes them to the same rows.
 // Section 15.7: requests refused without a lookup are only counted, and paths are cut at 512.
 
-let database: TestDatabase;
-let admin: pg.Client;
-let db: Db;
-
-beforeAll(async () => {
-  database = await createTestDatabase("keyhold_usage_derived");
-  await migrate(database.url);
-  admin = new pg.Client({ connectionString: database.url });
-  await admin.connect();
-  db = createDb(database.url);
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-  await admin?.end();
-  await database?.drop();
-});
+const shared = databaseForThisFile("keyhold_usage_derived");
 
 const DERIVED = ["usage_rollups", "usage_hours", "usage_key_hours", "usage_key_days", "usage_path_hours", "usage_key_addresses", "usage_invalid_addresses"];
 
 beforeEach(async () => {
-  await admin.query(`TRUNCATE usage_events, audit_logs, ${DERIVED.join(", ")} RESTART IDENTITY`);
+  await shared.admin.query(`TRUNCATE usage_events, audit_logs, ${DERIVED.join(", ")} RESTART IDENTITY`);
 });
 
 // A fixed-seed generator: the workload is random but the same on every run.
@@ -77,7 +59,7 @@ function workload(count: number, seed: number): UsageEventInput[] {
 }
 
 async function recordAll(events: UsageEventInput[], flushEvery: number): Promise<void> {
-  const usage = new UsageRecorder(db);
+  const usage = new UsageRecorder(shared.db);
   events.forEach((event, i) => {
     usage.record(event);
     if (i % flushEvery === flushEvery - 1) void usage.flush();
@@ -86,7 +68,7 @@ async function recordAll(events: UsageEventInput[], flushEvery: number): Promise
 }
 
 async function rows<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-  return (await admin.query<T>(sql, params)).rows;
+  return (await shared.admin.query<T>(sql, params)).rows;
 }
 
 // Every derived row, latency histograms as text (so their lower bounds count), in a fixed order.
@@ -100,7 +82,7 @@ async function snapshot(): Promise<Record<string, unknown[]>> {
 }
 
 const rebuild = (from = new Date(DAY), to = new Date(DAY + 3 * 86_400_000)) =>
-  rebuildUsage(db, { from, to, actor: { type: "cli", id: null }, rawRetentionDays: 400 });
+  rebuildUsage(shared.db, { from, to, actor: { type: "cli", id: null }, rawRetentionDays: 400 });
 
 describe("the flush's derived tables", () => {
   it("equal the raw counts for a random workload, and a rebuild reproduces them row for row", async () => {
@@ -192,7 +174,7 @@ describe("the flush's derived tables", () => {
               percentile_disc(0.99) WITHIN GROUP (ORDER BY latency_ms) AS p99
        FROM usage_events WHERE key_id = 'key_b' GROUP BY 1 ORDER BY 1`,
     );
-    const fromHistograms = await latencySeries(db, { keyId: "key_b", ...range, granularity: "day" });
+    const fromHistograms = await latencySeries(shared.db, { keyId: "key_b", ...range, granularity: "day" });
     expect(fromHistograms.map((point) => point.at)).toEqual(exact.map((row) => row.at.toISOString()));
     for (const [i, point] of fromHistograms.entries()) {
       for (const q of ["p50", "p95", "p99"] as const) {
@@ -200,12 +182,12 @@ describe("the flush's derived tables", () => {
         expect(error, `${point.at} ${q}: ${point.latency[q]} vs ${exact[i][q]}`).toBeLessThan(0.05);
       }
     }
-    const allKeys = await latencySeries(db, { keyId: null, ...range, granularity: "hour" });
+    const allKeys = await latencySeries(shared.db, { keyId: null, ...range, granularity: "hour" });
     expect(allKeys.length).toBeGreaterThan(48);
 
     await rebuild();
-    expect(await latencySeries(db, { keyId: "key_b", ...range, granularity: "day" })).toEqual(fromHistograms);
-    expect(await latencySeries(db, { keyId: null, ...range, granularity: "hour" })).toEqual(allKeys);
+    expect(await latencySeries(shared.db, { keyId: "key_b", ...range, granularity: "day" })).toEqual(fromHistograms);
+    expect(await latencySeries(shared.db, { keyId: null, ...range, granularity: "hour" })).toEqual(allKeys);
   });
 
   it("refuses a rebuild reaching before the raw retention period or an empty range, changing nothing", async () => {
@@ -213,7 +195,7 @@ describe("the flush's derived tables", () => {
     const before = await snapshot();
     const now = new Date(DAY + 10 * 86_400_000);
     await expect(
-      rebuildUsage(db, { from: new Date(DAY), to: now, actor: { type: "cli", id: null }, rawRetentionDays: 7, now }),
+      rebuildUsage(shared.db, { from: new Date(DAY), to: now, actor: { type: "cli", id: null }, rawRetentionDays: 7, now }),
     ).rejects.toMatchObject({ code: "bad_request", message: "raw events are kept 7 days: --from must be on or after 2026-11-26T00:00:00.000Z" });
     await expect(rebuild(new Date(DAY), new Date(DAY))).rejects.toThrow(/--from must be before --to/);
     await expect(rebuild(new Date(Number.NaN))).rejects.toThrow(/--from must be an ISO 8601 date/);
@@ -224,7 +206,7 @@ describe("the flush's derived tables", () => {
 
 describe("requests refused without a lookup", () => {
   it("are counted but never stored or buffered one by one, and paths are cut to 512 characters", async () => {
-    const usage = new UsageRecorder(db);
+    const usage = new UsageRecorder(shared.db);
     const longPath = `/api/v1/${"a".repeat(16 * 1024)}`;
     const at = new Date(DAY + 3_600_000);
     for (let i = 0; i < 20_000; i++) {
@@ -259,7 +241,7 @@ describe("requests refused without a lookup", () => {
   });
 
   it("keep a key hidden in a path out of storage even where the cut falls inside it", async () => {
-    const usage = new UsageRecorder(db);
+    const usage = new UsageRecorder(shared.db);
     const key = `kh_live_${"A".repeat(38)}`;
     usage.record({ keyId: "key_a", outcome: "valid", method: "GET", path: `/${"p".repeat(490)}/${key}`, status: 200, latencyMs: 1, ip: null, at: new Date(DAY) });
     await usage.stop();
@@ -270,7 +252,7 @@ describe("requests refused without a lookup", () => {
 
 describe("flush hooks", () => {
   it("run in the flush's transaction, and a hook that fails leaves nothing written and the batch buffered", async () => {
-    const usage = new UsageRecorder(db);
+    const usage = new UsageRecorder(shared.db);
     const seen: { events: number; tallies: number; rawVisible: number }[] = [];
     let fail = true;
     usage.addFlushHook(async (tx, batch) => {
@@ -300,7 +282,7 @@ describe("flush hooks", () => {
 describe("what the key page and the API read", () => {
   it("lists a key's addresses of the last 30 UTC days, most recent first, at most 100", async () => {
     const now = new Date(DAY + 40 * 86_400_000 + 3_600_000);
-    const usage = new UsageRecorder(db);
+    const usage = new UsageRecorder(shared.db);
     const use = (ip: string, daysAgo: number, outcome = "valid", keyId = "key_a") =>
       usage.record({ keyId, outcome, method: "GET", path: "/x", status: 200, latencyMs: 1, ip, at: new Date(now.getTime() - daysAgo * 86_400_000) });
     use("192.0.2.1", 0);
@@ -313,7 +295,7 @@ describe("what the key page and the API read", () => {
     for (let i = 0; i < 120; i++) use(`198.51.100.${i}`, 10 + i / 1_000);
     await usage.stop();
 
-    const addresses = await keyAddresses(db, "key_a", now);
+    const addresses = await keyAddresses(shared.db, "key_a", now);
     expect(addresses).toHaveLength(100);
     expect(addresses.slice(0, 2)).toEqual([
       { ip: "192.0.2.1", requests: 3, denied: 1, lastSeenAt: now.toISOString() },
@@ -322,11 +304,11 @@ describe("what the key page and the API read", () => {
     expect(addresses.map((a) => a.ip)).not.toContain("192.0.2.3");
     expect(addresses.map((a) => a.ip)).not.toContain("192.0.2.9");
     expect(addresses.at(-1)!.ip).toBe("198.51.100.97");
-    expect(await keyAddresses(db, "key_nobody", now)).toEqual([]);
+    expect(await keyAddresses(shared.db, "key_nobody", now)).toEqual([]);
   });
 
   it("adds p50, p95 and p99 to each bucket of a key's series only when asked", async () => {
-    const usage = new UsageRecorder(db);
+    const usage = new UsageRecorder(shared.db);
     for (let i = 1; i <= 100; i++) {
       usage.record({ keyId: "key_a", outcome: "valid", method: "GET", path: "/x", status: 200, latencyMs: i, ip: null, at: new Date(DAY + i * 1_000) });
     }
@@ -334,11 +316,11 @@ describe("what the key page and the API read", () => {
     await usage.stop();
     const query = { keyId: "key_a", from: new Date(DAY), to: new Date(DAY + 86_400_000), granularity: "hour" } as const;
 
-    expect(await keyUsageWithLatency(db, query, false)).toEqual([
+    expect(await keyUsageWithLatency(shared.db, query, false)).toEqual([
       { at: "2026-11-23T00:00:00.000Z", counts: { valid: 100 } },
       { at: "2026-11-23T02:00:00.000Z", counts: { valid: 1 } },
     ]);
-    const [first, second] = await keyUsageWithLatency(db, query, true);
+    const [first, second] = await keyUsageWithLatency(shared.db, query, true);
     expect(first.counts).toEqual({ valid: 100 });
     for (const [q, exact] of [["p50", 50], ["p95", 95], ["p99", 99]] as const) {
       expect(Math.abs(first.latency![q]! - exact) / exact).toBeLessThan(0.05);

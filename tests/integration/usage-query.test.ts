@@ -1,39 +1,19 @@
-import pg from "pg";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createDb, type Db } from "../../lib/db/client";
-import { migrate } from "../../lib/db/migrate";
+import { beforeEach, describe, expect, it } from "vitest";
 import { UsageQueryError, usageSeries, type Granularity } from "../../lib/usage/query-usage";
 import { rebuildUsage } from "../../lib/usage/rebuild-usage";
 import { invalidAttemptsByIp, recentEvents, topKeys, topPaths } from "../../lib/usage/usage-summary";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database";
+import { databaseForThisFile } from "../helpers/migrated-database";
 
 // Usage charts and summaries read the derived tables only (DESIGN.md section 15.2), bucketed in
 // UTC; the tests seed raw events and derive the tables from them with `usage rebuild`, as the
 // flush would have written them.
 
-let database: TestDatabase;
-let admin: pg.Client;
-let db: Db;
-
-beforeAll(async () => {
-  database = await createTestDatabase("keyhold_usage_query");
-  await migrate(database.url);
-  admin = new pg.Client({ connectionString: database.url });
-  await admin.connect();
-  // A zone far from UTC with a 45-minute offset: bucketing that used the session's zone
-  // instead of UTC would move every hour and day boundary.
-  await admin.query(`DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET timezone TO %L', current_database(), 'Pacific/Chatham'); END $$`);
-  db = createDb(database.url);
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-  await admin?.end();
-  await database?.drop();
-});
+// A zone far from UTC with a 45-minute offset: bucketing that used the session's zone instead of
+// UTC would move every hour and day boundary.
+const shared = databaseForThisFile("keyhold_usage_query", { timezone: "Pacific/Chatham" });
 
 beforeEach(async () => {
-  await admin.query(
+  await shared.admin.query(
     `TRUNCATE usage_events, usage_rollups, usage_hours, usage_key_hours, usage_key_days, usage_path_hours,
               usage_key_addresses, usage_invalid_addresses, api_keys RESTART IDENTITY CASCADE`,
   );
@@ -42,7 +22,7 @@ beforeEach(async () => {
 type Row = { keyId?: string | null; outcome?: string; at: string; method?: string; path?: string; ip?: string | null };
 
 async function insertEvents(rows: Row[]): Promise<void> {
-  await admin.query(
+  await shared.admin.query(
     `INSERT INTO usage_events (key_id, outcome, method, path, status, latency_ms, ip, at)
      SELECT k, o, m, p, 200, 1.5, i, a
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS u(k, o, m, p, i, a)`,
@@ -59,7 +39,7 @@ async function insertEvents(rows: Row[]): Promise<void> {
 
 async function seed(rows: Row[]): Promise<void> {
   await insertEvents(rows);
-  await rebuildUsage(db, {
+  await rebuildUsage(shared.db, {
     from: t("2026-11-01T00:00:00Z"),
     to: t("2026-12-01T00:00:00Z"),
     actor: { type: "cli", id: null },
@@ -70,7 +50,7 @@ async function seed(rows: Row[]): Promise<void> {
 const t = (iso: string) => new Date(iso);
 
 function series(granularity: Granularity, from: string, to: string, keyId: string | null = "key_a") {
-  return usageSeries(db, { keyId, from: t(from), to: t(to), granularity });
+  return usageSeries(shared.db, { keyId, from: t(from), to: t(to), granularity });
 }
 
 describe("usageSeries", () => {
@@ -176,7 +156,7 @@ describe("usageSeries", () => {
 
   it("leaves out outcomes whose rollup count is zero", async () => {
     await seed([{ at: "2026-11-23T12:00:00Z" }]);
-    await admin.query(`INSERT INTO usage_rollups (key_id, minute, outcome, count) VALUES ('key_a', '2026-11-23T12:00:00Z', 'revoked_key', 0), ('key_a', '2026-11-23T12:05:00Z', 'valid', 0)`);
+    await shared.admin.query(`INSERT INTO usage_rollups (key_id, minute, outcome, count) VALUES ('key_a', '2026-11-23T12:00:00Z', 'revoked_key', 0), ('key_a', '2026-11-23T12:05:00Z', 'valid', 0)`);
     expect(await series("minute", "2026-11-23T12:00:00Z", "2026-11-23T13:00:00Z")).toEqual([
       { at: "2026-11-23T12:00:00.000Z", counts: { valid: 1 } },
     ]);
@@ -192,7 +172,7 @@ describe("usageSeries", () => {
     expect(before.map((points) => points.length)).toEqual([2, 2, 1]);
     const allKeys = await series("day", "2026-11-23T00:00:00Z", "2026-11-24T00:00:00Z", null);
 
-    await admin.query("DELETE FROM usage_events");
+    await shared.admin.query("DELETE FROM usage_events");
 
     expect(await Promise.all((["minute", "hour", "day"] as const).map((g) => series(g, "2026-11-23T00:00:00Z", "2026-11-24T00:00:00Z")))).toEqual(before);
     expect(await series("day", "2026-11-23T00:00:00Z", "2026-11-24T00:00:00Z", null)).toEqual(allKeys);
@@ -200,14 +180,14 @@ describe("usageSeries", () => {
 
   it("refuses bad arguments with a UsageQueryError", async () => {
     const from = t("2026-11-23T12:00:00Z");
-    await expect(usageSeries(db, { keyId: null, from, to: from, granularity: "minute" })).rejects.toThrow(/from must be before to/);
-    await expect(usageSeries(db, { keyId: null, from, to: t("2026-11-23T11:00:00Z"), granularity: "minute" })).rejects.toThrow(UsageQueryError);
-    await expect(usageSeries(db, { keyId: null, from: new Date(Number.NaN), to: from, granularity: "minute" })).rejects.toThrow(/from must be a valid date/);
-    await expect(usageSeries(db, { keyId: null, from, to: t("2026-11-24T00:00:00Z"), granularity: "week" as Granularity })).rejects.toThrow(/granularity/);
-    await expect(usageSeries(db, { keyId: "", from, to: t("2026-11-24T00:00:00Z"), granularity: "minute" })).rejects.toThrow(/keyId/);
+    await expect(usageSeries(shared.db, { keyId: null, from, to: from, granularity: "minute" })).rejects.toThrow(/from must be before to/);
+    await expect(usageSeries(shared.db, { keyId: null, from, to: t("2026-11-23T11:00:00Z"), granularity: "minute" })).rejects.toThrow(UsageQueryError);
+    await expect(usageSeries(shared.db, { keyId: null, from: new Date(Number.NaN), to: from, granularity: "minute" })).rejects.toThrow(/from must be a valid date/);
+    await expect(usageSeries(shared.db, { keyId: null, from, to: t("2026-11-24T00:00:00Z"), granularity: "week" as Granularity })).rejects.toThrow(/granularity/);
+    await expect(usageSeries(shared.db, { keyId: "", from, to: t("2026-11-24T00:00:00Z"), granularity: "minute" })).rejects.toThrow(/keyId/);
     // A year by the minute is more buckets than one answer may hold; by the day it is fine.
-    await expect(usageSeries(db, { keyId: null, from, to: t("2027-11-23T12:00:00Z"), granularity: "minute" })).rejects.toThrow(/buckets/);
-    await expect(usageSeries(db, { keyId: null, from, to: t("2027-11-23T12:00:00Z"), granularity: "day" })).resolves.toEqual([]);
+    await expect(usageSeries(shared.db, { keyId: null, from, to: t("2027-11-23T12:00:00Z"), granularity: "minute" })).rejects.toThrow(/buckets/);
+    await expect(usageSeries(shared.db, { keyId: null, from, to: t("2027-11-23T12:00:00Z"), granularity: "day" })).resolves.toEqual([]);
   });
 });
 
@@ -215,7 +195,7 @@ describe("dashboard summaries", () => {
   const now = t("2026-11-23T18:00:00Z");
 
   it("ranks keys by requests with an outcome split, from the rollups", async () => {
-    await admin.query(
+    await shared.admin.query(
       `INSERT INTO api_keys (id, name, start, hash, environment, scopes, meta, updated_at)
        VALUES ('key_b', 'Billing', 'kh_live_abcd', 'hash_b', 'live', '{}', '{}', now())`,
     );
@@ -229,17 +209,17 @@ describe("dashboard summaries", () => {
       { keyId: null, at: "2026-11-23T12:00:00Z", outcome: "invalid_key" },
       { keyId: "key_a", at: "2026-11-23T13:00:00Z" },
     ]);
-    await admin.query("DELETE FROM usage_events");
+    await shared.admin.query("DELETE FROM usage_events");
 
     const range = { from: t("2026-11-23T12:00:00Z"), to: t("2026-11-23T13:00:00Z") };
-    expect(await topKeys(db, { ...range, limit: 10 })).toEqual([
+    expect(await topKeys(shared.db, { ...range, limit: 10 })).toEqual([
       { keyId: "key_b", name: "Billing", start: "kh_live_abcd", total: 3, counts: { rate_limited: 1, valid: 2 } },
       { keyId: "key_c", name: null, start: null, total: 2, counts: { valid: 2 } },
       { keyId: "key_a", name: null, start: null, total: 1, counts: { valid: 1 } },
     ]);
-    expect((await topKeys(db, { ...range, limit: 1 })).map((row) => row.keyId)).toEqual(["key_b"]);
-    await expect(topKeys(db, { ...range, limit: 0 })).rejects.toThrow(/limit must be a whole number from 1 to 1000/);
-    await expect(topKeys(db, { ...range, limit: 1001 })).rejects.toThrow(UsageQueryError);
+    expect((await topKeys(shared.db, { ...range, limit: 1 })).map((row) => row.keyId)).toEqual(["key_b"]);
+    await expect(topKeys(shared.db, { ...range, limit: 0 })).rejects.toThrow(/limit must be a whole number from 1 to 1000/);
+    await expect(topKeys(shared.db, { ...range, limit: 1001 })).rejects.toThrow(UsageQueryError);
   });
 
   it("ranks paths from the per-path hours", async () => {
@@ -250,16 +230,16 @@ describe("dashboard summaries", () => {
       { at: "2026-11-23T12:00:03Z", path: "/api/v1/me", keyId: "key_b" },
       { at: "2026-11-22T17:59:59Z", path: "/api/v1/old" },
     ]);
-    await admin.query("DELETE FROM usage_events");
+    await shared.admin.query("DELETE FROM usage_events");
     const range = { from: t("2026-11-23T00:00:00Z"), to: now };
 
-    expect(await topPaths(db, { ...range, limit: 10 })).toEqual([
+    expect(await topPaths(shared.db, { ...range, limit: 10 })).toEqual([
       { method: "GET", path: "/api/v1/orders", total: 2, counts: { rate_limited: 1, valid: 1 } },
       { method: "GET", path: "/api/v1/me", total: 1, counts: { valid: 1 } },
       { method: "POST", path: "/api/v1/orders", total: 1, counts: { valid: 1 } },
     ]);
-    expect((await topPaths(db, { from: t("2026-11-01T00:00:00Z"), to: now, limit: 10 })).map((row) => row.path)).toContain("/api/v1/old");
-    expect(await topPaths(db, { from: t("2026-11-01T00:00:00Z"), to: t("2026-11-02T00:00:00Z"), limit: 10 })).toEqual([]);
+    expect((await topPaths(shared.db, { from: t("2026-11-01T00:00:00Z"), to: now, limit: 10 })).map((row) => row.path)).toContain("/api/v1/old");
+    expect(await topPaths(shared.db, { from: t("2026-11-01T00:00:00Z"), to: t("2026-11-02T00:00:00Z"), limit: 10 })).toEqual([]);
   });
 
   it("groups invalid-key attempts by client address", async () => {
@@ -271,8 +251,8 @@ describe("dashboard summaries", () => {
       { keyId: null, outcome: "invalid_key", ip: "192.0.2.2", at: "2026-11-23T13:00:00Z" },
     ]);
 
-    await admin.query("DELETE FROM usage_events");
-    expect(await invalidAttemptsByIp(db, { from: t("2026-11-23T12:00:00Z"), to: t("2026-11-23T13:00:00Z"), limit: 10 })).toEqual([
+    await shared.admin.query("DELETE FROM usage_events");
+    expect(await invalidAttemptsByIp(shared.db, { from: t("2026-11-23T12:00:00Z"), to: t("2026-11-23T13:00:00Z"), limit: 10 })).toEqual([
       { ip: "192.0.2.1", count: 2, firstAt: "2026-11-23T12:00:00.000Z", lastAt: "2026-11-23T12:05:00.000Z" },
       { ip: "192.0.2.2", count: 1, firstAt: "2026-11-23T12:01:00.000Z", lastAt: "2026-11-23T12:01:00.000Z" },
     ]);
@@ -286,7 +266,7 @@ describe("dashboard summaries", () => {
       { keyId: null, at: "2026-11-23T12:00:03Z", outcome: "invalid_key" },
     ]);
 
-    const all = await recentEvents(db, { limit: 10 });
+    const all = await recentEvents(shared.db, { limit: 10 });
     expect(all.map((event) => event.at)).toEqual([
       "2026-11-23T12:00:03.000Z",
       "2026-11-23T12:00:02.000Z",
@@ -304,21 +284,21 @@ describe("dashboard summaries", () => {
       ip: "10.0.0.1",
       at: "2026-11-23T12:00:03.000Z",
     });
-    expect((await recentEvents(db, { keyId: "key_a", limit: 10 })).map((event) => event.outcome)).toEqual(["rate_limited", "valid"]);
-    expect((await recentEvents(db, { keyId: null, limit: 10 })).map((event) => event.outcome)).toEqual(["invalid_key"]);
-    expect((await recentEvents(db, { outcome: "valid", limit: 10 })).map((event) => event.keyId)).toEqual(["key_b", "key_a"]);
-    expect((await recentEvents(db, { outcome: ["rate_limited", "invalid_key"], limit: 10 })).map((event) => event.outcome)).toEqual([
+    expect((await recentEvents(shared.db, { keyId: "key_a", limit: 10 })).map((event) => event.outcome)).toEqual(["rate_limited", "valid"]);
+    expect((await recentEvents(shared.db, { keyId: null, limit: 10 })).map((event) => event.outcome)).toEqual(["invalid_key"]);
+    expect((await recentEvents(shared.db, { outcome: "valid", limit: 10 })).map((event) => event.keyId)).toEqual(["key_b", "key_a"]);
+    expect((await recentEvents(shared.db, { outcome: ["rate_limited", "invalid_key"], limit: 10 })).map((event) => event.outcome)).toEqual([
       "invalid_key",
       "rate_limited",
     ]);
-    expect(await recentEvents(db, { limit: 2 })).toHaveLength(2);
-    await expect(recentEvents(db, { limit: 0 })).rejects.toThrow(UsageQueryError);
+    expect(await recentEvents(shared.db, { limit: 2 })).toHaveLength(2);
+    await expect(recentEvents(shared.db, { limit: 0 })).rejects.toThrow(UsageQueryError);
   });
 
   it("orders events of the same millisecond by id as a number", async () => {
     // Ids 1..12 cross from one digit to two, where text order and numeric order differ.
     await seed(Array.from({ length: 12 }, () => ({ at: "2026-11-23T12:00:00Z" })));
-    expect((await recentEvents(db, { limit: 12 })).map((event) => event.id)).toEqual(
+    expect((await recentEvents(shared.db, { limit: 12 })).map((event) => event.id)).toEqual(
       Array.from({ length: 12 }, (_, i) => String(12 - i)),
     );
   });

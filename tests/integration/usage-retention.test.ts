@@ -1,41 +1,23 @@
-import pg from "pg";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { createDb, type Db } from "../../lib/db/client";
-import { migrate } from "../../lib/db/migrate";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { Db } from "../../lib/db/client";
 import { pruneUsage, startUsageMaintenance } from "../../lib/usage/prune-usage";
 import { dropExpiredUsagePartitions, ensureUsagePartitions, listUsagePartitions } from "../../lib/usage/usage-partitions";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database";
+import { databaseForThisFile } from "../helpers/migrated-database";
 
 // DESIGN.md section 15.2: raw events live in daily partitions made ahead of time, a default
 // partition keeps any row outside them, retention drops whole partitions; derived rows are kept
 // for their own, longer period.
 
-let database: TestDatabase;
-let admin: pg.Client;
-let db: Db;
-
-beforeAll(async () => {
-  database = await createTestDatabase("keyhold_usage_retention");
-  await migrate(database.url);
-  admin = new pg.Client({ connectionString: database.url });
-  await admin.connect();
-  db = createDb(database.url);
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-  await admin?.end();
-  await database?.drop();
-});
+const shared = databaseForThisFile("keyhold_usage_retention");
 
 beforeEach(async () => {
   // Only the partitions the tests make: start each from the default partition alone.
-  await dropExpiredUsagePartitions(db, { now: new Date("2100-01-01T00:00:00Z"), rawRetentionDays: 1 });
-  await admin.query(`TRUNCATE usage_events, usage_rollups, usage_hours, usage_key_hours, usage_key_days, usage_path_hours, usage_key_addresses, usage_invalid_addresses`);
+  await dropExpiredUsagePartitions(shared.db, { now: new Date("2100-01-01T00:00:00Z"), rawRetentionDays: 1 });
+  await shared.admin.query(`TRUNCATE usage_events, usage_rollups, usage_hours, usage_key_hours, usage_key_days, usage_path_hours, usage_key_addresses, usage_invalid_addresses`);
 });
 
 async function insertAt(...ats: string[]): Promise<void> {
-  await admin.query(
+  await shared.admin.query(
     `INSERT INTO usage_events (key_id, outcome, method, path, status, latency_ms, ip, at)
      SELECT 'key_a', 'valid', 'GET', '/x', 200, 1, NULL, a FROM unnest($1::timestamptz[]) AS a`,
     [ats],
@@ -43,7 +25,7 @@ async function insertAt(...ats: string[]): Promise<void> {
 }
 
 async function partitionOf(): Promise<Record<string, string>> {
-  const { rows } = await admin.query<{ at: Date; part: string }>("SELECT at, tableoid::regclass::text AS part FROM usage_events ORDER BY at");
+  const { rows } = await shared.admin.query<{ at: Date; part: string }>("SELECT at, tableoid::regclass::text AS part FROM usage_events ORDER BY at");
   return Object.fromEntries(rows.map((row) => [row.at.toISOString(), row.part]));
 }
 
@@ -51,13 +33,13 @@ const now = new Date("2026-11-23T10:00:00Z");
 
 describe("usage_events partitions", () => {
   it("are made for the raw retention period and 7 days ahead, split exactly at midnight UTC", async () => {
-    expect(await ensureUsagePartitions(db, { now, rawRetentionDays: 2 })).toBe(10);
-    expect(await listUsagePartitions(db)).toEqual([
+    expect(await ensureUsagePartitions(shared.db, { now, rawRetentionDays: 2 })).toBe(10);
+    expect(await listUsagePartitions(shared.db)).toEqual([
       "2026-11-21", "2026-11-22", "2026-11-23", "2026-11-24", "2026-11-25",
       "2026-11-26", "2026-11-27", "2026-11-28", "2026-11-29", "2026-11-30",
     ]);
     // Making them again makes none and moves nothing.
-    expect(await ensureUsagePartitions(db, { now, rawRetentionDays: 2 })).toBe(0);
+    expect(await ensureUsagePartitions(shared.db, { now, rawRetentionDays: 2 })).toBe(0);
 
     await insertAt("2026-11-22T23:59:59.999Z", "2026-11-23T00:00:00.000Z", "2026-11-30T23:59:59.999Z", "2026-12-01T00:00:00.000Z", "2026-11-01T12:00:00.000Z");
     expect(await partitionOf()).toEqual({
@@ -73,7 +55,7 @@ describe("usage_events partitions", () => {
     await insertAt("2026-11-23T00:00:00.000Z", "2026-11-23T23:59:59.999Z", "2026-11-24T00:00:00.000Z");
     expect(Object.values(await partitionOf())).toEqual(["usage_events_default", "usage_events_default", "usage_events_default"]);
 
-    await ensureUsagePartitions(db, { now, rawRetentionDays: 1 });
+    await ensureUsagePartitions(shared.db, { now, rawRetentionDays: 1 });
 
     expect(await partitionOf()).toEqual({
       "2026-11-23T00:00:00.000Z": "usage_events_20261123",
@@ -83,56 +65,56 @@ describe("usage_events partitions", () => {
   });
 
   it("are dropped whole once their day is past the raw retention period, with the default partition's rows of then", async () => {
-    await ensureUsagePartitions(db, { now: new Date("2026-11-20T10:00:00Z"), rawRetentionDays: 1 });
+    await ensureUsagePartitions(shared.db, { now: new Date("2026-11-20T10:00:00Z"), rawRetentionDays: 1 });
     // Two rows in the default partition: one long past, one in a day not made yet.
     await insertAt("2026-11-19T23:59:59.999Z", "2026-11-20T00:00:00.000Z", "2026-10-01T00:00:00.000Z", "2026-12-15T00:00:00.000Z");
 
     // Three days of retention from 2026-11-23T10:00Z: everything from 2026-11-20 on stays.
-    expect(await dropExpiredUsagePartitions(db, { now, rawRetentionDays: 3 })).toBe(1);
+    expect(await dropExpiredUsagePartitions(shared.db, { now, rawRetentionDays: 3 })).toBe(1);
     expect(await partitionOf()).toEqual({
       "2026-11-20T00:00:00.000Z": "usage_events_20261120",
       "2026-12-15T00:00:00.000Z": "usage_events_default",
     });
-    expect((await listUsagePartitions(db))[0]).toBe("2026-11-20");
-    expect(await dropExpiredUsagePartitions(db, { now, rawRetentionDays: 3 })).toBe(0);
+    expect((await listUsagePartitions(shared.db))[0]).toBe("2026-11-20");
+    expect(await dropExpiredUsagePartitions(shared.db, { now, rawRetentionDays: 3 })).toBe(0);
   });
 });
 
 describe("pruneUsage", () => {
   it("keeps per-minute counts as long as raw events and hourly and daily rows for the longer period", async () => {
     const minute = (at: string) => `('key_a', '${at}', 'valid', 1)`;
-    await admin.query(`INSERT INTO usage_rollups (key_id, minute, outcome, count) VALUES ${minute("2026-11-16T09:59:00Z")}, ${minute("2026-11-16T10:01:00Z")}`);
+    await shared.admin.query(`INSERT INTO usage_rollups (key_id, minute, outcome, count) VALUES ${minute("2026-11-16T09:59:00Z")}, ${minute("2026-11-16T10:01:00Z")}`);
     const hour = (at: string) => `('key_a', '${at}', 'valid', 1, 1, 0, 0, '{1}')`;
-    await admin.query(`INSERT INTO usage_key_hours VALUES ${hour("2026-11-13T09:00:00Z")}, ${hour("2026-11-13T10:00:00Z")}`);
-    await admin.query(`INSERT INTO usage_hours VALUES ('2026-11-13T09:00:00Z', 'valid', 1, 0, 0, '{1}'), ('2026-11-13T10:00:00Z', 'valid', 1, 0, 0, '{1}')`);
-    await admin.query(`INSERT INTO usage_key_days VALUES ('key_a', '2026-11-12T00:00:00Z', 'valid', 1, 1), ('key_a', '2026-11-14T00:00:00Z', 'valid', 1, 1)`);
-    await admin.query(`INSERT INTO usage_key_addresses VALUES ('key_a', '2026-11-12T00:00:00Z', '192.0.2.1', 1, 0, now()), ('key_a', '2026-11-14T00:00:00Z', '192.0.2.1', 1, 0, now())`);
+    await shared.admin.query(`INSERT INTO usage_key_hours VALUES ${hour("2026-11-13T09:00:00Z")}, ${hour("2026-11-13T10:00:00Z")}`);
+    await shared.admin.query(`INSERT INTO usage_hours VALUES ('2026-11-13T09:00:00Z', 'valid', 1, 0, 0, '{1}'), ('2026-11-13T10:00:00Z', 'valid', 1, 0, 0, '{1}')`);
+    await shared.admin.query(`INSERT INTO usage_key_days VALUES ('key_a', '2026-11-12T00:00:00Z', 'valid', 1, 1), ('key_a', '2026-11-14T00:00:00Z', 'valid', 1, 1)`);
+    await shared.admin.query(`INSERT INTO usage_key_addresses VALUES ('key_a', '2026-11-12T00:00:00Z', '192.0.2.1', 1, 0, now()), ('key_a', '2026-11-14T00:00:00Z', '192.0.2.1', 1, 0, now())`);
 
-    const result = await pruneUsage(db, { now, rawRetentionDays: 7, retentionDays: 10, batchSize: 1 });
+    const result = await pruneUsage(shared.db, { now, rawRetentionDays: 7, retentionDays: 10, batchSize: 1 });
     expect(result).toMatchObject({ rowsDeleted: 5 });
     const times = async (table: string, column: string) =>
-      (await admin.query<{ t: Date }>(`SELECT ${column} AS t FROM ${table} ORDER BY 1`)).rows.map((row) => row.t.toISOString());
+      (await shared.admin.query<{ t: Date }>(`SELECT ${column} AS t FROM ${table} ORDER BY 1`)).rows.map((row) => row.t.toISOString());
     expect(await times("usage_rollups", "minute")).toEqual(["2026-11-16T10:01:00.000Z"]);
     expect(await times("usage_key_hours", "hour")).toEqual(["2026-11-13T10:00:00.000Z"]);
     expect(await times("usage_hours", "hour")).toEqual(["2026-11-13T10:00:00.000Z"]);
     expect(await times("usage_key_days", "day")).toEqual(["2026-11-14T00:00:00.000Z"]);
     expect(await times("usage_key_addresses", "day")).toEqual(["2026-11-14T00:00:00.000Z"]);
     // The same run made the partitions of the coming days.
-    expect(await listUsagePartitions(db)).toContain("2026-11-30");
+    expect(await listUsagePartitions(shared.db)).toContain("2026-11-30");
   });
 
   it("refuses a retention of less than a day", async () => {
-    await expect(pruneUsage(db, { now, rawRetentionDays: 0, retentionDays: 10 })).rejects.toThrow(/rawRetentionDays/);
-    await expect(pruneUsage(db, { now, rawRetentionDays: 7, retentionDays: 1.5 })).rejects.toThrow(/retentionDays/);
+    await expect(pruneUsage(shared.db, { now, rawRetentionDays: 0, retentionDays: 10 })).rejects.toThrow(/rawRetentionDays/);
+    await expect(pruneUsage(shared.db, { now, rawRetentionDays: 7, retentionDays: 1.5 })).rejects.toThrow(/retentionDays/);
   });
 });
 
 describe("startUsageMaintenance", () => {
   it("makes the coming days' partitions at start and prunes after its first delay", async () => {
     await insertAt("2026-11-01T00:00:00Z");
-    const maintenance = startUsageMaintenance({ db, rawRetentionDays: 7, retentionDays: 400, firstRunDelayMs: 60_000, now: () => now.getTime() });
+    const maintenance = startUsageMaintenance({ db: shared.db, rawRetentionDays: 7, retentionDays: 400, firstRunDelayMs: 60_000, now: () => now.getTime() });
     try {
-      await vi.waitFor(async () => expect(await listUsagePartitions(db)).toContain("2026-11-30"), { timeout: 5_000, interval: 20 });
+      await vi.waitFor(async () => expect(await listUsagePartitions(shared.db)).toContain("2026-11-30"), { timeout: 5_000, interval: 20 });
       expect(await partitionOf()).toEqual({ "2026-11-01T00:00:00.000Z": "usage_events_default" });
       expect(await maintenance.runNow()).toMatchObject({ partitionsCreated: 0 });
       expect(await partitionOf()).toEqual({});
@@ -148,7 +130,7 @@ describe("startUsageMaintenance", () => {
       $queryRaw: () => {
         calls++;
         return new Promise<never>((_, reject) => {
-          release.push(() => reject(new Error("connect ECONNREFUSED postgres://admin:s3cret@db.internal:5432")));
+          release.push(() => reject(new Error("connect ECONNREFUSED postgres://admin:s3cret@shared.db.internal:5432")));
         });
       },
     } as unknown as Db;
@@ -183,7 +165,7 @@ describe("startUsageMaintenance", () => {
 
   it("does not keep the process alive", async () => {
     const setTimeoutSpy = vi.spyOn(globalThis, "setTimeout");
-    const maintenance = startUsageMaintenance({ db, rawRetentionDays: 7, retentionDays: 400 });
+    const maintenance = startUsageMaintenance({ db: shared.db, rawRetentionDays: 7, retentionDays: 400 });
     try {
       await vi.waitFor(() => expect(setTimeoutSpy).toHaveBeenCalled());
       const timer = setTimeoutSpy.mock.results[0].value as NodeJS.Timeout;

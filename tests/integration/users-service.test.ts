@@ -1,11 +1,9 @@
 import bcrypt from "bcryptjs";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Actor } from "../../lib/access/actor";
 import { sharedPasswordHasher } from "../../lib/crypto/password-hasher";
 import { sharedLoginThrottle } from "../../lib/ratelimit/login-throttle";
 import { ApiError } from "../../lib/errors/api-error";
-import { createDb, type Db } from "../../lib/db/client";
-import { migrate } from "../../lib/db/migrate";
 import {
   changeOwnPassword,
   changeRole,
@@ -16,7 +14,7 @@ import {
   verifyCredentials,
   type UserRecord,
 } from "../../lib/users/service";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database";
+import { databaseForThisFile } from "../helpers/migrated-database";
 
 // The rules on dashboard users (DESIGN.md sections 5, 8 and 14). A database of its own: the
 // last-OWNER rule counts every OWNER in the table, so no other file's users may be in it.
@@ -25,24 +23,12 @@ const CLI: Actor = { type: "cli", id: null };
 const HOME = "203.0.113.10";
 const PASSWORD = "correct horse battery staple";
 
-let database: TestDatabase;
-let db: Db;
-
-beforeAll(async () => {
-  database = await createTestDatabase("keyhold_users");
-  await migrate(database.url);
-  db = createDb(database.url, 4);
-});
-
-afterAll(async () => {
-  await db?.$disconnect();
-  await database?.drop();
-});
+const shared = databaseForThisFile("keyhold_users", { poolSize: 4 });
 
 // Each test starts from no users, so OWNER counts are the test's own.
 beforeEach(async () => {
-  await db.auditLog.deleteMany();
-  await db.user.deleteMany();
+  await shared.db.auditLog.deleteMany();
+  await shared.db.user.deleteMany();
 });
 
 afterEach(() => {
@@ -54,7 +40,7 @@ function asActor(user: UserRecord): Actor {
 }
 
 async function make(email: string, role: UserRecord["role"], password = PASSWORD): Promise<UserRecord> {
-  return createUser(db, { email, password, role }, CLI);
+  return createUser(shared.db, { email, password, role }, CLI);
 }
 
 async function rejection(promise: Promise<unknown>): Promise<ApiError> {
@@ -68,16 +54,16 @@ async function rejection(promise: Promise<unknown>): Promise<ApiError> {
 
 describe("createUser", () => {
   it("normalises the email, hashes with bcrypt cost 12, and audits without the password or hash", async () => {
-    const user = await createUser(db, { email: "  Alice@Example.COM ", name: " Alice ", password: PASSWORD, role: "ADMIN" }, CLI);
+    const user = await createUser(shared.db, { email: "  Alice@Example.COM ", name: " Alice ", password: PASSWORD, role: "ADMIN" }, CLI);
     expect(user).toMatchObject({ email: "alice@example.com", name: "Alice", role: "ADMIN", disabledAt: null });
     expect(user).not.toHaveProperty("passwordHash");
     expect(user.id).toMatch(/^usr_[0-9A-Za-z]{22}$/);
 
-    const row = await db.user.findUniqueOrThrow({ where: { id: user.id } });
+    const row = await shared.db.user.findUniqueOrThrow({ where: { id: user.id } });
     expect(bcrypt.getRounds(row.passwordHash)).toBe(12);
     expect(await bcrypt.compare(PASSWORD, row.passwordHash)).toBe(true);
 
-    const audits = await db.auditLog.findMany({ where: { targetId: user.id } });
+    const audits = await shared.db.auditLog.findMany({ where: { targetId: user.id } });
     expect(audits).toHaveLength(1);
     expect(audits[0]).toMatchObject({ actorType: "cli", actorId: null, action: "user.create", targetType: "user" });
     expect(audits[0].data).toEqual({ email: "alice@example.com", name: "Alice", role: "ADMIN" });
@@ -95,8 +81,8 @@ describe("createUser", () => {
     expect((await rejection(make("a@example.com", "VIEWER", "x".repeat(73)))).message).toMatch(/at most 72 bytes/);
     expect((await rejection(make("not-an-email", "VIEWER"))).message).toMatch(/email must be a valid email address/);
     expect((await rejection(make("a@example.com", "ROOT" as UserRecord["role"]))).message).toMatch(/role must be OWNER, ADMIN or VIEWER/);
-    expect(await db.user.count()).toBe(0);
-    expect(await db.auditLog.count()).toBe(0);
+    expect(await shared.db.user.count()).toBe(0);
+    expect(await shared.db.auditLog.count()).toBe(0);
   });
 
   it("answers 409 conflict for an email that exists, in any case", async () => {
@@ -104,21 +90,21 @@ describe("createUser", () => {
     const duplicate = await rejection(make("CAROL@example.com", "ADMIN"));
     expect(duplicate).toMatchObject({ code: "conflict", status: 409 });
     expect(duplicate.message).toContain("carol@example.com");
-    expect(await db.user.count()).toBe(1);
+    expect(await shared.db.user.count()).toBe(1);
   });
 
   it("lets only an OWNER (or the CLI and system) create users", async () => {
     const owner = await make("owner@example.com", "OWNER");
     const admin = await make("admin@example.com", "ADMIN");
     const viewer = await make("viewer@example.com", "VIEWER");
-    await expect(createUser(db, { email: "x@example.com", password: PASSWORD, role: "VIEWER" }, asActor(owner))).resolves.toBeTruthy();
-    await expect(createUser(db, { email: "y@example.com", password: PASSWORD, role: "VIEWER" }, { type: "system", id: null })).resolves.toBeTruthy();
+    await expect(createUser(shared.db, { email: "x@example.com", password: PASSWORD, role: "VIEWER" }, asActor(owner))).resolves.toBeTruthy();
+    await expect(createUser(shared.db, { email: "y@example.com", password: PASSWORD, role: "VIEWER" }, { type: "system", id: null })).resolves.toBeTruthy();
     for (const actor of [asActor(admin), asActor(viewer), { type: "key", id: "key_x", scopes: ["keys:write"] } satisfies Actor]) {
-      const refused = await rejection(createUser(db, { email: "z@example.com", password: PASSWORD, role: "VIEWER" }, actor));
+      const refused = await rejection(createUser(shared.db, { email: "z@example.com", password: PASSWORD, role: "VIEWER" }, actor));
       expect(refused).toMatchObject({ code: "insufficient_scope", status: 403 });
     }
-    expect(await db.user.count({ where: { email: "z@example.com" } })).toBe(0);
-    const audit = await db.auditLog.findFirstOrThrow({ where: { targetType: "user", data: { path: ["email"], equals: "x@example.com" } } });
+    expect(await shared.db.user.count({ where: { email: "z@example.com" } })).toBe(0);
+    const audit = await shared.db.auditLog.findFirstOrThrow({ where: { targetType: "user", data: { path: ["email"], equals: "x@example.com" } } });
     expect(audit).toMatchObject({ actorType: "user", actorId: owner.id });
   });
 });
@@ -126,7 +112,7 @@ describe("createUser", () => {
 describe("createFirstOwner", () => {
   it("makes the OWNER while no user exists, and exactly one when five first runs race", async () => {
     const attempts = await Promise.allSettled(
-      Array.from({ length: 5 }, (_, i) => createFirstOwner(db, { email: `first${i}@example.com`, name: `First ${i}`, password: PASSWORD })),
+      Array.from({ length: 5 }, (_, i) => createFirstOwner(shared.db, { email: `first${i}@example.com`, name: `First ${i}`, password: PASSWORD })),
     );
     const made = attempts.filter((attempt) => attempt.status === "fulfilled");
     expect(made).toHaveLength(1);
@@ -135,16 +121,16 @@ describe("createFirstOwner", () => {
       expect(attempt.reason).toBeInstanceOf(ApiError);
       expect([(attempt.reason as ApiError).code, (attempt.reason as ApiError).message]).toEqual(["conflict", "Setup is complete already. Sign in instead."]);
     }
-    expect(await db.user.findMany({ select: { email: true } })).toEqual([{ email: made[0].value.email }]);
-    expect(await db.auditLog.count({ where: { action: "user.create" } })).toBe(1);
+    expect(await shared.db.user.findMany({ select: { email: true } })).toEqual([{ email: made[0].value.email }]);
+    expect(await shared.db.auditLog.count({ where: { action: "user.create" } })).toBe(1);
   });
 
   it("refuses once any user exists, even a VIEWER, and writes nothing", async () => {
     await make("viewer@example.com", "VIEWER");
-    const error = await rejection(createFirstOwner(db, { email: "late@example.com", password: PASSWORD }));
+    const error = await rejection(createFirstOwner(shared.db, { email: "late@example.com", password: PASSWORD }));
     expect(error.code).toBe("conflict");
-    expect(await db.user.count()).toBe(1);
-    expect(await db.auditLog.count({ where: { action: "user.create" } })).toBe(1);
+    expect(await shared.db.user.count()).toBe(1);
+    expect(await shared.db.auditLog.count({ where: { action: "user.create" } })).toBe(1);
   });
 });
 
@@ -152,9 +138,9 @@ describe("changeRole", () => {
   it("changes a role when an OWNER asks, and audits from and to", async () => {
     const owner = await make("owner@example.com", "OWNER");
     const admin = await make("admin@example.com", "ADMIN");
-    const changed = await changeRole(db, admin.id, "VIEWER", asActor(owner));
+    const changed = await changeRole(shared.db, admin.id, "VIEWER", asActor(owner));
     expect(changed.role).toBe("VIEWER");
-    const audit = await db.auditLog.findFirstOrThrow({ where: { action: "user.role_change" } });
+    const audit = await shared.db.auditLog.findFirstOrThrow({ where: { action: "user.role_change" } });
     expect(audit).toMatchObject({ actorType: "user", actorId: owner.id, targetId: admin.id, data: { email: admin.email, from: "ADMIN", to: "VIEWER" } });
   });
 
@@ -162,39 +148,39 @@ describe("changeRole", () => {
     await make("owner@example.com", "OWNER");
     const admin = await make("admin@example.com", "ADMIN");
     const viewer = await make("viewer@example.com", "VIEWER");
-    expect((await rejection(changeRole(db, viewer.id, "OWNER", asActor(admin)))).code).toBe("insufficient_scope");
-    expect((await rejection(changeRole(db, viewer.id, "ADMIN", asActor(viewer)))).code).toBe("insufficient_scope");
-    expect((await rejection(changeRole(db, "usr_0000000000000000000000", "ADMIN", CLI))).code).toBe("not_found");
-    expect((await rejection(changeRole(db, "not-an-id", "ADMIN", CLI))).code).toBe("not_found");
-    expect((await db.user.findUniqueOrThrow({ where: { id: viewer.id } })).role).toBe("VIEWER");
+    expect((await rejection(changeRole(shared.db, viewer.id, "OWNER", asActor(admin)))).code).toBe("insufficient_scope");
+    expect((await rejection(changeRole(shared.db, viewer.id, "ADMIN", asActor(viewer)))).code).toBe("insufficient_scope");
+    expect((await rejection(changeRole(shared.db, "usr_0000000000000000000000", "ADMIN", CLI))).code).toBe("not_found");
+    expect((await rejection(changeRole(shared.db, "not-an-id", "ADMIN", CLI))).code).toBe("not_found");
+    expect((await shared.db.user.findUniqueOrThrow({ where: { id: viewer.id } })).role).toBe("VIEWER");
   });
 
   it("never demotes the last active OWNER, whoever asks", async () => {
     const first = await make("first@example.com", "OWNER");
     for (const actor of [asActor(first), CLI]) {
-      const refused = await rejection(changeRole(db, first.id, "ADMIN", actor));
+      const refused = await rejection(changeRole(shared.db, first.id, "ADMIN", actor));
       expect(refused).toMatchObject({ code: "conflict", status: 409 });
       expect(refused.message).toMatch(/last active OWNER/);
     }
 
     const second = await make("second@example.com", "OWNER");
-    await changeRole(db, first.id, "ADMIN", asActor(second));
-    expect((await rejection(changeRole(db, second.id, "VIEWER", asActor(second)))).code).toBe("conflict");
-    expect(await db.user.count({ where: { role: "OWNER" } })).toBe(1);
+    await changeRole(shared.db, first.id, "ADMIN", asActor(second));
+    expect((await rejection(changeRole(shared.db, second.id, "VIEWER", asActor(second)))).code).toBe("conflict");
+    expect(await shared.db.user.count({ where: { role: "OWNER" } })).toBe(1);
   });
 
   it("does not count a disabled OWNER as active", async () => {
     const active = await make("active@example.com", "OWNER");
     const dormant = await make("dormant@example.com", "OWNER");
-    await disableUser(db, dormant.email, CLI);
-    expect((await changeRole(db, dormant.id, "VIEWER", asActor(active))).role).toBe("VIEWER");
-    expect((await rejection(changeRole(db, active.id, "ADMIN", CLI))).code).toBe("conflict");
+    await disableUser(shared.db, dormant.email, CLI);
+    expect((await changeRole(shared.db, dormant.id, "VIEWER", asActor(active))).role).toBe("VIEWER");
+    expect((await rejection(changeRole(shared.db, active.id, "ADMIN", CLI))).code).toBe("conflict");
   });
 
   it("writes no audit entry when the role does not change", async () => {
     const owner = await make("owner@example.com", "OWNER");
-    await changeRole(db, owner.id, "OWNER", CLI);
-    expect(await db.auditLog.count({ where: { action: "user.role_change" } })).toBe(0);
+    await changeRole(shared.db, owner.id, "OWNER", CLI);
+    expect(await shared.db.auditLog.count({ where: { action: "user.role_change" } })).toBe(0);
   });
 });
 
@@ -202,42 +188,42 @@ describe("disableUser", () => {
   it("disables a user once, audits it, and lets the user no longer sign in", async () => {
     const owner = await make("owner@example.com", "OWNER");
     const viewer = await make("viewer@example.com", "VIEWER");
-    const disabled = await disableUser(db, " Viewer@Example.com", asActor(owner));
+    const disabled = await disableUser(shared.db, " Viewer@Example.com", asActor(owner));
     expect(disabled.disabledAt).toBeInstanceOf(Date);
-    const again = await disableUser(db, viewer.email, asActor(owner));
+    const again = await disableUser(shared.db, viewer.email, asActor(owner));
     expect(again.disabledAt).toEqual(disabled.disabledAt);
-    const audits = await db.auditLog.findMany({ where: { action: "user.disable" } });
+    const audits = await shared.db.auditLog.findMany({ where: { action: "user.disable" } });
     expect(audits).toHaveLength(1);
     expect(audits[0]).toMatchObject({ actorType: "user", actorId: owner.id, targetId: viewer.id, data: { email: viewer.email } });
-    expect(await verifyCredentials(db, viewer.email, PASSWORD)).toBeNull();
+    expect(await verifyCredentials(shared.db, viewer.email, PASSWORD)).toBeNull();
   });
 
   it("refuses non-OWNER users and unknown emails", async () => {
     await make("owner@example.com", "OWNER");
     const admin = await make("admin@example.com", "ADMIN");
     const viewer = await make("viewer@example.com", "VIEWER");
-    expect((await rejection(disableUser(db, viewer.email, asActor(admin)))).code).toBe("insufficient_scope");
-    expect((await rejection(disableUser(db, "nobody@example.com", CLI))).code).toBe("not_found");
+    expect((await rejection(disableUser(shared.db, viewer.email, asActor(admin)))).code).toBe("insufficient_scope");
+    expect((await rejection(disableUser(shared.db, "nobody@example.com", CLI))).code).toBe("not_found");
   });
 
   it("never disables the last active OWNER, even the OWNER themselves", async () => {
     const owner = await make("owner@example.com", "OWNER");
     for (const actor of [asActor(owner), CLI]) {
-      const refused = await rejection(disableUser(db, owner.email, actor));
+      const refused = await rejection(disableUser(shared.db, owner.email, actor));
       expect(refused).toMatchObject({ code: "conflict", status: 409 });
       expect(refused.message).toMatch(/owner@example\.com is the last active OWNER/);
     }
-    expect((await db.user.findUniqueOrThrow({ where: { id: owner.id } })).disabledAt).toBeNull();
+    expect((await shared.db.user.findUniqueOrThrow({ where: { id: owner.id } })).disabledAt).toBeNull();
   });
 
   it("leaves one OWNER when two OWNERs disable each other at the same moment", async () => {
     const a = await make("a@example.com", "OWNER");
     const b = await make("b@example.com", "OWNER");
-    const results = await Promise.allSettled([disableUser(db, b.email, asActor(a)), disableUser(db, a.email, asActor(b))]);
+    const results = await Promise.allSettled([disableUser(shared.db, b.email, asActor(a)), disableUser(shared.db, a.email, asActor(b))]);
     expect(results.filter((result) => result.status === "fulfilled")).toHaveLength(1);
     const rejected = results.find((result) => result.status === "rejected");
     expect((rejected as PromiseRejectedResult).reason).toMatchObject({ code: "conflict" });
-    expect(await db.user.count({ where: { role: "OWNER", disabledAt: null } })).toBe(1);
+    expect(await shared.db.user.count({ where: { role: "OWNER", disabledAt: null } })).toBe(1);
   });
 });
 
@@ -245,35 +231,35 @@ describe("passwords", () => {
   it("resetPassword replaces the password, only for an OWNER, and audits no secret", async () => {
     const owner = await make("owner@example.com", "OWNER");
     const viewer = await make("viewer@example.com", "VIEWER");
-    expect((await rejection(resetPassword(db, viewer.email, "a brand new password", asActor(viewer)))).code).toBe("insufficient_scope");
-    expect((await rejection(resetPassword(db, viewer.email, "too short", CLI))).code).toBe("bad_request");
-    expect((await rejection(resetPassword(db, "nobody@example.com", "a brand new password", CLI))).code).toBe("not_found");
+    expect((await rejection(resetPassword(shared.db, viewer.email, "a brand new password", asActor(viewer)))).code).toBe("insufficient_scope");
+    expect((await rejection(resetPassword(shared.db, viewer.email, "too short", CLI))).code).toBe("bad_request");
+    expect((await rejection(resetPassword(shared.db, "nobody@example.com", "a brand new password", CLI))).code).toBe("not_found");
 
-    await resetPassword(db, "VIEWER@example.com", "a brand new password", asActor(owner));
-    expect(await verifyCredentials(db, viewer.email, PASSWORD)).toBeNull();
-    expect((await verifyCredentials(db, viewer.email, "a brand new password"))?.id).toBe(viewer.id);
-    const audit = await db.auditLog.findFirstOrThrow({ where: { action: "user.password_reset" } });
+    await resetPassword(shared.db, "VIEWER@example.com", "a brand new password", asActor(owner));
+    expect(await verifyCredentials(shared.db, viewer.email, PASSWORD)).toBeNull();
+    expect((await verifyCredentials(shared.db, viewer.email, "a brand new password"))?.id).toBe(viewer.id);
+    const audit = await shared.db.auditLog.findFirstOrThrow({ where: { action: "user.password_reset" } });
     expect(audit).toMatchObject({ actorType: "user", actorId: owner.id, targetId: viewer.id, data: { email: viewer.email } });
     expect(JSON.stringify(audit.data)).not.toMatch(/brand new|\$2[aby]\$/);
   });
 
   it("changeOwnPassword needs the current password and audits as the user", async () => {
     const viewer = await make("viewer@example.com", "VIEWER");
-    const wrong = await rejection(changeOwnPassword(db, viewer.id, "not my password", "a brand new password", HOME));
+    const wrong = await rejection(changeOwnPassword(shared.db, viewer.id, "not my password", "a brand new password", HOME));
     expect(wrong).toMatchObject({ code: "bad_request" });
     expect(wrong.message).toMatch(/current password is not correct/);
-    expect((await rejection(changeOwnPassword(db, viewer.id, PASSWORD, "short", HOME))).message).toMatch(/at least 12/);
-    expect(await verifyCredentials(db, viewer.email, PASSWORD)).not.toBeNull();
+    expect((await rejection(changeOwnPassword(shared.db, viewer.id, PASSWORD, "short", HOME))).message).toMatch(/at least 12/);
+    expect(await verifyCredentials(shared.db, viewer.email, PASSWORD)).not.toBeNull();
 
-    await changeOwnPassword(db, viewer.id, PASSWORD, "a brand new password", HOME);
-    expect(await verifyCredentials(db, viewer.email, PASSWORD)).toBeNull();
-    expect(await verifyCredentials(db, viewer.email, "a brand new password")).not.toBeNull();
-    const audit = await db.auditLog.findFirstOrThrow({ where: { action: "user.password_change" } });
+    await changeOwnPassword(shared.db, viewer.id, PASSWORD, "a brand new password", HOME);
+    expect(await verifyCredentials(shared.db, viewer.email, PASSWORD)).toBeNull();
+    expect(await verifyCredentials(shared.db, viewer.email, "a brand new password")).not.toBeNull();
+    const audit = await shared.db.auditLog.findFirstOrThrow({ where: { action: "user.password_change" } });
     expect(audit).toMatchObject({ actorType: "user", actorId: viewer.id, targetId: viewer.id });
     expect(JSON.stringify(audit.data)).not.toMatch(/brand new|horse|\$2[aby]\$/);
 
-    await disableUser(db, viewer.email, CLI);
-    expect((await rejection(changeOwnPassword(db, viewer.id, "a brand new password", "another new password", HOME))).code).toBe("not_found");
+    await disableUser(shared.db, viewer.email, CLI);
+    expect((await rejection(changeOwnPassword(shared.db, viewer.id, "a brand new password", "another new password", HOME))).code).toBe("not_found");
   });
 });
 
@@ -285,13 +271,13 @@ describe("changeOwnPassword throttling (DESIGN.md section 15.7)", () => {
     // A burst of guesses still being checked: the throttle counts them as failures.
     const burst = Array.from({ length: 30 }, () => throttle.begin(guesser)).filter((admission) => !("refused" in admission));
     try {
-      const refused = await rejection(changeOwnPassword(db, viewer.id, PASSWORD, "a brand new password", guesser.address));
+      const refused = await rejection(changeOwnPassword(shared.db, viewer.id, PASSWORD, "a brand new password", guesser.address));
       expect(refused).toMatchObject({ code: "rate_limited", status: 429 });
-      expect(await verifyCredentials(db, viewer.email, PASSWORD)).not.toBeNull();
-      expect(await db.auditLog.count({ where: { action: "user.password_change", targetId: viewer.id } })).toBe(0);
+      expect(await verifyCredentials(shared.db, viewer.email, PASSWORD)).not.toBeNull();
+      expect(await shared.db.auditLog.count({ where: { action: "user.password_change", targetId: viewer.id } })).toBe(0);
       // The same account from an address that did not fail is not refused.
-      await changeOwnPassword(db, viewer.id, PASSWORD, "a brand new password", HOME);
-      expect(await verifyCredentials(db, viewer.email, "a brand new password")).not.toBeNull();
+      await changeOwnPassword(shared.db, viewer.id, PASSWORD, "a brand new password", HOME);
+      expect(await verifyCredentials(shared.db, viewer.email, "a brand new password")).not.toBeNull();
     } finally {
       for (let i = 0; i < burst.length; i++) throttle.finish(guesser, "unknown");
     }
@@ -301,7 +287,7 @@ describe("changeOwnPassword throttling (DESIGN.md section 15.7)", () => {
 describe("verifyCredentials", () => {
   it("returns the user without its hash for the right password, in any email case", async () => {
     const user = await make("dana@example.com", "ADMIN");
-    const found = await verifyCredentials(db, "  DANA@example.com", PASSWORD);
+    const found = await verifyCredentials(shared.db, "  DANA@example.com", PASSWORD);
     expect(found).toEqual(user);
     expect(found).not.toHaveProperty("passwordHash");
   });
@@ -310,13 +296,13 @@ describe("verifyCredentials", () => {
     await make("owner@example.com", "OWNER");
     const user = await make("erin@example.com", "VIEWER");
     await make("frank@example.com", "VIEWER");
-    await disableUser(db, "frank@example.com", CLI);
+    await disableUser(shared.db, "frank@example.com", CLI);
 
     const compare = vi.spyOn(sharedPasswordHasher(), "compare");
-    expect(await verifyCredentials(db, user.email, "wrong password!!")).toBeNull();
-    expect(await verifyCredentials(db, "nobody@example.com", PASSWORD)).toBeNull();
-    expect(await verifyCredentials(db, "not an email", PASSWORD)).toBeNull();
-    expect(await verifyCredentials(db, "frank@example.com", PASSWORD)).toBeNull();
+    expect(await verifyCredentials(shared.db, user.email, "wrong password!!")).toBeNull();
+    expect(await verifyCredentials(shared.db, "nobody@example.com", PASSWORD)).toBeNull();
+    expect(await verifyCredentials(shared.db, "not an email", PASSWORD)).toBeNull();
+    expect(await verifyCredentials(shared.db, "frank@example.com", PASSWORD)).toBeNull();
     // Every answer pays for one bcrypt comparison at cost 12, so timing does not tell them apart.
     expect(compare).toHaveBeenCalledTimes(4);
     for (const [, hash] of compare.mock.calls) expect(bcrypt.getRounds(hash)).toBe(12);

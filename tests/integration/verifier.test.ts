@@ -7,6 +7,7 @@ import { listenForKeyChanges } from "../../lib/keys/invalidation";
 import { issueKey, revokeKey } from "../../lib/keys/service";
 import { KeyVerifier } from "../../lib/keys/verify";
 import { RateLimiter } from "../../lib/ratelimit/limiter";
+import { databaseForThisFile } from "../helpers/migrated-database";
 import { startTcpProxy } from "../helpers/tcp-proxy";
 
 // DESIGN.md section 9 with the verifier as several instances hold it: each with its own cache
@@ -17,17 +18,15 @@ import { startTcpProxy } from "../helpers/tcp-proxy";
 const system = { type: "system" as const, id: null };
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+const shared = databaseForThisFile("keyhold_verifier");
+const databaseUrl = () => shared.database.url;
+
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!().catch(() => undefined);
 });
 
-function databaseUrl(): string {
-  const url = process.env.DATABASE_URL;
-  if (!url) throw new Error("DATABASE_URL is not set (tests/helpers/setup-env.ts provides it)");
-  return url;
-}
-
+/** A database client of its own, as another instance holds one. */
 function client(url = databaseUrl()): Db {
   const db = createDb(url);
   cleanups.push(() => db.$disconnect());
@@ -42,17 +41,11 @@ function instance(url = databaseUrl(), now: () => number = Date.now) {
 }
 
 async function sql<R extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<R[]> {
-  const connection = new pg.Client({ connectionString: databaseUrl() });
-  await connection.connect();
-  try {
-    return (await connection.query<R>(text, params)).rows;
-  } finally {
-    await connection.end();
-  }
+  return (await shared.admin.query<R>(text, params)).rows;
 }
 
 async function newKey(input: { remaining?: number } = {}) {
-  return issueKey(client(), { name: "verifier-test", ...input }, system);
+  return issueKey(shared.db, { name: "verifier-test", ...input }, system);
 }
 
 async function proxied() {

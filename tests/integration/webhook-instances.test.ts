@@ -1,16 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Actor } from "../../lib/access/actor";
-import { createDb, type Db } from "../../lib/db/client";
-import { migrate } from "../../lib/db/migrate";
 import { issueKey } from "../../lib/keys/service";
 import { createWebhookEndpoint } from "../../lib/webhooks/endpoint-service";
 import { createSecretBox } from "../../lib/webhooks/secret-box";
 import { verifyStandardWebhook } from "../helpers/standard-webhooks-verifier";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database";
 import { startWebhookReceiver, type WebhookReceiver } from "../helpers/webhook-receiver";
+import { databaseForThisFile } from "../helpers/migrated-database";
 
 // At-least-once across instances (DESIGN.md section 15.5): an instance SIGKILLed in the middle
 // of its deliveries loses none of them: once its leases run out, the other instances (separate
@@ -21,33 +18,23 @@ const EVENTS = 20;
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const cli: Actor = { type: "cli", id: null };
 
-let database: TestDatabase;
-let admin: pg.Client;
-let db: Db;
+const shared = databaseForThisFile("keyhold_webhook_instances");
 let receiver: WebhookReceiver;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
-  database = await createTestDatabase("keyhold_webhook_instances");
-  await migrate(database.url);
-  admin = new pg.Client({ connectionString: database.url });
-  await admin.connect();
-  db = createDb(database.url);
   receiver = await startWebhookReceiver();
 });
 
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
   await receiver?.close();
-  await db?.$disconnect();
-  await admin?.end();
-  await database?.drop();
 });
 
 async function startInstance(): Promise<ChildProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "tests/helpers/webhook-worker-process.ts")], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: database.url, NEXTAUTH_SECRET: SECRET, WEBHOOK_LEASE_MS: "3000" },
+    env: { ...process.env, DATABASE_URL: shared.database.url, NEXTAUTH_SECRET: SECRET, WEBHOOK_LEASE_MS: "3000" },
     stdio: ["ignore", "pipe", "inherit"],
   });
   children.push(child);
@@ -67,13 +54,13 @@ async function until(condition: () => Promise<boolean>, what: string): Promise<v
 }
 
 it("a SIGKILLed instance's deliveries are sent by the others, each answered once", async () => {
-  const { secret } = await createWebhookEndpoint(db, { url: receiver.url, events: ["key.created"] }, cli, {
+  const { secret } = await createWebhookEndpoint(shared.db, { url: receiver.url, events: ["key.created"] }, cli, {
     allowPrivate: true,
     secrets: createSecretBox(SECRET),
   });
   // The first instance's requests get no answer, so it is killed holding claimed deliveries.
   receiver.reply = () => "hang";
-  for (let i = 0; i < EVENTS; i++) await issueKey(db, { name: `key ${i}` }, cli);
+  for (let i = 0; i < EVENTS; i++) await issueKey(shared.db, { name: `key ${i}` }, cli);
 
   const doomed = await startInstance();
   await until(async () => receiver.received.length >= 5, "the first instance to claim a batch");
@@ -84,7 +71,7 @@ it("a SIGKILLed instance's deliveries are sent by the others, each answered once
   receiver.reply = () => 200;
   receiver.release(503);
   await Promise.all([startInstance(), startInstance()]);
-  await until(async () => (await admin.query("SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'delivered'")).rows[0].n === EVENTS, "every delivery");
+  await until(async () => (await shared.admin.query("SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'delivered'")).rows[0].n === EVENTS, "every delivery");
 
   const answered = receiver.received.filter((request) => request.answered === 200);
   const ids = answered.map((request) => request.headers["webhook-id"]);
@@ -92,6 +79,6 @@ it("a SIGKILLed instance's deliveries are sent by the others, each answered once
   expect(ids).toHaveLength(EVENTS);
   for (const id of claimedByDoomed) expect(ids).toContain(id);
   for (const request of answered) expect(verifyStandardWebhook(secret, request.headers, request.body)).toBe(true);
-  const { rows } = await admin.query("SELECT min(attempts)::int AS min, max(attempts)::int AS max FROM webhook_deliveries");
+  const { rows } = await shared.admin.query("SELECT min(attempts)::int AS min, max(attempts)::int AS max FROM webhook_deliveries");
   console.log(`deliveries: ${EVENTS}, killed instance held ${claimedByDoomed.size}, attempts per delivery ${rows[0].min}..${rows[0].max}`);
 }, 120_000);
