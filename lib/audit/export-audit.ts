@@ -1,5 +1,6 @@
 import type { Db } from "../db/client";
 import { Prisma } from "../db/generated/client";
+import { AUDIT_ROW_COLUMNS, auditEntryOfRow, type AuditRow } from "./audit-entry-of-row";
 import type { AuditFilters } from "./schemas";
 
 // The audit log as NDJSON, oldest first (DESIGN.md section 15.6). A pull stream: the next page
@@ -8,18 +9,6 @@ import type { AuditFilters } from "./schemas";
 
 const PAGE_SIZE = 1_000;
 const encoder = new TextEncoder();
-
-interface Row {
-  id: string;
-  actor_type: string;
-  actor_id: string | null;
-  action: string;
-  target_type: string;
-  target_id: string | null;
-  data: Prisma.JsonValue;
-  ip: string | null;
-  at_ms: number;
-}
 
 export function exportAuditLog(db: Db, filters: AuditFilters, pageSize = PAGE_SIZE): ReadableStream<Uint8Array> {
   const conditions: Prisma.Sql[] = [];
@@ -36,9 +25,8 @@ export function exportAuditLog(db: Db, filters: AuditFilters, pageSize = PAGE_SI
     {
       async pull(controller) {
         const where = Prisma.join([...conditions, Prisma.sql`id > ${after}::bigint`], " AND ");
-        const rows = await db.$queryRaw<Row[]>`
-          SELECT id::text AS id, actor_type::text AS actor_type, actor_id, action, target_type, target_id, data, ip,
-                 (extract(epoch FROM at) * 1000)::float8 AS at_ms
+        const rows = await db.$queryRaw<AuditRow[]>`
+          SELECT ${AUDIT_ROW_COLUMNS}
           FROM audit_logs WHERE ${where}
           ORDER BY audit_logs.id LIMIT ${pageSize}::int`;
         if (rows.length > 0) {
@@ -52,17 +40,6 @@ export function exportAuditLog(db: Db, filters: AuditFilters, pageSize = PAGE_SI
   );
 }
 
-function line(row: Row): string {
-  const entry = {
-    id: row.id,
-    actorType: row.actor_type,
-    actorId: row.actor_id,
-    action: row.action,
-    targetType: row.target_type,
-    targetId: row.target_id,
-    data: row.data,
-    ip: row.ip,
-    at: new Date(row.at_ms).toISOString(),
-  };
-  return `${JSON.stringify(entry)}\n`;
+function line(row: AuditRow): string {
+  return `${JSON.stringify(auditEntryOfRow(row))}\n`;
 }

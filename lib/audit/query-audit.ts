@@ -1,6 +1,10 @@
 import type { Db } from "../db/client";
 import { ActorType } from "../db/generated/enums";
 import { Prisma } from "../db/generated/client";
+import { AUDIT_ROW_COLUMNS, auditEntryOfRow, type AuditEntryView, type AuditRow } from "./audit-entry-of-row";
+
+// The dashboard reads the entry type from here, beside the query that returns it.
+export type { AuditEntryView };
 
 // Reading the audit log (DESIGN.md section 8), newest first, a page at a time.
 
@@ -31,18 +35,6 @@ export interface AuditQuery {
   cursor?: string;
   /** 1 to 100, default 50. */
   limit?: number;
-}
-
-export interface AuditEntryView {
-  id: string;
-  actorType: ActorType;
-  actorId: string | null;
-  action: string;
-  targetType: string;
-  targetId: string | null;
-  data: Prisma.JsonValue;
-  ip: string | null;
-  at: string;
 }
 
 export interface AuditPage {
@@ -97,19 +89,16 @@ export async function listAuditEntries(db: Db, query: AuditQuery = {}): Promise<
   if (query.actorType !== undefined) conditions.push(Prisma.sql`actor_type = ${query.actorType}::"ActorType"`);
   if (actorId !== undefined) conditions.push(Prisma.sql`actor_id = ${actorId}`);
   if (action !== undefined) conditions.push(Prisma.sql`action = ${action}`);
-  // Instants go in as ISO strings with their zone and come out as epoch milliseconds:
-  // @prisma/adapter-pg shifts both ways when the session TimeZone is not UTC (prisma/orm#26786).
+  // Instants go in as ISO strings with their zone: @prisma/adapter-pg shifts Date parameters
+  // when the session TimeZone is not UTC (prisma/orm#26786).
   if (from) conditions.push(Prisma.sql`at >= ${from.toISOString()}::timestamptz`);
   if (to) conditions.push(Prisma.sql`at < ${to.toISOString()}::timestamptz`);
   if (before !== undefined) conditions.push(Prisma.sql`id < ${before.toString()}::bigint`);
   const where = conditions.length > 0 ? Prisma.sql`WHERE ${Prisma.join(conditions, " AND ")}` : Prisma.empty;
 
   // One extra row says whether another page follows without a count query.
-  const rows = await db.$queryRaw<
-    { id: string; actor_type: ActorType; actor_id: string | null; action: string; target_type: string; target_id: string | null; data: Prisma.JsonValue; ip: string | null; at_ms: number }[]
-  >`
-    SELECT id::text AS id, actor_type::text AS actor_type, actor_id, action, target_type, target_id, data, ip,
-           (extract(epoch FROM at) * 1000)::float8 AS at_ms
+  const rows = await db.$queryRaw<AuditRow[]>`
+    SELECT ${AUDIT_ROW_COLUMNS}
     FROM audit_logs
     ${where}
     -- Qualified: a bare id here would sort by the text column of the same name.
@@ -117,17 +106,7 @@ export async function listAuditEntries(db: Db, query: AuditQuery = {}): Promise<
     LIMIT ${limit + 1}::int`;
   const page = rows.slice(0, limit);
   return {
-    data: page.map((row) => ({
-      id: row.id,
-      actorType: row.actor_type,
-      actorId: row.actor_id,
-      action: row.action,
-      targetType: row.target_type,
-      targetId: row.target_id,
-      data: row.data,
-      ip: row.ip,
-      at: new Date(row.at_ms).toISOString(),
-    })),
+    data: page.map(auditEntryOfRow),
     nextCursor: rows.length > limit ? page[page.length - 1].id : null,
   };
 }

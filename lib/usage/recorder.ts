@@ -1,5 +1,6 @@
 import type { Db } from "../db/client";
 import { getDb } from "../db/client";
+import { INT4_MAX } from "../db/int4";
 import { env } from "../env";
 import { onShutdown } from "../process/shutdown";
 import { latencyBucket } from "./latency-histogram";
@@ -33,7 +34,6 @@ export interface UsageRecorderOptions {
 // One write is one transaction; a 5000-row chunk stays well below PostgreSQL's parameter and
 // message limits because each column is a single array parameter.
 const CHUNK_SIZE = 5_000;
-const INT4_MAX = 2_147_483_647;
 // Years 1970..9999: toISOString() writes anything later with a sign PostgreSQL will not parse.
 const MAX_TIME_MS = 253_402_300_799_999;
 const RETRY_PAUSE_MS = 250;
