@@ -1,19 +1,13 @@
 import type { CountedEvent } from "./aggregate-usage";
+import type { UsageEventInput } from "./usage-event";
 
 // The in-memory side of usage recording: events waiting to be written, oldest first, and tallies
 // of requests refused without a lookup, which are only counted. While the database refuses
 // writes the queue is bounded by dropping its oldest events; a tally grows with distinct
 // minutes, outcomes, statuses and latency buckets, never with the number of requests.
 
-/** An event as buffered: cleaned when recorded, its time as epoch milliseconds. */
-export interface StoredEvent {
-  keyId: string | null;
-  outcome: string;
-  method: string;
-  path: string;
-  status: number;
-  latencyMs: number;
-  ip: string | null;
+/** An event as buffered: cleaned when recorded, its time as epoch milliseconds, its cost set. */
+export interface StoredEvent extends Omit<UsageEventInput, "at" | "cost"> {
   at: number;
   cost: number;
 }
