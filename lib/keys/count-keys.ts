@@ -1,6 +1,5 @@
 import type { Db } from "../db/client";
-import { keysWhere } from "./keys-where";
-import type { ListKeysFilters } from "./list-keys";
+import { keysWhere, type KeyFilters } from "./keys-where";
 
 /** Up to this many matching keys are counted exactly; counting is then a short index walk. */
 export const EXACT_COUNT_LIMIT = 10_000;
@@ -17,7 +16,7 @@ export type KeyCount =
  * How many keys a list filter selects, without ever walking a million rows: exact up to
  * EXACT_COUNT_LIMIT, beyond that the table's statistics when nothing is filtered, else a floor.
  */
-export async function countKeys(db: Db, filters: Omit<ListKeysFilters, "cursor" | "limit">): Promise<KeyCount> {
+export async function countKeys(db: Db, filters: KeyFilters): Promise<KeyCount> {
   const and = keysWhere(filters, new Date());
   if (and.length === 0) {
     const [stats] = await db.$queryRaw<{ estimate: number }[]>`SELECT reltuples::float8 AS estimate FROM pg_class WHERE oid = 'api_keys'::regclass`;

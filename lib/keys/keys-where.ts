@@ -1,8 +1,17 @@
 import type { Prisma } from "../db/generated/client";
-import type { ListKeysFilters } from "./list-keys";
+import type { KeyStatus } from "./key-status";
+
+/** What a list of keys may be narrowed by; the list and its count take the same filters. */
+export interface KeyFilters {
+  ownerId?: string;
+  status?: KeyStatus;
+  scope?: string;
+  environment?: "live" | "test";
+  q?: string;
+}
 
 /** The keys a list filter selects (owner, environment, scope, search, status), as of `now`. */
-export function keysWhere(filters: Omit<ListKeysFilters, "cursor" | "limit">, now: Date): Prisma.ApiKeyWhereInput[] {
+export function keysWhere(filters: KeyFilters, now: Date): Prisma.ApiKeyWhereInput[] {
   const and: Prisma.ApiKeyWhereInput[] = [];
   if (filters.ownerId) and.push({ ownerId: filters.ownerId });
   if (filters.environment) and.push({ environment: filters.environment });

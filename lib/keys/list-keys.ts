@@ -2,15 +2,9 @@ import { ApiError } from "../errors/api-error";
 import type { Db } from "../db/client";
 import type { ApiKey } from "../db/generated/client";
 import { isId } from "../db/ids";
-import { keysWhere } from "./keys-where";
-import type { KeyStatus } from "./key-status";
+import { keysWhere, type KeyFilters } from "./keys-where";
 
-export interface ListKeysFilters {
-  ownerId?: string;
-  status?: KeyStatus;
-  scope?: string;
-  environment?: "live" | "test";
-  q?: string;
+export interface ListKeysFilters extends KeyFilters {
   cursor?: string;
   limit: number;
 }
