@@ -1,5 +1,4 @@
-import { nextRefillAt } from "../quota/refill-period";
-import type { Refill } from "./refill-of";
+import { nextRefillAt, type Refill } from "../quota/refill-period";
 
 /** "Refills to 1,000 daily, next at 2026-12-03 00:00 UTC", as the key page and the CLI show it. */
 export function describeRefill(refill: Refill, now = Date.now()): string {

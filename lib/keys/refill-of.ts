@@ -1,6 +1,5 @@
 import type { RefillInterval } from "../db/generated/client";
-
-export type Refill = { interval: RefillInterval; amount: number };
+import type { Refill } from "../quota/refill-period";
 
 // A refill is stored as two nullable columns and used as one setting: both set, or none.
 export function refillOf(row: { refillInterval: RefillInterval | null; refillAmount: number | null }): Refill | null {

@@ -14,7 +14,8 @@ import { notifyKeyChanged } from "./invalidation";
 import { isManagementScope } from "./management-scopes";
 import { presentKey } from "./present-key";
 import { ratelimitOf } from "./ratelimit-of";
-import { refillOf, type Refill } from "./refill-of";
+import type { Refill } from "../quota/refill-period";
+import { refillOf } from "./refill-of";
 import { assertRetirementKept } from "./rotation-retirement";
 
 // Key lifecycle: the only code that writes api_keys, shared by the HTTP API, the dashboard and

@@ -1,8 +1,7 @@
 import { withTimeout } from "../async/with-timeout";
 import type { Db } from "../db/client";
-import type { Refill } from "../keys/refill-of";
 import { leaseCredits, type LeaseAnswer, returnCredits } from "./lease-credits";
-import { nextRefillAt, refillPeriodStart } from "./refill-period";
+import { nextRefillAt, refillPeriodStart, type Refill } from "./refill-period";
 
 // Quotas off the hot path (DESIGN.md section 15.3). Each instance leases credits from the key's
 // `remaining` in batches and spends them in memory, so a quota key costs no database write per

@@ -5,6 +5,9 @@ import type { RefillInterval } from "../db/generated/client";
 
 const DAY_MS = 86_400_000;
 
+/** A key's refill setting: `remaining` is set to `amount` at the first use of each period. */
+export type Refill = { interval: RefillInterval; amount: number };
+
 /** Epoch ms at which the period holding `now` started. */
 export function refillPeriodStart(interval: RefillInterval, now: number): number {
   if (interval === "daily") return Math.floor(now / DAY_MS) * DAY_MS;
