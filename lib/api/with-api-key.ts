@@ -2,10 +2,8 @@ import type { NextRequest } from "next/server";
 import type { Actor } from "../access/actor";
 import { env } from "../env";
 import type { CachedKey } from "../keys/cache";
-import { recordVerification } from "../observability/metrics";
-import { noteRequestKey } from "../observability/request-context";
+import { recordVerificationAttempt } from "../observability/record-verification-attempt";
 import { useCost } from "../keys/verify-schemas";
-import { getUsageRecorder } from "../usage/recorder";
 import { authenticate } from "./authenticate";
 import { clientIp } from "./client-ip";
 import { bindContract } from "./contract/bind-contract";
@@ -47,8 +45,7 @@ export function withApiKey<const Contract extends RouteContract>(contract: Contr
     const auth = await authenticate(request.headers, request.nextUrl, ip, scopes, cost);
     const keyId = auth.ok ? auth.key.id : auth.keyId;
     const outcome = auth.ok ? "valid" : auth.error.code;
-    recordVerification(outcome, (performance.now() - started) / 1000);
-    noteRequestKey(keyId, outcome);
+    const decisionMs = performance.now() - started;
 
     let response: Response;
     if (auth.ok) {
@@ -65,9 +62,10 @@ export function withApiKey<const Contract extends RouteContract>(contract: Contr
       response = errorResponse(auth.error);
     }
 
-    getUsageRecorder().record({
+    recordVerificationAttempt("caller", {
       keyId,
       outcome,
+      decisionMs,
       method: request.method,
       path: request.nextUrl.pathname,
       status: response.status,

@@ -1,6 +1,4 @@
-import { recordVerification } from "../observability/metrics";
-import { noteVerifiedKey } from "../observability/request-context";
-import { getUsageRecorder } from "../usage/recorder";
+import { recordVerificationAttempt } from "../observability/record-verification-attempt";
 import { sharedKeyVerifier } from "./shared-verifier";
 import type { VerifyKeyResponse } from "./verify-schemas";
 
@@ -20,11 +18,10 @@ export async function verifyKeyForService(
   const latencyMs = performance.now() - started;
   const keyId = result.key?.id ?? null;
   const outcome = result.valid ? "valid" : result.code;
-  recordVerification(outcome, latencyMs / 1000);
-  noteVerifiedKey(keyId, outcome);
-  getUsageRecorder().record({
+  recordVerificationAttempt("verified", {
     keyId,
     outcome,
+    decisionMs: latencyMs,
     method: request.method,
     path: request.path,
     status: 200,
