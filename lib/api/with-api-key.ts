@@ -2,8 +2,9 @@ import type { NextRequest } from "next/server";
 import type { Actor } from "../access/actor";
 import { env } from "../env";
 import type { CachedKey } from "../keys/cache";
-import { recordVerificationAttempt } from "../observability/record-verification-attempt";
+import { noteRequestKey } from "../observability/request-context";
 import { useCost } from "../keys/verify-schemas";
+import { recordKeyUse } from "../usage/record-key-use";
 import { authenticate } from "./authenticate";
 import { clientIp } from "./client-ip";
 import { bindContract } from "./contract/bind-contract";
@@ -45,7 +46,10 @@ export function withApiKey<const Contract extends RouteContract>(contract: Contr
     const auth = await authenticate(request.headers, request.nextUrl, ip, scopes, cost);
     const keyId = auth.ok ? auth.key.id : auth.keyId;
     const outcome = auth.ok ? "valid" : auth.error.code;
-    const decisionMs = performance.now() - started;
+    const verificationMs = performance.now() - started;
+    // Noted before the handler runs, so a request whose client hangs up mid-handler is still
+    // logged with its key.
+    noteRequestKey(keyId, outcome);
 
     let response: Response;
     if (auth.ok) {
@@ -62,17 +66,16 @@ export function withApiKey<const Contract extends RouteContract>(contract: Contr
       response = errorResponse(auth.error);
     }
 
-    recordVerificationAttempt("caller", {
+    recordKeyUse({
       keyId,
       outcome,
-      decisionMs,
+      verificationMs,
       method: request.method,
       path: request.nextUrl.pathname,
       status: response.status,
       latencyMs: performance.now() - started,
       ip,
       cost,
-      at: new Date(),
     });
     return response;
   });

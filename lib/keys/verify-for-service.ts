@@ -1,4 +1,5 @@
-import { recordVerificationAttempt } from "../observability/record-verification-attempt";
+import { noteVerifiedKey } from "../observability/request-context";
+import { recordKeyUse } from "../usage/record-key-use";
 import { sharedKeyVerifier } from "./shared-verifier";
 import type { VerifyKeyResponse } from "./verify-schemas";
 
@@ -18,17 +19,17 @@ export async function verifyKeyForService(
   const latencyMs = performance.now() - started;
   const keyId = result.key?.id ?? null;
   const outcome = result.valid ? "valid" : result.code;
-  recordVerificationAttempt("verified", {
+  noteVerifiedKey(keyId, outcome);
+  recordKeyUse({
     keyId,
     outcome,
-    decisionMs: latencyMs,
+    verificationMs: latencyMs,
     method: request.method,
     path: request.path,
     status: 200,
     latencyMs,
     ip: use.ip ?? request.ip,
     cost: use.cost,
-    at: new Date(),
   });
   if (!result.valid) return { valid: false, code: result.code };
   const { key } = result;

@@ -4,7 +4,8 @@ import { ERROR_CODES, type ErrorCode } from "../errors/error-codes";
 import { CLIENT_IP_HEADER, clientIp } from "../api/client-ip";
 import { queryCarriesKey } from "../api/extract-key";
 import { MAX_BODY_BYTES } from "../api/read-json";
-import { recordVerificationAttempt } from "../observability/record-verification-attempt";
+import { noteRequestKey } from "../observability/request-context";
+import { recordKeyUse } from "../usage/record-key-use";
 
 // Refusals made before Next sees a request (DESIGN.md section 15.7). next-auth reads a whole
 // body into memory before looking at it, so a few concurrent multi-GB POSTs to /api/auth/* took
@@ -28,21 +29,22 @@ export function guardRequest(req: IncomingMessage, res: ServerResponse): boolean
   if (isApi(req.url)) {
     const url = new URL(req.url ?? "/", "http://keyhold.invalid");
     if (queryCarriesKey(url)) {
-      // A verification attempt like those withApiKey refuses, recorded the same way; by the
-      // path alone, as the query holds the key.
+      // A verification attempt like those withApiKey refuses, recorded the same way (metrics,
+      // the request's log fields, usage); by the path alone, as the query holds the key.
+      const code = "key_in_query";
       const elapsedMs = performance.now() - started;
-      recordVerificationAttempt("caller", {
+      noteRequestKey(null, code);
+      recordKeyUse({
         keyId: null,
-        outcome: "key_in_query",
-        decisionMs: elapsedMs,
+        outcome: code,
+        verificationMs: elapsedMs,
         method: req.method ?? "",
         path: url.pathname,
-        status: ERROR_CODES.key_in_query.status,
+        status: ERROR_CODES[code].status,
         latencyMs: elapsedMs,
         ip: clientAddress(req),
-        at: new Date(),
       });
-      refuse(req, res, "key_in_query");
+      refuse(req, res, code);
       return true;
     }
   }

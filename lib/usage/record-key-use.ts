@@ -1,0 +1,18 @@
+import { recordVerification } from "../observability/metrics";
+import { getUsageRecorder } from "./recorder";
+import type { UsageEventInput } from "./usage-event";
+
+export interface KeyUse extends Omit<UsageEventInput, "at"> {
+  /** From reading the key to the decision, the handler excluded: what the verification metric measures. */
+  verificationMs: number;
+}
+
+/**
+ * Counts a decision on a key (the verification metric, by outcome) and records it as a usage
+ * event. Every place that decides on a key calls this once per decision, allowed or refused, so
+ * the metric and the usage tables count the same uses.
+ */
+export function recordKeyUse({ verificationMs, ...event }: KeyUse): void {
+  recordVerification(event.outcome, verificationMs / 1000);
+  getUsageRecorder().record({ ...event, at: new Date() });
+}
