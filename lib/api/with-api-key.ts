@@ -4,7 +4,7 @@ import { env } from "../env";
 import type { CachedKey } from "../keys/cache";
 import { noteRequestKey } from "../observability/request-context";
 import { useCost } from "../keys/verify-schemas";
-import { recordKeyUse } from "../usage/record-key-use";
+import { recordKeyUse } from "../observability/record-key-use";
 import { authenticate } from "./authenticate";
 import { clientIp } from "./client-ip";
 import { bindContract } from "./contract/bind-contract";

@@ -1,5 +1,5 @@
 import { noteVerifiedKey } from "../observability/request-context";
-import { recordKeyUse } from "../usage/record-key-use";
+import { recordKeyUse } from "../observability/record-key-use";
 import { sharedKeyVerifier } from "./shared-verifier";
 import type { VerifyKeyResponse } from "./verify-schemas";
 

@@ -1,6 +1,6 @@
-import { recordVerification } from "../observability/metrics";
-import { getUsageRecorder } from "./recorder";
-import type { UsageEventInput } from "./usage-event";
+import { getUsageRecorder } from "../usage/recorder";
+import type { UsageEventInput } from "../usage/usage-event";
+import { recordVerification } from "./metrics";
 
 export interface KeyUse extends Omit<UsageEventInput, "at"> {
   /** From reading the key to the decision, the handler excluded: what the verification metric measures. */
