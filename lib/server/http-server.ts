@@ -89,7 +89,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     };
     res.once("finish", () => done(false));
     res.once("close", () => done(!res.writableFinished));
-    if (guardRequest(req, res)) return;
+    if (contexts.run(context, () => guardRequest(req, res))) return;
     if (undecodableApiPath(req.url)) {
       res.writeHead(400, { "Content-Type": "application/json", "Cache-Control": "no-store" });
       res.end(JSON.stringify({ error: { code: "bad_request", message: "The URL path is not valid percent-encoded UTF-8." } }));

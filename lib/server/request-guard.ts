@@ -1,7 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { env } from "../env";
 import { ERROR_CODES, type ErrorCode } from "../errors/error-codes";
+import { CLIENT_IP_HEADER, clientIp } from "../api/client-ip";
 import { queryCarriesKey } from "../api/extract-key";
 import { MAX_BODY_BYTES } from "../api/read-json";
+import { noteRequestKey } from "../observability/request-context";
+import { recordKeyUse } from "../observability/record-key-use";
 
 // Refusals made before Next sees a request (DESIGN.md section 15.7). next-auth reads a whole
 // body into memory before looking at it, so a few concurrent multi-GB POSTs to /api/auth/* took
@@ -11,16 +15,38 @@ import { MAX_BODY_BYTES } from "../api/read-json";
 // can read the answer before the connection closes (closing at once would reset it unread).
 const LINGER_MS = 5_000;
 
-/** True when the request was answered here; the caller must then leave it alone. */
+/**
+ * True when the request was answered here; the caller must then leave it alone. Run it inside
+ * the request's context: a refused key in the URL is noted there for the request's log line.
+ */
 export function guardRequest(req: IncomingMessage, res: ServerResponse): boolean {
+  const started = performance.now();
   const declared = Number(req.headers["content-length"] ?? "0");
   if (declared > MAX_BODY_BYTES) {
     refuse(req, res, "payload_too_large");
     return true;
   }
-  if (isApi(req.url) && queryCarriesKey(new URL(req.url ?? "/", "http://keyhold.invalid"))) {
-    refuse(req, res, "key_in_query");
-    return true;
+  if (isApi(req.url)) {
+    const url = new URL(req.url ?? "/", "http://keyhold.invalid");
+    if (queryCarriesKey(url)) {
+      // A verification attempt like those withApiKey refuses, recorded the same way (metrics,
+      // the request's log fields, usage); by the path alone, as the query holds the key.
+      const code = "key_in_query";
+      const elapsedMs = performance.now() - started;
+      noteRequestKey(null, code);
+      recordKeyUse({
+        keyId: null,
+        outcome: code,
+        verificationMs: elapsedMs,
+        method: req.method ?? "",
+        path: url.pathname,
+        status: ERROR_CODES[code].status,
+        latencyMs: elapsedMs,
+        ip: clientAddress(req),
+      });
+      refuse(req, res, code);
+      return true;
+    }
   }
   // A chunked body declares no length: count its bytes as the HTTP parser hands them over. (In
   // HTTP/1.1 a request without either header has no body at all.)
@@ -60,6 +86,14 @@ function refuse(req: IncomingMessage, res: ServerResponse, code: ErrorCode): voi
     setTimeout(() => req.socket.destroy(), LINGER_MS).unref();
   });
   req.resume();
+}
+
+/** The client address as withApiKey reads it (clientIp), from the socket and X-Forwarded-For. */
+function clientAddress(req: IncomingMessage): string | null {
+  const headers = new Headers({ [CLIENT_IP_HEADER]: req.socket.remoteAddress ?? "" });
+  const forwarded = req.headers["x-forwarded-for"];
+  if (typeof forwarded === "string") headers.set("x-forwarded-for", forwarded);
+  return clientIp(headers, env().KEYHOLD_TRUSTED_PROXIES);
 }
 
 function isApi(url: string | undefined): boolean {

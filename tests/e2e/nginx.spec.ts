@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import http from "node:http";
 import { expect, test } from "@playwright/test";
 import { issueKey } from "../../lib/keys/service";
 import { Harness, ready, sleep, system, usageCounts, whoami, type Instance } from "../helpers/instance-harness";
@@ -10,6 +11,12 @@ test.describe.configure({ mode: "serial" });
 
 const METRICS_TOKEN = "nginx-e2e-metrics-token-0123456789";
 const SPOOFED = "203.0.113.9";
+// Three loopback addresses stand for three hosts: nginx reaches the instances from its own
+// address, the only one they trust; a client reaches nginx from another; an attacker reaches an
+// instance directly from a third. (A client sharing nginx's address would be trusted like it.)
+const NGINX_ADDRESS = "127.0.0.2";
+const CLIENT_ADDRESS = "127.0.0.3";
+const ATTACKER_ADDRESS = "127.0.0.1";
 
 test.beforeAll(() => {
   if (!existsSync(NGINX_BINARY)) throw new Error(`${NGINX_BINARY} is missing: apt-get install nginx (.ci/run does)`);
@@ -24,6 +31,17 @@ async function api(base: string, rootKey: string, path: string, body: unknown) {
   return { status: response.status, body: (await response.json()) as { id: string; key: string } };
 }
 
+/** GET /api/v1/whoami from `localAddress` with a forged X-Forwarded-For; the answer's status. */
+function spoofedWhoami(base: string, localAddress: string, key: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(`${base}/api/v1/whoami`, { localAddress, headers: { "x-api-key": key, "x-forwarded-for": SPOOFED } }, (response) => {
+      response.resume();
+      response.once("end", () => resolve(response.statusCode ?? 0));
+    });
+    request.once("error", reject);
+  });
+}
+
 /** Valid verifications this instance has answered since it started, from its own /api/metrics. */
 async function validVerifications(instance: Instance): Promise<number> {
   const response = await fetch(`${instance.base}/api/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
@@ -32,17 +50,16 @@ async function validVerifications(instance: Instance): Promise<number> {
   return match ? Number(match[1]) : 0;
 }
 
-// KNOWN FAILURE (session 4, open in issue 13): with KEYHOLD_TRUSTED_PROXIES the test client on 127.0.0.1 is itself a trusted address, so the spoofed X-Forwarded-For it sends is taken; the test needs a client outside the trusted range.
-test.fixme("two instances behind nginx: keys, revocations and usage cross instances, and a SIGTERM loses nothing", async () => {
+test("two instances behind nginx: keys, revocations and usage cross instances, and a SIGTERM loses nothing", async () => {
   test.setTimeout(240_000);
   const harness = new Harness();
   try {
     const database = await harness.database();
-    const env = { KEYHOLD_TRUSTED_PROXIES: "127.0.0.1", KEYHOLD_METRICS_TOKEN: METRICS_TOKEN };
+    const env = { KEYHOLD_TRUSTED_PROXIES: NGINX_ADDRESS, KEYHOLD_METRICS_TOKEN: METRICS_TOKEN };
     const a = harness.launch(3161, database.url, env);
     const b = harness.launch(3162, database.url, env);
     await ready(a, b);
-    const nginx = await startNginx(3160, [3161, 3162]);
+    const nginx = await startNginx(3160, [3161, 3162], { upstreamFrom: NGINX_ADDRESS });
     harness.defer(() => nginx.stop());
     const root = await issueKey(database.db, { name: "nginx root", scopes: ["keys:write"] }, system);
 
@@ -52,14 +69,16 @@ test.fixme("two instances behind nginx: keys, revocations and usage cross instan
     expect((await whoami(b.base, issued.body.key)).status).toBe(200);
     expect((await whoami(nginx.base, issued.body.key)).status).toBe(200);
 
-    // A forged X-Forwarded-For sent to nginx does not become the client address: nginx appends
-    // the address it saw, and the instances trust one hop.
-    const spoofer = await issueKey(database.db, { name: "spoofer" }, system);
-    const spoofed = await fetch(`${nginx.base}/api/v1/whoami`, { headers: { "x-api-key": spoofer.key, "x-forwarded-for": SPOOFED } });
-    expect(spoofed.status).toBe(200);
-    await expect
-      .poll(async () => database.sql("SELECT ip FROM usage_events WHERE key_id = $1", [spoofer.record.id]), { timeout: 10_000 })
-      .toEqual([{ ip: "127.0.0.1" }]);
+    // A forged X-Forwarded-For changes no client address. Through nginx, the instance trusts
+    // only the entry nginx appended: the address the client really connected from. Sent to an
+    // instance directly, the header is ignored: the sender is not a trusted proxy.
+    const client = await issueKey(database.db, { name: "client behind nginx" }, system);
+    expect(await spoofedWhoami(nginx.base, CLIENT_ADDRESS, client.key)).toBe(200);
+    const attacker = await issueKey(database.db, { name: "attacker at an instance" }, system);
+    expect(await spoofedWhoami(a.base, ATTACKER_ADDRESS, attacker.key)).toBe(200);
+    const addressesOf = (keyId: string) => database.sql("SELECT ip FROM usage_events WHERE key_id = $1", [keyId]);
+    await expect.poll(() => addressesOf(client.record.id), { timeout: 10_000 }).toEqual([{ ip: CLIENT_ADDRESS }]);
+    await expect.poll(() => addressesOf(attacker.record.id), { timeout: 10_000 }).toEqual([{ ip: ATTACKER_ADDRESS }]);
 
     // A revoke through A is refused through B within a second, B having the key in its cache.
     await sleep(1_000);

@@ -32,7 +32,12 @@ export function keyholdConfig(listenPort: number, upstreamPorts: number[]): stri
   return config;
 }
 
-export async function startNginx(listenPort: number, upstreamPorts: number[]): Promise<Nginx> {
+/**
+ * `upstreamFrom`: the local address nginx connects to the instances from (`proxy_bind`). On one
+ * machine everything is loopback; a distinct address lets the instances trust nginx alone, as
+ * they would trust a proxy on a host of its own, while a client on 127.0.0.1 stays untrusted.
+ */
+export async function startNginx(listenPort: number, upstreamPorts: number[], options: { upstreamFrom?: string } = {}): Promise<Nginx> {
   const dir = mkdtempSync(path.join(tmpdir(), "keyhold-nginx-"));
   for (const sub of ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(path.join(dir, sub));
   writeFileSync(path.join(dir, "keyhold.conf"), keyholdConfig(listenPort, upstreamPorts));
@@ -53,6 +58,7 @@ export async function startNginx(listenPort: number, upstreamPorts: number[]): P
       `  fastcgi_temp_path ${dir}/fastcgi;`,
       `  uwsgi_temp_path ${dir}/uwsgi;`,
       `  scgi_temp_path ${dir}/scgi;`,
+      options.upstreamFrom ? `  proxy_bind ${options.upstreamFrom};` : "",
       `  include ${dir}/keyhold.conf;`,
       "}",
     ].join("\n"),
