@@ -37,6 +37,10 @@ const CHUNK_SIZE = 5_000;
 // Years 1970..9999: toISOString() writes anything later with a sign PostgreSQL will not parse.
 const MAX_TIME_MS = 253_402_300_799_999;
 const RETRY_PAUSE_MS = 250;
+// Flushes in a row that may fail on a hook before the hooks run without holding the write back:
+// a hook that fails the same way every time (a bad value, a bug) would otherwise keep every
+// key's usage buffered until the buffer drops it.
+const HOOK_FAILURES_BEFORE_SKIPPING = 3;
 
 function describeError(error: unknown): string {
   // Only the kind of failure: messages from the driver can echo parameter values.
@@ -184,7 +188,11 @@ export class UsageRecorder {
     }
 
     try {
-      await writeUsage(this.db, { events, tallies, lastUsed: due }, this.hooks);
+      const onHookError =
+        this.failuresInStreak >= HOOK_FAILURES_BEFORE_SKIPPING
+          ? (error: unknown) => console.error(`usage: a step after the write failed again (${describeError(error)}); the events are written without it`)
+          : undefined;
+      await writeUsage(this.db, { events, tallies, lastUsed: due }, this.hooks, onHookError);
     } catch (error) {
       this.buffer.failWrite(tallies);
       this.flushFailures++;

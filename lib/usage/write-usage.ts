@@ -19,7 +19,7 @@ export interface UsageBatch {
 /**
  * Runs inside the flush's transaction, after its rows are written: whatever follows from usage
  * (quota or spike alerts, say) commits with it, and a hook that throws fails the flush, which
- * keeps the batch buffered and retries it.
+ * keeps the batch buffered and retries it; see writeUsage's onHookError for the way out.
  */
 export type UsageFlushHook = (tx: Prisma.TransactionClient, batch: UsageBatch) => Promise<void>;
 
@@ -73,7 +73,11 @@ export function usageStatement(batch: UsageBatch): { sql: string; params: unknow
   return { sql: `WITH ${ctes.map((cte, i) => `w${i} AS (\n  ${cte}\n)`).join(",\n")}\nSELECT 1`, params };
 }
 
-export async function writeUsage(db: Db, batch: UsageBatch, hooks: readonly UsageFlushHook[]): Promise<void> {
+/**
+ * With `onHookError`, a hook that throws is rolled back to a savepoint and reported there, and
+ * the usage commits without it; the flush still fails when the transaction itself is lost.
+ */
+export async function writeUsage(db: Db, batch: UsageBatch, hooks: readonly UsageFlushHook[], onHookError?: (error: unknown) => void): Promise<void> {
   const { sql, params } = usageStatement(batch);
   if (hooks.length === 0) {
     await db.$executeRawUnsafe(sql, ...params);
@@ -81,6 +85,18 @@ export async function writeUsage(db: Db, batch: UsageBatch, hooks: readonly Usag
   }
   await db.$transaction(async (tx) => {
     await tx.$executeRawUnsafe(sql, ...params);
-    for (const hook of hooks) await hook(tx, batch);
+    for (const hook of hooks) {
+      if (!onHookError) {
+        await hook(tx, batch);
+        continue;
+      }
+      await tx.$executeRawUnsafe("SAVEPOINT usage_flush_hook");
+      try {
+        await hook(tx, batch);
+      } catch (error) {
+        await tx.$executeRawUnsafe("ROLLBACK TO SAVEPOINT usage_flush_hook");
+        onHookError(error);
+      }
+    }
   });
 }

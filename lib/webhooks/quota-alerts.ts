@@ -35,7 +35,7 @@ export async function checkQuotaAlerts(tx: Tx, keyIds: readonly string[]): Promi
       seen = EXCLUDED.seen`;
   const low = await tx.$queryRaw<{ key_id: string; remaining: number; base: number }[]>`
     UPDATE quota_marks m SET low_sent = true FROM api_keys k
-    WHERE k.id = m.key_id AND m.key_id = ANY(${ids}::text[]) AND NOT m.low_sent AND m.base > 0 AND k.remaining * 10 <= m.base
+    WHERE k.id = m.key_id AND m.key_id = ANY(${ids}::text[]) AND NOT m.low_sent AND m.base > 0 AND k.remaining::int8 * 10 <= m.base
     RETURNING m.key_id, k.remaining, m.base`;
   for (const row of low) await enqueueWebhookEvent(tx, "key.quota.low", { keyId: row.key_id, remaining: row.remaining, quota: row.base });
   const exhausted = await tx.$queryRaw<{ key_id: string; base: number }[]>`

@@ -9,6 +9,8 @@ export interface BenchServer {
   base: string;
   /** SIGTERM, then the exit code once it has flushed and stopped. */
   stop(): Promise<number | null>;
+  /** What the server wrote to stderr: warnings such as dropped usage events belong in the report. */
+  stderr(): string;
 }
 
 const root = path.resolve(import.meta.dirname, "..", "..");
@@ -47,5 +49,6 @@ export async function startBenchServer(options: { port: number; databaseUrl: str
       if (child.exitCode === null) child.kill("SIGTERM");
       return exited;
     },
+    stderr: () => stderr,
   };
 }

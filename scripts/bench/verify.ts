@@ -61,7 +61,7 @@ async function main() {
   await migrate(database.url);
   const db = createDb(database.url, 2);
   const plain = await issueKey(db, { name: "plain" }, system);
-  const limited = await issueKey(db, { name: "rate-limited", ratelimit: { limit: 2_000_000_000, windowMs: 60_000 } }, system);
+  const limited = await issueKey(db, { name: "rate-limited", ratelimit: { limit: 1_000_000, windowMs: 60_000 } }, system);
   const quota = await issueKey(db, { name: "quota", remaining: 1_000_000_000 }, system);
   const scoped = await issueKey(db, { name: "scoped", scopes: ["keys:read", "usage:read"] }, system);
   // Issue 14: an allowlist or a refill must cost no more than a plain key (within 5%).
@@ -117,6 +117,10 @@ async function main() {
     }
   } finally {
     exitCodes = [await servers.dispatcher.stop(), await servers.next.stop()];
+    for (const [name, server] of Object.entries(servers)) {
+      const warnings = server.stderr().trim();
+      if (warnings) console.log(`${name} server stderr:\n${warnings.slice(0, 4_000)}`);
+    }
   }
 
   const client = new pg.Client({ connectionString: database.url });

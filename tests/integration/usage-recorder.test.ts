@@ -5,6 +5,7 @@ import { migrate } from "../../lib/db/migrate";
 import { runShutdownHooks } from "../../lib/process/shutdown";
 import { UsageRecorder, getUsageRecorder } from "../../lib/usage/recorder";
 import type { UsageEventInput } from "../../lib/usage/usage-event";
+import { webhookFlushHook } from "../../lib/webhooks/usage-flush-hook";
 import { startTcpProxy } from "../helpers/tcp-proxy";
 import { createTestDatabase } from "../helpers/test-database";
 
@@ -95,6 +96,46 @@ describe("UsageRecorder", () => {
       { key_id: null, outcome: "invalid_key", method: "GET", path: "/api/v1/me", status: 401, latency_ms: 0.5, ip: null, at: new Date(BASE + 61_001) },
     ]);
     expect(usage.stats()).toEqual({ buffered: 0, written: 2, dropped: 0, flushFailures: 0 });
+  });
+
+  it("writes the uses of a key whose quota is near the largest allowed (2,000,000,000)", async () => {
+    const url = await freshDatabase();
+    await insertKey(url, "key_big");
+    // The quota-low check once multiplied remaining by 10 in int4: every flush then failed,
+    // the buffer filled and all usage, of every key, was dropped.
+    await query(url, "UPDATE api_keys SET remaining = 2000000000 WHERE id = 'key_big'");
+    const usage = recorder(client(url));
+    usage.addFlushHook(webhookFlushHook);
+    usage.record(event({ keyId: "key_big" }));
+    await usage.flush();
+    await query(url, "UPDATE api_keys SET remaining = 199999999 WHERE id = 'key_big'");
+    usage.record(event({ keyId: "key_big" }));
+    await usage.flush();
+    expect(await countEvents(url)).toBe(2);
+    expect(usage.stats()).toMatchObject({ written: 2, flushFailures: 0 });
+  });
+
+  it("writes usage once a step after the write has failed three flushes in a row, and keeps what the other steps did", async () => {
+    const url = await freshDatabase();
+    const usage = recorder(client(url));
+    const errors = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    usage.addFlushHook(async (tx) => {
+      await tx.$executeRawUnsafe("SELECT 1 / 0");
+    });
+    usage.addFlushHook(async (tx) => {
+      await tx.$executeRawUnsafe("INSERT INTO alert_marks (kind, subject) VALUES ('test', 'after')");
+    });
+    usage.record(event());
+    // A failure that may pass (a lock, a lost connection) is retried with the hooks first.
+    for (let i = 0; i < 3; i++) await usage.flush();
+    expect(await countEvents(url)).toBe(0);
+    expect(usage.stats()).toMatchObject({ written: 0, buffered: 1, flushFailures: 3 });
+    await usage.flush();
+    expect(await countEvents(url)).toBe(1);
+    expect(await query(url, "SELECT kind, subject FROM alert_marks")).toEqual([{ kind: "test", subject: "after" }]);
+    expect(usage.stats()).toMatchObject({ written: 1, buffered: 0, flushFailures: 3 });
+    expect(errors).toHaveBeenCalledWith(expect.stringContaining("the events are written without it"));
+    errors.mockRestore();
   });
 
   it("keeps rollups equal to the raw event counts per key, minute and outcome across flushes", async () => {
