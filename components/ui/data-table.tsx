@@ -1,5 +1,11 @@
-/** A column heading; `srOnly` for a column whose purpose is plain on screen (row actions). */
-export type Column = string | { title: string; srOnly: true };
+/**
+ * A column heading; `srOnly` for a column whose purpose is plain on screen (row actions),
+ * `numeric` for counts, whose cells then take `numeric` so the heading sits over their digits.
+ */
+export type Column = string | { title: string; srOnly: true } | { title: string; numeric: true };
+
+/** Counts line up by place value: right-aligned, every digit the same width. */
+export const numeric = "text-right tabular-nums";
 
 /**
  * Where a cell goes when a table shows its rows as cards (on a phone): cards are two columns,
@@ -13,6 +19,10 @@ export const card = {
   full: "max-md:col-span-2",
   /** The right-hand column, aligned to the card's edge. */
   end: "max-md:justify-self-end max-md:text-right",
+  /** The left-hand column, for a cell (a count) that is right-aligned in the table. */
+  start: "max-md:text-left",
+  /** Shown in the card only: the word a column heading says on a wide screen, such as "keys". */
+  only: "md:hidden",
 } as const;
 
 const CARD_TABLE = "max-md:block";
@@ -50,10 +60,16 @@ export function DataTable({
             {columns
               .filter((column): column is Column => column !== false)
               .map((column) => {
-                const title = typeof column === "string" ? column : column.title;
+                if (typeof column === "string") {
+                  return (
+                    <th key={column} className="px-3 py-2 font-medium">
+                      {column}
+                    </th>
+                  );
+                }
                 return (
-                  <th key={title} className="px-3 py-2 font-medium">
-                    {typeof column === "string" ? column : <span className="sr-only">{title}</span>}
+                  <th key={column.title} className={`px-3 py-2 font-medium ${"numeric" in column ? "text-right" : ""}`}>
+                    {"srOnly" in column ? <span className="sr-only">{column.title}</span> : column.title}
                   </th>
                 );
               })}
