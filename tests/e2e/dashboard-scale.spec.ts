@@ -14,8 +14,8 @@ let owner: TestUser;
 let seed: ScaleSeed;
 
 const system = { type: "system" as const, id: null };
-const WEBHOOK = "whk_scale1webhook0000000001";
-const FAILING_WEBHOOK = "whk_scale1webhook0000000002";
+const WEBHOOK = "whk_scale1webhook000000001";
+const FAILING_WEBHOOK = "whk_scale1webhook000000002";
 
 /**
  * What the scale seed leaves out: the catalogue of the scopes its keys carry (so they count in

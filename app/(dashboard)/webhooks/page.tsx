@@ -36,7 +36,7 @@ export default async function WebhooksPage() {
           {endpoints.map((endpoint) => (
             <tr key={endpoint.id}>
               <td className="px-3 py-2">
-                <Link href={`/webhooks/${endpoint.id}`} className="font-mono text-xs break-all text-blue-800 hover:underline">
+                <Link href={`/webhooks/${endpoint.id}`} className="font-mono text-xs wrap-break-word text-blue-800 hover:underline">
                   {endpoint.url}
                 </Link>
                 {endpoint.description && <span className="block text-xs text-zinc-600">{endpoint.description}</span>}

@@ -67,7 +67,8 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
           <PerformanceCharts series={performance} granularity={performanceGranularity} label={`all keys, last ${RANGES[range].label}`} />
         </div>
       </section>
-      <div className="grid grid-cols-1 gap-6 xl:grid-cols-3">
+      {/* Two across at most: three left a path column so narrow that every path broke mid-word. */}
+      <div className="grid grid-cols-1 gap-6 xl:grid-cols-2">
         <section aria-labelledby="top-keys">
           <h2 id="top-keys" className="mb-2 font-semibold">
             Top keys
