@@ -42,9 +42,9 @@ export default async function WebhooksPage() {
                 {endpoint.description && <span className="block text-xs text-zinc-600">{endpoint.description}</span>}
               </td>
               <td className="px-3 py-2 text-xs max-md:order-3">{endpoint.events.length === WEBHOOK_EVENT_TYPES.length ? "all" : endpoint.events.join(", ")}</td>
-              <td className={`px-3 py-2 max-md:max-w-40 ${card.end}`}>
+              <td className={`px-3 py-2 ${card.end}`}>
                 {endpoint.enabled ? <Badge tone="green">enabled</Badge> : <Badge tone={endpoint.disabledReason === AUTO_DISABLED_REASON ? "red" : "zinc"}>disabled</Badge>}
-                {!endpoint.enabled && endpoint.disabledReason && <span className="block text-xs text-zinc-600">{endpoint.disabledReason}</span>}
+                {!endpoint.enabled && endpoint.disabledReason && <span className={`block text-xs text-zinc-600 ${card.hide}`}>{endpoint.disabledReason}</span>}
               </td>
               <td className={`px-3 py-2 whitespace-nowrap max-md:order-4 ${card.end}`}>
                 <Time date={endpoint.createdAt} />
