@@ -12,13 +12,11 @@ export function AddressesTable({ addresses }: { addresses: KeyAddress[] }) {
       {addresses.map((address) => (
         <tr key={address.ip}>
           <td className="px-3 py-1.5 font-mono text-xs wrap-anywhere">{address.ip}</td>
-          <td className={`px-3 py-1.5 ${numeric} max-md:order-2 ${card.start}`}>
+          <td className={`px-3 py-1.5 ${numeric} max-md:order-2 ${card.start} ${address.requests === 1 ? "max-md:after:content-['_request']" : "max-md:after:content-['_requests']"}`}>
             <Num value={address.requests} />
-            <span className={card.only}> {address.requests === 1 ? "request" : "requests"}</span>
           </td>
-          <td className={`px-3 py-1.5 ${numeric} max-md:order-3 ${card.end}`}>
+          <td className={`px-3 py-1.5 ${numeric} max-md:order-3 max-md:after:content-['_denied'] ${card.end}`}>
             <Num value={address.denied} />
-            <span className={card.only}> denied</span>
           </td>
           <td className={`px-3 py-1.5 whitespace-nowrap max-md:order-1 ${card.end}`}>
             <Time date={address.lastSeenAt} />

@@ -20,14 +20,12 @@ export function DeliveriesTable({ endpointId, deliveries, canRetry }: { endpoint
           <td className={`px-3 py-2 ${card.end}`}>
             <Badge tone={TONES[delivery.status]}>{delivery.status}</Badge>
           </td>
-          <td className={`px-3 py-2 ${numeric} max-md:order-1 max-md:text-xs ${card.start}`}>
+          <td
+            className={`px-3 py-2 ${numeric} max-md:order-1 max-md:text-xs ${card.start} ${delivery.attempts === 1 ? "max-md:after:content-['_attempt']" : "max-md:after:content-['_attempts']"}`}
+          >
             {delivery.attempts}
-            <span className={card.only}> {delivery.attempts === 1 ? "attempt" : "attempts"}</span>
           </td>
-          <td className="px-3 py-2 max-md:order-3 max-md:text-xs">
-            <span className={card.only}>Response </span>
-            {delivery.responseStatus ?? "none"}
-          </td>
+          <td className="px-3 py-2 max-md:order-3 max-md:text-xs max-md:before:content-['Response_']">{delivery.responseStatus ?? "none"}</td>
           <td className={`px-3 py-2 whitespace-nowrap max-md:order-2 ${card.end}`}>
             <Time date={delivery.createdAt} />
           </td>

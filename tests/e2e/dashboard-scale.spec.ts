@@ -178,7 +178,8 @@ test.describe("on a 390 px phone", () => {
     const scopes = page.getByRole("region", { name: "Scope catalogue" });
     await expectFits(scopes);
     const orders = scopes.locator("tbody tr").filter({ hasText: "orders:write" });
-    // The count says what it counts where no column heading does.
+    // The count says what it counts where no column heading does (in generated content, which
+    // the accessible name includes and the cell's text does not).
     await expect(orders.getByRole("link", { name: /^\d{1,3}(,\d{3})* keys$/ })).toBeInViewport();
     await expect(orders.getByRole("button", { name: "Edit orders:write" })).toBeInViewport();
     await expectNoSeriousViolations(page, "scopes at 390 px");
@@ -189,7 +190,7 @@ test.describe("on a 390 px phone", () => {
     const long = users.locator("tbody tr").filter({ hasText: "maximiliane.oberhauser-villanueva@payments.example.com" });
     await expect(long.getByRole("combobox", { name: /^Role of maximiliane/ })).toBeInViewport();
     await expect(long.getByRole("button", { name: /^Disable maximiliane/ })).toBeInViewport();
-    await expect(long).toContainText(/Added (just now|\d+ \w+ ago)/);
+    await expect(long.locator("time")).toBeInViewport();
     await expectNoSeriousViolations(page, "users at 390 px");
   });
 
@@ -199,7 +200,8 @@ test.describe("on a 390 px phone", () => {
     await page.goto(`/webhooks/${WEBHOOK}`);
     const deliveries = page.getByRole("region", { name: "Deliveries" });
     await expectFits(deliveries);
-    await expect(deliveries.locator("tbody tr").filter({ hasText: "failed" }).first()).toContainText(/14 attempts.*Response 503/);
+    const failed = deliveries.locator("tbody tr").filter({ hasText: "failed" }).first();
+    for (const text of ["14", "503"]) await expect(failed.getByText(text, { exact: true })).toBeInViewport();
   });
 });
 

@@ -33,8 +33,7 @@ export default async function UsersPage() {
             </td>
             <td className={`px-3 py-2 max-md:order-2 ${card.end}`}>{member.disabledAt ? <Badge tone="zinc">disabled</Badge> : <Badge tone="green">active</Badge>}</td>
             {/* Users have no page of their own, so a card keeps the date. */}
-            <td className={`px-3 py-2 whitespace-nowrap max-md:order-5 max-md:text-xs max-md:text-zinc-600 ${card.full}`}>
-              <span className={card.only}>Added </span>
+            <td className={`px-3 py-2 whitespace-nowrap max-md:order-5 max-md:text-xs max-md:text-zinc-600 max-md:before:content-['Added_'] ${card.full}`}>
               <Time date={member.createdAt} />
             </td>
             <td className={`px-3 py-2 text-right max-md:order-4 ${card.end}`}>{!member.disabledAt && <DisableUserButton email={member.email} self={member.id === user.id} />}</td>

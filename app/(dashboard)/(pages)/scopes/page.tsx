@@ -34,9 +34,11 @@ export default async function ScopesPage() {
               <td className="px-3 py-2 font-mono text-xs wrap-anywhere max-md:order-1 max-md:font-semibold">{scope.name}</td>
               <td className={`px-3 py-2 text-zinc-700 max-md:order-3 ${card.full}`}>{scope.description || <span className="text-zinc-500">none</span>}</td>
               <td className={`px-3 py-2 ${numeric} max-md:order-4 ${card.start}`}>
-                <Link className="text-blue-800 hover:underline" href={`/keys?scope=${encodeURIComponent(scope.name)}`}>
+                <Link
+                  className={`text-blue-800 hover:underline ${scope.keyCount === 1 ? "max-md:after:content-['_key']" : "max-md:after:content-['_keys']"}`}
+                  href={`/keys?scope=${encodeURIComponent(scope.name)}`}
+                >
                   <Num value={scope.keyCount} />
-                  <span className={card.only}> {scope.keyCount === 1 ? "key" : "keys"}</span>
                 </Link>
               </td>
               <td className={`px-3 py-2 whitespace-nowrap max-md:order-5 ${card.end}`}>
