@@ -201,6 +201,7 @@ test.describe("on a 390 px phone", () => {
     const deliveries = page.getByRole("region", { name: "Deliveries" });
     await expectFits(deliveries);
     const failed = deliveries.locator("tbody tr").filter({ hasText: "failed" }).first();
+    await failed.scrollIntoViewIfNeeded();
     for (const text of ["14", "503"]) await expect(failed.getByText(text, { exact: true })).toBeInViewport();
   });
 });
