@@ -1,5 +1,11 @@
-/** A column heading; `srOnly` for a column whose purpose is plain on screen (row actions). */
-export type Column = string | { title: string; srOnly: true };
+/**
+ * A column heading; `srOnly` for a column whose purpose is plain on screen (row actions),
+ * `numeric` for counts, whose cells then take `numeric` so the heading sits over their digits.
+ */
+export type Column = string | { title: string; srOnly: true } | { title: string; numeric: true };
+
+/** Counts line up by place value: right-aligned, every digit the same width. */
+export const numeric = "text-right tabular-nums";
 
 /**
  * Where a cell goes when a table shows its rows as cards (on a phone): cards are two columns,
@@ -13,6 +19,8 @@ export const card = {
   full: "max-md:col-span-2",
   /** The right-hand column, aligned to the card's edge. */
   end: "max-md:justify-self-end max-md:text-right",
+  /** The left-hand column, for a cell (a count) that is right-aligned in the table. */
+  start: "max-md:text-left",
 } as const;
 
 const CARD_TABLE = "max-md:block";
@@ -27,7 +35,9 @@ const CARD_BODY =
  * named, focusable region. It is positioned so that absolutely positioned content (sr-only
  * headings) stays inside it instead of widening the whole page. A column given as `false` is
  * left out, so optional columns read `canEdit && "Actions"`. With `cards`, a phone shows each
- * row as a compact card instead, its cells placed with `card`.
+ * row as a compact card instead, its cells placed with `card`. A card has no headings, so a bare
+ * figure says what it counts with generated content (`max-md:after:content-['_keys']`): that
+ * stays out of the cell's text, which tests and copy-paste read as on a wide screen.
  */
 export function DataTable({
   label,
@@ -50,10 +60,16 @@ export function DataTable({
             {columns
               .filter((column): column is Column => column !== false)
               .map((column) => {
-                const title = typeof column === "string" ? column : column.title;
+                if (typeof column === "string") {
+                  return (
+                    <th key={column} className="px-3 py-2 font-medium">
+                      {column}
+                    </th>
+                  );
+                }
                 return (
-                  <th key={title} className="px-3 py-2 font-medium">
-                    {typeof column === "string" ? column : <span className="sr-only">{title}</span>}
+                  <th key={column.title} className={`px-3 py-2 font-medium ${"numeric" in column ? "text-right" : ""}`}>
+                    {"srOnly" in column ? <span className="sr-only">{column.title}</span> : column.title}
                   </th>
                 );
               })}

@@ -33,7 +33,11 @@ export function PerformanceCharts({ series, granularity, label }: { series: Perf
   }));
   const requests = series.reduce((sum, point) => sum + point.requests, 0);
   const errorRate = (field: "status4xx" | "status5xx") => (series.reduce((sum, point) => sum + point[field], 0) / requests) * 100;
-  const tick = (iso: string) => (granularity === "day" ? iso.slice(5, 10) : iso.slice(11, 16));
+  // Hours alone repeat after a day: a longer series says which day each one was on.
+  const manyDays = granularity === "hour" && Date.parse(series[series.length - 1]!.at) - Date.parse(series[0]!.at) >= 86_400_000;
+  const tick = (iso: string) => (granularity === "day" ? iso.slice(5, 10) : manyDays ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : iso.slice(11, 16));
+  const latencyTicks = roundTicks(latency.flatMap((point) => [point.p50, point.p95, point.p99]));
+  const errorTicks = roundTicks(errors.flatMap((point) => [point["4xx"], point["5xx"]]));
   const when = (value: unknown) => String(value).replace("T", " ").slice(0, 16) + " UTC";
   return (
     <div className="grid grid-cols-1 gap-3 lg:grid-cols-2">
@@ -44,7 +48,7 @@ export function PerformanceCharts({ series, granularity, label }: { series: Perf
             <LineChart data={latency} margin={{ top: 8, right: 8, bottom: 0, left: -8 }}>
               <CartesianGrid strokeDasharray="3 3" vertical={false} />
               <XAxis dataKey="at" tickFormatter={tick} fontSize={11} minTickGap={24} />
-              <YAxis fontSize={11} tickFormatter={(value: number) => formatNumber(value, locale)} />
+              <YAxis fontSize={11} ticks={latencyTicks} domain={[0, latencyTicks[latencyTicks.length - 1]!]} tickFormatter={(value: number) => formatNumber(value, locale)} />
               <Tooltip labelFormatter={when} formatter={(value) => `${formatNumber(Number(value), locale)} ms`} />
               <Legend wrapperStyle={{ fontSize: 12 }} />
               {LINES.map((line) => (
@@ -63,7 +67,7 @@ export function PerformanceCharts({ series, granularity, label }: { series: Perf
             <LineChart data={errors} margin={{ top: 8, right: 8, bottom: 0, left: -8 }}>
               <CartesianGrid strokeDasharray="3 3" vertical={false} />
               <XAxis dataKey="at" tickFormatter={tick} fontSize={11} minTickGap={24} />
-              <YAxis fontSize={11} tickFormatter={(value: number) => `${formatNumber(value, locale)}%`} />
+              <YAxis fontSize={11} ticks={errorTicks} domain={[0, errorTicks[errorTicks.length - 1]!]} tickFormatter={(value: number) => `${formatNumber(value, locale)}%`} />
               <Tooltip labelFormatter={when} formatter={(value) => `${formatNumber(Number(value), locale)}%`} />
               <Legend wrapperStyle={{ fontSize: 12 }} />
               <Line dataKey="4xx" stroke="#b45309" dot={false} isAnimationActive={false} />
@@ -74,4 +78,18 @@ export function PerformanceCharts({ series, granularity, label }: { series: Perf
       </figure>
     </div>
   );
+}
+
+/**
+ * Gridlines from 0 at a round step (1, 2 or 5 times a power of ten, and no finer than the tenth
+ * that labels show), so every label is the value its line stands for: an axis at steps of 0.65
+ * labelled 0.7 and 2 where the lines were 0.65 and 1.95.
+ */
+function roundTicks(values: (number | null)[]): number[] {
+  const max = Math.max(0, ...values.filter((value): value is number => value !== null && Number.isFinite(value)));
+  const rough = Math.max(max, 0.4) / 4;
+  const power = 10 ** Math.floor(Math.log10(rough));
+  const step = [1, 2, 5, 10].map((factor) => factor * power).find((candidate) => candidate >= rough)!;
+  const count = Math.max(1, Math.ceil(max / step));
+  return Array.from({ length: count + 1 }, (_, index) => Math.round(index * step * 10) / 10);
 }

@@ -55,6 +55,8 @@ export function UsageChart({
     );
   }
   const byAt = new Map(buckets.map((point) => [point.at, point]));
+  // Over several days, hours alone do not say which day it was: the axis then marks each UTC midnight.
+  const midnights = granularity === "hour" && Date.parse(to) - Date.parse(from) > BUCKET_MS.day ? buckets.filter((point) => point.at.slice(11, 16) === "00:00").map((point) => point.at) : undefined;
   return (
     <figure className="rounded-lg border border-zinc-200 bg-white p-3" aria-label={label}>
       <figcaption className="sr-only">
@@ -65,7 +67,7 @@ export function UsageChart({
         <ResponsiveContainer width="100%" height="100%">
           <BarChart data={buckets.map((point) => ({ at: point.at, ...point.counts }))} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" vertical={false} />
-            <XAxis dataKey="at" tickFormatter={(value: string) => tick(value, granularity)} fontSize={11} minTickGap={24} />
+            <XAxis dataKey="at" ticks={midnights} tickFormatter={(value: string) => tick(value, midnights ? "day" : granularity)} fontSize={11} minTickGap={24} />
             <YAxis allowDecimals={false} fontSize={11} width="auto" tickFormatter={(value: number) => formatNumber(value, locale)} />
             <Tooltip
               cursor={{ fill: "#f4f4f5" }}

@@ -1,7 +1,10 @@
 import path from "node:path";
 import { expect, test, type Locator, type Page } from "@playwright/test";
+import { createScope } from "../../lib/scopes/service";
+import { createUser } from "../../lib/users/service";
 import { createTestUser, signIn, type TestUser } from "../helpers/dashboard-users";
-import { checkPage, heading, SCREENSHOTS } from "../helpers/page-check";
+import { e2eDb } from "../helpers/e2e-database";
+import { checkPage, expectNoSeriousViolations, heading, SCREENSHOTS } from "../helpers/page-check";
 import { seedScale, type ScaleSeed } from "../helpers/seed-scale";
 
 // The dashboard on a database of realistic size (a few thousand keys, a day of traffic) and on
@@ -10,11 +13,74 @@ import { seedScale, type ScaleSeed } from "../helpers/seed-scale";
 let owner: TestUser;
 let seed: ScaleSeed;
 
+const system = { type: "system" as const, id: null };
+const WEBHOOK = "whk_scale1webhook000000001";
+const FAILING_WEBHOOK = "whk_scale1webhook000000002";
+
+/**
+ * What the scale seed leaves out: the catalogue of the scopes its keys carry (so they count in
+ * the thousands), a user with a long name and address, and two webhook endpoints, one with a
+ * log of deliveries, written as a restore would. Each piece once per database, as the seed.
+ */
+async function seedSettings() {
+  const db = e2eDb();
+  const scopes = {
+    "orders:read": "Read orders, their lines and their refunds",
+    "orders:write": "Create, change and cancel orders on behalf of a customer",
+    "refunds:create": "Refund an order in full or in part, up to the amount captured",
+    "inventory:read": "",
+    "reports:export": "Export monthly reports as CSV to the configured storage bucket",
+  };
+  for (const [name, description] of Object.entries(scopes)) {
+    if (!(await db.scope.findUnique({ where: { name } }))) await createScope(db, { name, description }, system);
+  }
+  const email = "maximiliane.oberhauser-villanueva@payments.example.com";
+  if (!(await db.user.findUnique({ where: { email } }))) {
+    await createUser(db, { email, name: "Maximiliane Oberhauser-Villanueva", password: "a long enough password", role: "ADMIN" }, system);
+  }
+  if (await db.webhookEndpoint.findUnique({ where: { id: WEBHOOK } })) {
+    await db.webhookEndpoint.update({ where: { id: WEBHOOK }, data: { enabled: true } });
+    return;
+  }
+  // No delivery is pending, so the server's worker has nothing to send. The enabled endpoint
+  // hears only of rotations and revocations, which no test of this file makes, and is disabled
+  // after the file (its secret is a placeholder).
+  await db.webhookEndpoint.createMany({
+    data: [
+      { id: WEBHOOK, url: "https://hooks.payments.example.com/keyhold/events/production", description: "Payments on-call", events: ["key.rotated", "key.revoked"], secretEncrypted: "unused" },
+      { id: FAILING_WEBHOOK, url: "https://old-receiver.example.net/hooks", events: ["key.created", "key.updated", "key.rotated", "key.revoked", "key.expiring", "key.expired", "key.quota.low", "key.quota.exhausted", "key.ratelimit.exceeded", "security.invalid_key_flood", "usage.spike"], enabled: false, disabledReason: "Disabled automatically: every delivery failed for 24 hours.", secretEncrypted: "unused" },
+    ],
+  });
+  const now = Date.now();
+  await db.webhookDelivery.createMany({
+    data: Array.from({ length: 25 }, (_, n) => {
+      const failed = n % 6 === 5;
+      const at = new Date(now - n * 47 * 60_000);
+      return {
+        id: `whd_scale1delivery${String(n).padStart(8, "0")}`,
+        endpointId: WEBHOOK,
+        eventType: n % 3 === 0 ? "key.rotated" : "key.revoked",
+        body: "{}",
+        status: failed ? "failed" : "delivered",
+        attempts: failed ? 14 : 1 + (n % 3 === 0 ? 1 : 0),
+        responseStatus: failed ? 503 : 200,
+        createdAt: at,
+        lastAttemptAt: new Date(at.getTime() + 30_000),
+      };
+    }),
+  });
+}
+
 test.beforeAll(async () => {
   test.setTimeout(120_000);
   owner = await createTestUser("OWNER");
   // A fixed run: every e2e run has a database of its own, and a retry reuses the seed.
   seed = await seedScale("scale1");
+  await seedSettings();
+});
+
+test.afterAll(async () => {
+  await e2eDb().webhookEndpoint.update({ where: { id: WEBHOOK }, data: { enabled: false } });
 });
 
 test.beforeEach(async ({ page }) => {
@@ -30,7 +96,7 @@ async function expectFits(table: Locator) {
 const figure = (page: Page) => page.getByRole("figure", { name: /Requests in the last 24 hours/ });
 
 test("every page at 1280 and 390 px with thousands of keys and a day of traffic", async ({ page }) => {
-  // Eleven pages, each twice with axe: minutes on a machine shared with other work.
+  // Thirteen pages, each twice with axe: minutes on a machine shared with other work.
   test.setTimeout(600_000);
   await checkPage(page, "scale-overview", "/", figure);
   await checkPage(page, "scale-keys", "/keys", heading("Keys"));
@@ -42,6 +108,8 @@ test("every page at 1280 and 390 px with thousands of keys and a day of traffic"
   await checkPage(page, "scale-audit", "/audit", heading("Audit log"));
   await checkPage(page, "scale-scopes", "/scopes", heading("Scopes"));
   await checkPage(page, "scale-users", "/users", heading("Users"));
+  await checkPage(page, "scale-webhooks", "/webhooks", heading("Webhooks"));
+  await checkPage(page, "scale-webhook", `/webhooks/${WEBHOOK}`, heading("Payments on-call"));
   await checkPage(page, "scale-account", "/account", heading("Account"));
 });
 
@@ -103,6 +171,38 @@ test.describe("on a 390 px phone", () => {
     await expect(events.locator("tbody tr").first()).toContainText("203.0.113.");
     await page.goto("/");
     await expectFits(page.getByRole("region", { name: "Recent denied requests", exact: true }));
+  });
+
+  test("scopes and users are cards too: every count, role and button on screen", async ({ page }) => {
+    await page.goto("/scopes");
+    const scopes = page.getByRole("region", { name: "Scope catalogue" });
+    await expectFits(scopes);
+    const orders = scopes.locator("tbody tr").filter({ hasText: "orders:write" });
+    // The count says what it counts where no column heading does (in generated content, which
+    // the accessible name includes and the cell's text does not).
+    await expect(orders.getByRole("link", { name: /^\d{1,3}(,\d{3})* keys$/ })).toBeInViewport();
+    await expect(orders.getByRole("button", { name: "Edit orders:write" })).toBeInViewport();
+    await expectNoSeriousViolations(page, "scopes at 390 px");
+
+    await page.goto("/users");
+    const users = page.getByRole("region", { name: "Users" });
+    await expectFits(users);
+    const long = users.locator("tbody tr").filter({ hasText: "maximiliane.oberhauser-villanueva@payments.example.com" });
+    await expect(long.getByRole("combobox", { name: /^Role of maximiliane/ })).toBeInViewport();
+    await expect(long.getByRole("button", { name: /^Disable maximiliane/ })).toBeInViewport();
+    await expect(long.locator("time")).toBeInViewport();
+    await expectNoSeriousViolations(page, "users at 390 px");
+  });
+
+  test("webhook endpoints and their deliveries fit as well", async ({ page }) => {
+    await page.goto("/webhooks");
+    await expectFits(page.getByRole("region", { name: "Webhook endpoints" }));
+    await page.goto(`/webhooks/${WEBHOOK}`);
+    const deliveries = page.getByRole("region", { name: "Deliveries" });
+    await expectFits(deliveries);
+    const failed = deliveries.locator("tbody tr").filter({ hasText: "failed" }).first();
+    await failed.scrollIntoViewIfNeeded();
+    for (const text of ["14", "503"]) await expect(failed.getByText(text, { exact: true })).toBeInViewport();
   });
 });
 

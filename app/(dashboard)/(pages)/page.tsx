@@ -41,7 +41,7 @@ export default async function OverviewPage() {
   return (
     <>
       <PageHeader title="Overview" description="The last 24 hours." />
-      <div className="mb-6 grid grid-cols-1 gap-3 sm:grid-cols-3">
+      <div className="mb-6 grid grid-cols-1 gap-2 sm:grid-cols-3 sm:gap-3">
         <Stat label="Active keys" value={activeKeys} />
         <Stat label="Requests, 24 h" value={requests} />
         <Stat label="Denied, 24 h" value={denials} />
@@ -85,9 +85,10 @@ export default async function OverviewPage() {
   );
 }
 
+// On a phone, label and figure share a line: three stacked cards pushed the chart off the screen.
 function Stat({ label, value }: { label: string; value: number }) {
   return (
-    <div className="rounded-lg border border-zinc-200 bg-white p-4">
+    <div className="flex items-baseline justify-between gap-3 rounded-lg border border-zinc-200 bg-white px-4 py-3 sm:block sm:py-4">
       <p className="text-xs text-zinc-600">{label}</p>
       <p className="text-2xl font-semibold">
         <Num value={value} />

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
-import { DataTable } from "@/components/ui/data-table";
+import { card, DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Time } from "@/components/ui/time";
@@ -32,21 +32,21 @@ export default async function WebhooksPage() {
       {endpoints.length === 0 ? (
         <EmptyState title="No webhook endpoints yet.">Add one to hear about key changes as they happen.</EmptyState>
       ) : (
-        <DataTable label="Webhook endpoints" columns={["Endpoint", "Events", "Status", "Added"]}>
+        <DataTable label="Webhook endpoints" columns={["Endpoint", "Events", "Status", "Added"]} cards>
           {endpoints.map((endpoint) => (
             <tr key={endpoint.id}>
               <td className="px-3 py-2">
-                <Link href={`/webhooks/${endpoint.id}`} className="font-mono text-xs break-all text-blue-800 hover:underline">
+                <Link href={`/webhooks/${endpoint.id}`} className="font-mono text-xs wrap-break-word text-blue-800 hover:underline">
                   {endpoint.url}
                 </Link>
                 {endpoint.description && <span className="block text-xs text-zinc-600">{endpoint.description}</span>}
               </td>
-              <td className="px-3 py-2 text-xs">{endpoint.events.length === WEBHOOK_EVENT_TYPES.length ? "all" : endpoint.events.join(", ")}</td>
-              <td className="px-3 py-2">
+              <td className="px-3 py-2 text-xs max-md:order-3">{endpoint.events.length === WEBHOOK_EVENT_TYPES.length ? "all" : endpoint.events.join(", ")}</td>
+              <td className={`px-3 py-2 ${card.end}`}>
                 {endpoint.enabled ? <Badge tone="green">enabled</Badge> : <Badge tone={endpoint.disabledReason === AUTO_DISABLED_REASON ? "red" : "zinc"}>disabled</Badge>}
-                {!endpoint.enabled && endpoint.disabledReason && <span className="block text-xs text-zinc-600">{endpoint.disabledReason}</span>}
+                {!endpoint.enabled && endpoint.disabledReason && <span className={`block text-xs text-zinc-600 ${card.hide}`}>{endpoint.disabledReason}</span>}
               </td>
-              <td className="px-3 py-2 whitespace-nowrap">
+              <td className={`px-3 py-2 whitespace-nowrap max-md:order-4 ${card.end}`}>
                 <Time date={endpoint.createdAt} />
               </td>
             </tr>

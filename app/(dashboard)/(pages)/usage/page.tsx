@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { type Column, DataTable, numeric } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Num } from "@/components/ui/number";
 import { PageHeader } from "@/components/ui/page-header";
@@ -10,7 +11,6 @@ import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 import { latencySeries, usageSeries } from "@/lib/usage/query-usage";
 import { invalidAttemptsByIp, topKeys, topPaths } from "@/lib/usage/usage-summary";
-import { DataTable } from "@/components/ui/data-table";
 
 export const metadata: Metadata = { title: "Usage" };
 
@@ -67,7 +67,8 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
           <PerformanceCharts series={performance} granularity={performanceGranularity} label={`all keys, last ${RANGES[range].label}`} />
         </div>
       </section>
-      <div className="grid grid-cols-1 gap-6 xl:grid-cols-3">
+      {/* Two across at most: three left a path column so narrow that every path broke mid-word. */}
+      <div className="grid grid-cols-1 gap-6 xl:grid-cols-2">
         <section aria-labelledby="top-keys">
           <h2 id="top-keys" className="mb-2 font-semibold">
             Top keys
@@ -77,7 +78,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
           ) : (
             <Table
               label="Top keys table"
-              head={["Key", "Requests", "Denied"]}
+              head={["Key", { title: "Requests", numeric: true }, { title: "Denied", numeric: true }]}
               rows={keys.map((key) => [
                 key.name ? (
                   <Link key="k" className="text-blue-800 hover:underline" href={`/keys/${key.keyId}`}>
@@ -101,7 +102,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
           ) : (
             <Table
               label="Top paths table"
-              head={["Path", "Requests", "Denied"]}
+              head={["Path", { title: "Requests", numeric: true }, { title: "Denied", numeric: true }]}
               rows={paths.map((path) => [
                 <span key="p" className="font-mono text-xs wrap-anywhere">
                   {path.method} {path.path}
@@ -121,7 +122,7 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
           ) : (
             <Table
               label="Invalid-key attempts table"
-              head={["Address", "Attempts", "Last"]}
+              head={["Address", { title: "Attempts", numeric: true }, "Last"]}
               rows={attempts.map((attempt) => [
                 <span key="ip" className="font-mono text-xs">{attempt.ip ?? "unknown"}</span>,
                 <Num key="n" value={attempt.count} />,
@@ -135,13 +136,13 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
   );
 }
 
-function Table({ label, head, rows }: { label: string; head: string[]; rows: React.ReactNode[][] }) {
+function Table({ label, head, rows }: { label: string; head: Column[]; rows: React.ReactNode[][] }) {
   return (
     <DataTable label={label} columns={head}>
       {rows.map((cells, index) => (
         <tr key={index}>
           {cells.map((cell, column) => (
-            <td key={column} className="px-3 py-1.5 tabular-nums">
+            <td key={column} className={`px-3 py-1.5 ${isNumeric(head[column]) ? numeric : ""}`}>
               {cell}
             </td>
           ))}
@@ -150,3 +151,5 @@ function Table({ label, head, rows }: { label: string; head: string[]; rows: Rea
     </DataTable>
   );
 }
+
+const isNumeric = (column: Column | undefined) => typeof column === "object" && "numeric" in column;
