@@ -375,6 +375,8 @@ async function measure(): Promise<void> {
 async function main() {
   const start = performance.now();
   if (process.env.SCALE_REUSE !== "1") await seed();
+  // A database seeded by an earlier run gets the migrations written since, as a server would.
+  else await migrate(url(NAME));
   // SCALE_SEED_ONLY=1 prepares the database while a build runs; SCALE_REUSE=1 measures it later.
   if (process.env.SCALE_SEED_ONLY === "1") return;
   if (!existsSync(path.join(root, ".next", "BUILD_ID"))) throw new Error("no production build: run `npm run build` first");
