@@ -59,9 +59,20 @@ function addCount(counts: Record<string, number>, outcome: string, value: unknow
 
 const floorTo = (ms: number, size: number) => ms - (ms % size);
 
+// How many of each day's busiest keys per outcome topKeys reads before it computes exact totals,
+// and how many of those it computes them for.
+const LISTED_PER_DAY = 50;
+const SHORTLISTED = 200;
+
 /**
  * Keys with the most requests in [from, to), busiest first: whole UTC days from the per-key
  * days, the hours at either edge from the per-key hours (an hour cut by `from` counts whole).
+ *
+ * With a million active keys, summing every key's days takes seconds, so the ranking first
+ * tries a shortlist (Fagin's threshold idea): each day's busiest keys per outcome, read from
+ * an index; exact totals for the shortlist; and a bound on what any other key can have made
+ * on the days the range touches. When the last of the top `limit` beats the bound, no other
+ * key can rank; otherwise (an even spread, a short range) every key is summed.
  */
 export async function topKeys(db: Db, query: RangeQuery): Promise<KeyUsage[]> {
   checkRange(query.from, query.to);
@@ -71,43 +82,80 @@ export async function topKeys(db: Db, query: RangeQuery): Promise<KeyUsage[]> {
   let daysFrom = Math.ceil(hoursFrom / DAY_MS) * DAY_MS;
   let daysTo = floorTo(to, DAY_MS);
   if (daysFrom >= daysTo) daysFrom = daysTo = hoursFrom;
-  const [h1, d1, d2, end] = [hoursFrom, daysFrom, daysTo, to].map((ms) => instant(new Date(ms)));
-  // Unknown keys ("") are not a key to rank; invalidAttemptsByIp covers them.
-  const rows = await db.$queryRaw<{ key_id: string; total: bigint; name: string | null; start: string | null; outcome: string; n: bigint }[]>`
-    WITH per_outcome AS (
-      SELECT key_id, outcome, sum(n)::bigint AS n
-      FROM (
-        SELECT key_id, outcome, requests AS n FROM usage_key_days
-        WHERE day >= ${d1}::timestamptz AND day < ${d2}::timestamptz AND key_id <> ''
-        UNION ALL
-        SELECT key_id, outcome, requests FROM usage_key_hours
-        WHERE ((hour >= ${h1}::timestamptz AND hour < ${d1}::timestamptz) OR (hour >= ${d2}::timestamptz AND hour < ${end}::timestamptz)) AND key_id <> ''
-      ) u
-      GROUP BY key_id, outcome
-    ), top AS (
-      SELECT key_id, sum(n)::bigint AS total
-      FROM per_outcome
-      GROUP BY key_id
-      HAVING sum(n) > 0
-      ORDER BY total DESC, key_id
-      LIMIT ${limit}::int
-    )
-    SELECT t.key_id, t.total, k.name, k.start, p.outcome, p.n
-    FROM top t
-    JOIN per_outcome p ON p.key_id = t.key_id
-    LEFT JOIN api_keys k ON k.id = t.key_id
-    ORDER BY t.total DESC, t.key_id, p.outcome`;
+  const [h1, d1, d2, end, cover] = [hoursFrom, daysFrom, daysTo, to, floorTo(hoursFrom, DAY_MS)].map((ms) => instant(new Date(ms)));
 
-  const result: KeyUsage[] = [];
-  for (const row of rows) {
-    let entry = result.at(-1);
-    if (entry?.keyId !== row.key_id) {
-      entry = { keyId: row.key_id, name: row.name, start: row.start, total: toCount(row.total), counts: {} };
-      result.push(entry);
+  // Unknown keys ("") are not a key to rank; invalidAttemptsByIp covers them.
+  const ranked = async (keys: string[] | null) => {
+    const only = keys === null ? Prisma.empty : Prisma.sql`AND key_id = ANY(${keys}::text[])`;
+    const rows = await db.$queryRaw<{ key_id: string; total: bigint; name: string | null; start: string | null; outcome: string; n: bigint }[]>`
+      WITH per_outcome AS (
+        SELECT key_id, outcome, sum(n)::bigint AS n
+        FROM (
+          SELECT key_id, outcome, requests AS n FROM usage_key_days
+          WHERE day >= ${d1}::timestamptz AND day < ${d2}::timestamptz AND key_id <> '' ${only}
+          UNION ALL
+          SELECT key_id, outcome, requests FROM usage_key_hours
+          WHERE ((hour >= ${h1}::timestamptz AND hour < ${d1}::timestamptz) OR (hour >= ${d2}::timestamptz AND hour < ${end}::timestamptz)) AND key_id <> '' ${only}
+        ) u
+        GROUP BY key_id, outcome
+      ), top AS (
+        SELECT key_id, sum(n)::bigint AS total
+        FROM per_outcome
+        GROUP BY key_id
+        HAVING sum(n) > 0
+        ORDER BY total DESC, key_id
+        LIMIT ${limit}::int
+      )
+      SELECT t.key_id, t.total, k.name, k.start, p.outcome, p.n
+      FROM top t
+      JOIN per_outcome p ON p.key_id = t.key_id
+      LEFT JOIN api_keys k ON k.id = t.key_id
+      ORDER BY t.total DESC, t.key_id, p.outcome`;
+    const result: KeyUsage[] = [];
+    for (const row of rows) {
+      let entry = result.at(-1);
+      if (entry?.keyId !== row.key_id) {
+        entry = { keyId: row.key_id, name: row.name, start: row.start, total: toCount(row.total), counts: {} };
+        result.push(entry);
+      }
+      addCount(entry.counts, row.outcome, row.n);
     }
-    addCount(entry.counts, row.outcome, row.n);
-  }
-  return result;
+    return result;
+  };
+
+  // A key off every list made at most each list's last count on that list's day and outcome
+  // (all of it, were it cut off: the bound counts the whole days the range touches); a listed
+  // key left off the shortlist made at most the largest listed sum left off, plus those counts.
+  // The outcomes of each day are the ones in the all-keys hours, which every flush and rebuild
+  // writes with the per-key rows.
+  const [shortlist] = await db.$queryRaw<{ keys: string[]; bound: bigint }[]>`
+    WITH lists AS (
+      SELECT d.day, d.outcome, t.key_id, t.requests,
+             count(*) OVER w AS listed, min(t.requests) OVER w AS last
+      FROM (SELECT DISTINCT date_trunc('day', hour, 'UTC') AS day, outcome FROM usage_hours
+            WHERE hour >= ${cover}::timestamptz AND hour < ${end}::timestamptz) d
+      CROSS JOIN LATERAL (
+        SELECT key_id, requests FROM usage_key_days k
+        WHERE k.day = d.day AND k.outcome = d.outcome AND k.key_id <> ''
+        ORDER BY requests DESC
+        LIMIT ${LISTED_PER_DAY}::int
+      ) t
+      WINDOW w AS (PARTITION BY d.day, d.outcome)
+    ), unlisted AS (
+      SELECT coalesce(sum(last), 0) AS most
+      FROM (SELECT DISTINCT day, outcome, CASE WHEN listed = ${LISTED_PER_DAY}::int THEN last ELSE 0 END AS last FROM lists) l
+    ), partial AS (
+      SELECT key_id, row_number() OVER (ORDER BY sum(requests) DESC, key_id) AS rank, sum(requests) AS listed_sum
+      FROM lists GROUP BY key_id
+    )
+    SELECT coalesce((SELECT array_agg(key_id) FROM partial WHERE rank <= ${SHORTLISTED}::int), '{}') AS keys,
+           ((SELECT most FROM unlisted) + coalesce((SELECT max(listed_sum) FROM partial WHERE rank > ${SHORTLISTED}::int), 0))::bigint AS bound`;
+  const bound = toCount(shortlist.bound);
+  if (bound === 0 && shortlist.keys.length === 0) return [];
+  const shortlisted = await ranked(shortlist.keys);
+  // Strictly above: a key off the shortlist with the same total could come first by its id.
+  if (bound === 0 || (shortlisted.length === limit && shortlisted[limit - 1].total > bound)) return shortlisted;
+  return ranked(null);
 }
 
 /** Most requested method and path pairs in the hours overlapping [from, to), from the per-path hours. */
