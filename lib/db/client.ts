@@ -1,6 +1,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { onShutdown } from "../process/shutdown";
+import { isEmbeddedUrl } from "./embedded-url";
 import { PrismaClient } from "./generated/client";
 import { existingProcessSingleton, processSingleton } from "../process/process-singleton";
 
@@ -21,7 +22,12 @@ export function createDb(connectionString: string, poolSize = 10): Db {
   // adapter-pg sends and reads timestamps without their offset (prisma/orm#26786), so every
   // session runs in UTC: otherwise a server whose database defaults to, say, Europe/Berlin
   // would shift every stored time by its offset.
-  const pool = new pg.Pool({ connectionString, max: poolSize, connectionTimeoutMillis: 5_000, options: "-c TimeZone=UTC" });
+  // PGlite is one session, and pglite-socket interleaves the messages of queries that arrive on
+  // different connections at once (electric-sql/pglite#1046): a query could get another's rows,
+  // and a valid key came back unknown under load. It runs one statement at a time anyway, so one
+  // connection costs nothing and keeps each query whole.
+  const max = isEmbeddedUrl(connectionString) ? 1 : poolSize;
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5_000, options: "-c TimeZone=UTC" });
   // disposeExternalPool: $disconnect() ends the pool, as it does a pool the adapter made itself.
   const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   pools.set(db, pool);

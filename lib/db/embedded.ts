@@ -1,9 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { EMBEDDED_SOCKET_PREFIX, embeddedUrl } from "./embedded-url";
 import { initializePgliteDataDir } from "./initialize-pglite";
 import { preparePglite } from "./pglite-settings";
 
@@ -20,7 +20,8 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
-// Enough for the app's pool (10), the invalidation listener, migrations and the CLI at once.
+// Each client keeps to one connection (lib/db/client.ts); these are for the server, its
+// invalidation listener and migrations at once, with room to spare.
 const MAX_CONNECTIONS = 64;
 // libpq and node-postgres look for `<host folder>/.s.PGSQL.<port>`; 5432 is their default port.
 const SOCKET_FILE = ".s.PGSQL.5432";
@@ -33,7 +34,7 @@ export async function startEmbeddedDatabase(options: { dataDir?: string } = {}):
   }
   // In the system's temporary folder rather than the data folder: a socket path is limited to
   // about 100 bytes. mkdtemp creates the folder 0700.
-  const socketDir = mkdtempSync(path.join(tmpdir(), "keyhold-db-"));
+  const socketDir = mkdtempSync(EMBEDDED_SOCKET_PREFIX);
   // pg_trgm backs key search (a migration creates it); PGlite loads extensions only at creation.
   const settings = { ...preparePglite(), extensions: { pg_trgm } };
   const db = dataDir ? await PGlite.create(dataDir, settings) : await PGlite.create(settings);
@@ -47,8 +48,7 @@ export async function startEmbeddedDatabase(options: { dataDir?: string } = {}):
   }
   let stopped: Promise<void> | undefined;
   return {
-    // The host name is a placeholder that URL validation accepts; `host=` names the socket folder.
-    url: `postgresql://postgres@localhost/postgres?host=${encodeURIComponent(socketDir)}&sslmode=disable`,
+    url: embeddedUrl(socketDir),
     socketDir,
     dataDir,
     stop() {
