@@ -1,5 +1,5 @@
 import type { Db } from "../db/client";
-import { keysWhere, type KeyFilters } from "./keys-where";
+import { keysWhere, whereClause, type KeyFilters } from "./keys-where";
 
 /** Up to this many matching keys are counted exactly; counting is then a short index walk. */
 export const EXACT_COUNT_LIMIT = 10_000;
@@ -24,7 +24,11 @@ export async function countKeys(db: Db, filters: KeyFilters): Promise<KeyCount> 
     const estimate = Math.round(stats?.estimate ?? -1);
     if (estimate > EXACT_COUNT_LIMIT) return { kind: "estimate", count: estimate };
   }
-  const count = await db.apiKey.count({ where: { AND: and }, take: EXACT_COUNT_LIMIT + 1 });
+  // No ORDER BY: any matching rows will do, so PostgreSQL reads them through whichever index
+  // finds them first (Prisma's capped count ordered by id and walked the primary key: 1.2 s).
+  const [row] = await db.$queryRaw<{ count: number }[]>`
+    SELECT count(*)::int AS count FROM (SELECT 1 FROM api_keys ${whereClause(and)} LIMIT ${EXACT_COUNT_LIMIT + 1}::int) capped`;
+  const count = row?.count ?? 0;
   // Past the limit: a filtered set, or statistics that lag behind a bulk import.
   return count <= EXACT_COUNT_LIMIT ? { kind: "exact", count } : { kind: "atLeast", count: EXACT_COUNT_LIMIT };
 }

@@ -1,7 +1,7 @@
-import type { ApiKey, Prisma } from "../db/generated/client";
+import type { ApiKey } from "../db/generated/client";
 
 // A key's status (DESIGN.md section 7.1) is derived, never stored: revoked wins, then expiry.
-// keyStatus decides it for a row in memory; keyStatusWhere is the same rule as a database filter.
+// keyStatus decides it for a row in memory; keysWhere (keys-where.ts) is the same rule in SQL.
 
 export const KEY_STATUSES = ["active", "expired", "revoked"] as const;
 
@@ -14,10 +14,4 @@ export function keyStatus(record: Pick<ApiKey, "revokedAt" | "expiresAt">, now =
   if (record.revokedAt) return "revoked";
   if (record.expiresAt && record.expiresAt.getTime() <= now) return "expired";
   return "active";
-}
-
-export function keyStatusWhere(status: KeyStatus, now: Date): Prisma.ApiKeyWhereInput {
-  if (status === "revoked") return { revokedAt: { not: null } };
-  if (status === "expired") return { revokedAt: null, expiresAt: { lte: now } };
-  return { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
 }

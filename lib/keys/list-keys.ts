@@ -1,8 +1,8 @@
 import { ApiError } from "../errors/api-error";
 import type { Db } from "../db/client";
-import type { ApiKey } from "../db/generated/client";
+import { Prisma, type ApiKey } from "../db/generated/client";
 import { isId } from "../db/ids";
-import { keysWhere, type KeyFilters } from "./keys-where";
+import { keysWhere, whereClause, type KeyFilters } from "./keys-where";
 
 export interface ListKeysFilters extends KeyFilters {
   cursor?: string;
@@ -18,13 +18,14 @@ export async function listKeys(db: Db, filters: ListKeysFilters): Promise<{ data
     const { createdAt, id } = decodeCursor(filters.cursor);
     // The redundant `lte` is what lets PostgreSQL seek in the index: on the OR alone it walks
     // every newer row and filters (measured: 0.1 ms for the first page, 90 ms at row 85,000).
-    and.push({ createdAt: { lte: createdAt } }, { OR: [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: id } }] });
+    const at = Prisma.sql`${createdAt.toISOString()}::timestamptz`;
+    and.push(Prisma.sql`created_at <= ${at}`, Prisma.sql`(created_at < ${at} OR (created_at = ${at} AND id < ${id}))`);
   }
-  const rows = await db.apiKey.findMany({
-    where: { AND: and },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: filters.limit + 1,
-  });
+  const page = await db.$queryRaw<{ id: string }[]>`
+    SELECT id FROM api_keys ${whereClause(and)} ORDER BY created_at DESC, id DESC LIMIT ${filters.limit + 1}::int`;
+  const byId = new Map((await db.apiKey.findMany({ where: { id: { in: page.map((row) => row.id) } } })).map((key) => [key.id, key]));
+  // A key deleted between the two reads is left out of the page rather than failing it.
+  const rows = page.flatMap((row) => byId.get(row.id) ?? []);
   const data = rows.slice(0, filters.limit);
   const last = data.at(-1);
   return { data, nextCursor: rows.length > filters.limit && last ? encodeCursor(last) : null };
