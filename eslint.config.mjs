@@ -6,7 +6,26 @@ import nextTs from "eslint-config-next/typescript";
 // neither the adapters nor Next or React.
 const upIntoApp = { group: ["@/app/*", "**/app/*"], message: "Nothing below app/ imports from app/: move what both need into lib/." };
 const adapters = ["api", "auth", "actions", "server"];
-const domainFolders = ["access", "async", "audit", "crypto", "db", "errors", "keys", "locale", "net", "observability", "pagination", "process", "quota", "ratelimit", "scopes", "usage", "users", "webhooks"];
+const domainFolders = [
+  "access",
+  "async",
+  "audit",
+  "crypto",
+  "db",
+  "errors",
+  "keys",
+  "locale",
+  "net",
+  "observability",
+  "pagination",
+  "process",
+  "quota",
+  "ratelimit",
+  "scopes",
+  "usage",
+  "users",
+  "webhooks",
+];
 
 const config = [
   ...nextVitals,

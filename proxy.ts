@@ -1,4 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
+
 import { pageSecurityHeaders } from "@/lib/server/page-security-headers";
 
 // A fresh CSP nonce for every page request: Next reads it from the request's

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { connection } from "next/server";
 import { Toaster } from "sonner";
+
 import "./globals.css";
 
 export const metadata: Metadata = {

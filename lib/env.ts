@@ -1,5 +1,6 @@
 import ipaddr from "ipaddr.js";
 import { z } from "zod";
+
 import { parseIpRange, type IpRange } from "./net/ip-range";
 
 // Every setting that crosses into the app from outside, validated once (DESIGN.md section 11).
@@ -25,7 +26,9 @@ const ipRanges = z.string().transform((value, ctx): IpRange[] => {
   return ranges;
 });
 
-const hostname = z.string().refine((value) => ipaddr.isValid(value) || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(value), "must be an IP address or a host name");
+const hostname = z
+  .string()
+  .refine((value) => ipaddr.isValid(value) || /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(value), "must be an IP address or a host name");
 
 const envSchema = z
   .object({
@@ -46,7 +49,10 @@ const envSchema = z
     // Raw usage events, then the hourly and daily counts (DESIGN.md section 15.2).
     KEYHOLD_USAGE_RAW_RETENTION_DAYS: z.coerce.number("must be a whole number").int().min(1).max(400).default(7),
     KEYHOLD_USAGE_RETENTION_DAYS: z.coerce.number("must be a whole number").int().min(1).default(400),
-    KEYHOLD_WEBHOOK_ALLOW_PRIVATE: z.enum(["0", "1"], "must be 0 or 1").default("0").transform((value) => value === "1"),
+    KEYHOLD_WEBHOOK_ALLOW_PRIVATE: z
+      .enum(["0", "1"], "must be 0 or 1")
+      .default("0")
+      .transform((value) => value === "1"),
     KEYHOLD_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
     KEYHOLD_API_DISPATCH: z.enum(["0", "1"], "must be 0 or 1").default("1"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

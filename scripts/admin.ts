@@ -3,8 +3,8 @@
 // services as the API and the dashboard, as actor `cli`, so every change is authorized and audited
 // the same way. Exit codes: 0 success, 1 a user error (one line on stderr), 2 anything else.
 // This file only dispatches: each command lives in scripts/admin/<command>.ts.
-import { ApiError } from "../lib/errors/api-error";
 import { ConfigError, parseEnv } from "../lib/env";
+import { ApiError } from "../lib/errors/api-error";
 import { redactKeys } from "../lib/keys/format";
 import type { Command, Output } from "./admin/command";
 import { createKeyCommand } from "./admin/create-key";
@@ -20,9 +20,9 @@ import { resetPasswordCommand } from "./admin/reset-password";
 import { retryDeliveryCommand } from "./admin/retry-delivery";
 import { revokeKeyCommand } from "./admin/revoke-key";
 import { rollWebhookSecretCommand } from "./admin/roll-webhook-secret";
-import { usageRebuildCommand } from "./admin/usage-rebuild";
 import { quote } from "./admin/text";
 import { updateWebhookCommand } from "./admin/update-webhook";
+import { usageRebuildCommand } from "./admin/usage-rebuild";
 import { debugHint, onInterrupt, runCommand, UsageError, write, type Failure } from "./cli/run-command";
 
 const USAGE = `Usage: npm run admin -- <command> [options]
@@ -122,7 +122,10 @@ function describeFailure(error: unknown): Failure {
   if (error instanceof ApiError && error.status < 500) return { code: 1, message: error.message };
   if (!(error instanceof Error)) return { code: 2, message: `unexpected failure: ${String(error)}` };
   // Prisma puts the call site first and the cause last; anything else leads with its cause.
-  const lines = error.message.split("\n").map((line) => line.trim()).filter(Boolean);
+  const lines = error.message
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
   const cause = (error.name.startsWith("PrismaClient") ? lines.at(-1) : lines[0]) ?? error.name;
   return { code: 2, message: `unexpected failure: ${error.name}: ${cause.slice(0, 300)}${debugHint()}` };
 }

@@ -7,6 +7,7 @@
 // so production never compiles TypeScript at run time.
 import { cpSync, existsSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
+
 import { build } from "esbuild";
 
 const root = path.resolve(import.meta.dirname, "..");
@@ -53,7 +54,11 @@ for (const [from, to] of [
 // (lib/crypto/password-hasher.ts) load bcryptjs from the working folder's node_modules.
 const requiredAtRunTime = ["bcryptjs"];
 
-const packageName = (specifier) => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+const packageName = (specifier) =>
+  specifier
+    .split("/")
+    .slice(0, specifier.startsWith("@") ? 2 : 1)
+    .join("/");
 const imported = new Set(
   Object.values(result.metafile.outputs)
     .flatMap((output) => output.imports)
@@ -86,4 +91,6 @@ if (missing.length > 0) {
   console.error(`build-standalone: not installed, so not in the standalone output: ${missing.join(", ")}`);
   process.exit(1);
 }
-console.log(`build-standalone: .next/standalone is complete (bundled ${scripts.length} scripts; with ${copied.size} packages in full); .next/keyhold holds the launcher for npm start`);
+console.log(
+  `build-standalone: .next/standalone is complete (bundled ${scripts.length} scripts; with ${copied.size} packages in full); .next/keyhold holds the launcher for npm start`,
+);

@@ -4,7 +4,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { BackupError, backupDatabase } from "../lib/db/backup";
+
+import { backupDatabase, BackupError } from "../lib/db/backup";
 import { ConfigError, parseEnv } from "../lib/env";
 import { debugHint, firstSentence, lockForCommand, onInterrupt, runCommand, UsageError, write, type Failure } from "./cli/run-command";
 
@@ -64,7 +65,10 @@ async function main(argv: string[]): Promise<number> {
 
 function defaultFileName(): string {
   // 20261123T174502Z: sorts by time, and has no colons, which some file systems refuse.
-  return `keyhold-backup-${new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}.sql`;
+  return `keyhold-backup-${new Date()
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z")}.sql`;
 }
 
 function describeFailure(error: unknown): Failure {

@@ -8,7 +8,7 @@
 // and the current one, both under .cache/prisma6/prisma where that engine looks for them.
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 const PRISMA6 = "6.19.3";
@@ -66,9 +66,18 @@ export default defineConfig({
 const prismaCli = path.join(cacheDir, "node_modules", "prisma", "build", "index.js");
 const result = spawnSync(
   process.execPath,
-  [prismaCli, "migrate", "diff", "--config", path.join(cacheDir, "prisma.config.ts"),
-    "--from-schema-datamodel", path.join(workDir, "from.prisma"),
-    "--to-schema-datamodel", path.join(workDir, "to.prisma"), "--script"],
+  [
+    prismaCli,
+    "migrate",
+    "diff",
+    "--config",
+    path.join(cacheDir, "prisma.config.ts"),
+    "--from-schema-datamodel",
+    path.join(workDir, "from.prisma"),
+    "--to-schema-datamodel",
+    path.join(workDir, "to.prisma"),
+    "--script",
+  ],
   {
     cwd: cacheDir,
     encoding: "utf8",

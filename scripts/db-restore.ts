@@ -4,8 +4,9 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+
 import { DataDirInUseError, openDatabase } from "../lib/db/open-database";
-import { RestoreError, restoreDatabase, type RestoredCounts, type RestoreTarget } from "../lib/db/restore";
+import { restoreDatabase, RestoreError, type RestoredCounts, type RestoreTarget } from "../lib/db/restore";
 import { ConfigError, parseEnv } from "../lib/env";
 import { debugHint, firstSentence, lockRefusal, onInterrupt, runCommand, UsageError, write, type Failure } from "./cli/run-command";
 

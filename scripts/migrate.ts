@@ -1,7 +1,7 @@
 // `npm run db:migrate`: applies pending migrations to DATABASE_URL without starting the app
 // (the app also does this at every start).
-import { ConfigError, parseEnv } from "../lib/env";
 import { migrate } from "../lib/db/migrate";
+import { ConfigError, parseEnv } from "../lib/env";
 
 try {
   const { DATABASE_URL } = parseEnv();

@@ -2,6 +2,7 @@
 // `npm run dev`, or bundled to plain JavaScript (server.mjs next to the bundled launcher).
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+
 import { API_CONTRACTS } from "../lib/api/contract/routes";
 import { appRoot } from "../lib/server/app-root";
 import { dispatchRoutes } from "../lib/server/dispatch-routes";

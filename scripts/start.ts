@@ -4,11 +4,12 @@
 // JavaScript (.next/keyhold/start.mjs, through scripts/start.mjs), `npm run dev` through tsx.
 import { spawn } from "node:child_process";
 import path from "node:path";
-import { ConfigError, parseEnv } from "../lib/env";
+
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../lib/db/embedded";
 import { migrate } from "../lib/db/migrate";
-import { appRoot } from "../lib/server/app-root";
+import { ConfigError, parseEnv } from "../lib/env";
 import { loadOrCreateSecret, lockDataDir } from "../lib/process/data-dir";
+import { appRoot } from "../lib/server/app-root";
 
 const mode = process.argv[2] === "dev" ? "dev" : "start";
 const root = appRoot(import.meta.dirname);

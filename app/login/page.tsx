@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
+
 import { LoginForm } from "@/components/auth/login-form";
 import { getCurrentUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
@@ -17,9 +18,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Promis
       <div>
         <h1 className="text-2xl font-semibold tracking-tight">Sign in to Keyhold</h1>
         {setup === "done" && <p className="mt-1 text-sm text-green-800">Your owner account is ready. Sign in with it.</p>}
-        {password === "changed" && (
-          <p className="mt-1 text-sm text-green-800">Password changed. You are signed out everywhere: sign in with the new one.</p>
-        )}
+        {password === "changed" && <p className="mt-1 text-sm text-green-800">Password changed. You are signed out everywhere: sign in with the new one.</p>}
       </div>
       <LoginForm />
     </main>

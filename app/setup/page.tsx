@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+
 import { SetupForm } from "@/components/auth/setup-form";
 import { getDb } from "@/lib/db/client";
 import { env } from "@/lib/env";

@@ -1,11 +1,21 @@
 import Link from "next/link";
+
 import type { AuditEntryView } from "@/lib/audit/query-audit";
+
 import { card, DataTable } from "../ui/data-table";
 import { EmptyState } from "../ui/empty-state";
 import { Time } from "../ui/time";
 
 /** Audit entries; on a phone each is a card: the action and when, then who, what and the details. */
-export function AuditTable({ entries, label = "Audit entries", emptyTitle = "No changes recorded." }: { entries: AuditEntryView[]; label?: string; emptyTitle?: string }) {
+export function AuditTable({
+  entries,
+  label = "Audit entries",
+  emptyTitle = "No changes recorded.",
+}: {
+  entries: AuditEntryView[];
+  label?: string;
+  emptyTitle?: string;
+}) {
   if (entries.length === 0) return <EmptyState title={emptyTitle} />;
   return (
     <DataTable label={label} columns={["When", "Action", "Actor", "Target", "Details"]} alignTop cards>

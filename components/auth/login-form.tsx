@@ -3,7 +3,9 @@
 import { signIn } from "next-auth/react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+
 import { SIGNIN_UNAVAILABLE } from "@/lib/auth/signin-errors";
+
 import { Button } from "../ui/button";
 import { Field, Input } from "../ui/field";
 import { submitWith } from "../ui/form";

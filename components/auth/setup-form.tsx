@@ -1,7 +1,9 @@
 "use client";
 
 import { useRouter } from "next/navigation";
+
 import { setupOwnerAction } from "@/lib/actions/setup";
+
 import { Button } from "../ui/button";
 import { Field, Input } from "../ui/field";
 import { useActionForm } from "../ui/use-action-form";
@@ -9,7 +11,8 @@ import { useActionForm } from "../ui/use-action-form";
 export function SetupForm({ token }: { token: string }) {
   const router = useRouter();
   const { pending, errors, onSubmit } = useActionForm({
-    send: (form) => setupOwnerAction({ token, ...Object.fromEntries(["email", "name", "password", "confirm"].map((name) => [name, String(form.get(name) ?? "")])) }),
+    send: (form) =>
+      setupOwnerAction({ token, ...Object.fromEntries(["email", "name", "password", "confirm"].map((name) => [name, String(form.get(name) ?? "")])) }),
     done: () => router.replace("/login?setup=done"),
   });
 

@@ -2,12 +2,14 @@
 
 import { useState } from "react";
 import { toast } from "sonner";
+
 import { createKeyAction } from "@/lib/actions/keys";
+import { isKeyMeta } from "@/lib/keys/key-meta";
+
 import { Button } from "../ui/button";
 import { Field, Input, Select, Textarea } from "../ui/field";
 import { useActionForm, type FieldErrors } from "../ui/use-action-form";
 import { KeyReveal } from "./key-reveal";
-import { isKeyMeta } from "@/lib/keys/key-meta";
 import { AllowlistField, readAllowlist, readRefill, REFILL_INCOMPLETE, RefillField } from "./policy-fields";
 
 const EXPIRY_DAYS: Record<string, number> = { "30d": 30, "90d": 90, "1y": 365 };
@@ -100,7 +102,12 @@ export function CreateKeyForm({ scopes, managementScopes }: { scopes: ScopeOptio
         </fieldset>
         {errors.scopes && <p className="text-xs text-red-700">{errors.scopes}</p>}
       </fieldset>
-      <Field label="Rate limit" htmlFor="limit" hint="Requests per window; leave empty for no limit." error={errors["ratelimit.limit"] ?? errors["ratelimit.windowMs"] ?? errors.ratelimit}>
+      <Field
+        label="Rate limit"
+        htmlFor="limit"
+        hint="Requests per window; leave empty for no limit."
+        error={errors["ratelimit.limit"] ?? errors["ratelimit.windowMs"] ?? errors.ratelimit}
+      >
         <div className="flex items-center gap-2">
           <Input id="limit" name="limit" type="number" min={1} placeholder="100" />
           <span className="text-sm text-zinc-600">per</span>
@@ -108,7 +115,12 @@ export function CreateKeyForm({ scopes, managementScopes }: { scopes: ScopeOptio
           <span className="text-sm text-zinc-600">s</span>
         </div>
       </Field>
-      <Field label="Quota" htmlFor="remaining" hint="Uses before the key stops working; empty for unlimited (or the refill amount with a refill)." error={errors.remaining}>
+      <Field
+        label="Quota"
+        htmlFor="remaining"
+        hint="Uses before the key stops working; empty for unlimited (or the refill amount with a refill)."
+        error={errors.remaining}
+      >
         <Input id="remaining" name="remaining" type="number" min={0} placeholder="10000" />
       </Field>
       <RefillField id="refill" defaultValue={null} errors={errors} />
@@ -145,7 +157,7 @@ function parseMeta(text: string): { value?: Record<string, unknown>; error?: str
   if (text.trim() === "") return { value: {} };
   try {
     const value: unknown = JSON.parse(text);
-    if (!isKeyMeta(value)) return { error: "Must be a JSON object, like {\"plan\": \"pro\"}." };
+    if (!isKeyMeta(value)) return { error: 'Must be a JSON object, like {"plan": "pro"}.' };
     return { value };
   } catch {
     return { error: "Not valid JSON." };

@@ -3,13 +3,15 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { toast } from "sonner";
+
 import { revokeKeyAction, rotateKeyAction, updateKeyAction } from "@/lib/actions/keys";
+import { isKeyMeta } from "@/lib/keys/key-meta";
+
 import { Button } from "../ui/button";
 import { Dialog } from "../ui/dialog";
 import { Field, Input, Select, Textarea } from "../ui/field";
 import { useActionForm, type FieldErrors } from "../ui/use-action-form";
 import { KeyReveal } from "./key-reveal";
-import { isKeyMeta } from "@/lib/keys/key-meta";
 import { AllowlistField, readAllowlist, readRefill, REFILL_INCOMPLETE, RefillField, type RefillValue } from "./policy-fields";
 
 export interface EditableKey {
@@ -127,7 +129,13 @@ function EditForm({ apiKey, scopeNames, onDone }: { apiKey: EditableKey; scopeNa
         <div className="flex items-center gap-2">
           <Input id="edit-limit" name="limit" type="number" min={1} defaultValue={apiKey.ratelimit?.limit ?? ""} />
           <span className="text-sm">per</span>
-          <Input name="windowSeconds" type="number" min={1} defaultValue={apiKey.ratelimit ? apiKey.ratelimit.windowMs / 1000 : ""} aria-label="Rate limit window, in seconds" />
+          <Input
+            name="windowSeconds"
+            type="number"
+            min={1}
+            defaultValue={apiKey.ratelimit ? apiKey.ratelimit.windowMs / 1000 : ""}
+            aria-label="Rate limit window, in seconds"
+          />
           <span className="text-sm">s</span>
         </div>
       </Field>

@@ -3,6 +3,7 @@
 import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { toast } from "sonner";
+
 import { Button, buttonClass } from "../ui/button";
 
 // The one time a plaintext key is shown (DESIGN.md section 3): copy it now or never.

@@ -1,4 +1,5 @@
 import { EXPIRING_SOON_MS, type KeyStatus } from "@/lib/keys/key-status";
+
 import { Badge } from "../ui/badge";
 
 function expiresSoon(expiresAt: Date | string | null, now = Date.now()): boolean {

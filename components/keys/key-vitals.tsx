@@ -1,4 +1,5 @@
 import type { RatelimitPressure } from "@/lib/usage/ratelimit-pressure";
+
 import { Num } from "../ui/number";
 import { Time } from "../ui/time";
 import { KeyStatusBadge } from "./key-status-badge";

@@ -1,6 +1,8 @@
 import Link from "next/link";
+
 import type { ApiKey } from "@/lib/db/generated/client";
 import { keyStatus } from "@/lib/keys/key-status";
+
 import { card, DataTable } from "../ui/data-table";
 import { Time } from "../ui/time";
 import { KeyStatusBadge } from "./key-status-badge";

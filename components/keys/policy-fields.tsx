@@ -11,7 +11,12 @@ export type RefillValue = { interval: "daily" | "monthly"; amount: number } | nu
 
 export function RefillField({ id, defaultValue, errors }: { id: string; defaultValue: RefillValue; errors: FieldErrors }) {
   return (
-    <Field label="Refill" htmlFor={id} hint="Sets the quota back to this many uses at the first use of each UTC day or month." error={errorFor(errors, "refill")}>
+    <Field
+      label="Refill"
+      htmlFor={id}
+      hint="Sets the quota back to this many uses at the first use of each UTC day or month."
+      error={errorFor(errors, "refill")}
+    >
       <div className="flex items-center gap-2">
         <Input id={id} name="refillAmount" type="number" min={1} placeholder="1000" defaultValue={defaultValue?.amount ?? ""} aria-label="Refill amount" />
         <Select name="refillInterval" defaultValue={defaultValue?.interval ?? ""} aria-label="Refill interval">
@@ -26,7 +31,12 @@ export function RefillField({ id, defaultValue, errors }: { id: string; defaultV
 
 export function AllowlistField({ id, defaultValue, errors }: { id: string; defaultValue: string[]; errors: FieldErrors }) {
   return (
-    <Field label="IP allowlist" htmlFor={id} hint="Addresses or CIDR ranges, one per line, up to 100; empty allows any address." error={errorFor(errors, "ipAllowlist")}>
+    <Field
+      label="IP allowlist"
+      htmlFor={id}
+      hint="Addresses or CIDR ranges, one per line, up to 100; empty allows any address."
+      error={errorFor(errors, "ipAllowlist")}
+    >
       <Textarea id={id} name="ipAllowlist" rows={3} defaultValue={defaultValue.join("\n")} placeholder={"203.0.113.0/24\n2001:db8::/32"} />
     </Field>
   );

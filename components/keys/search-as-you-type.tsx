@@ -2,6 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, type ComponentProps } from "react";
+
 import { Input } from "../ui/field";
 
 const DEBOUNCE_MS = 300;
@@ -48,5 +49,7 @@ export function SearchAsYouType({ name, defaultValue, ...props }: Omit<Component
     }, DEBOUNCE_MS);
   }
 
-  return <Input {...props} ref={input} name={name} defaultValue={defaultValue} type="search" autoComplete="off" onChange={(event) => schedule(event.target.value)} />;
+  return (
+    <Input {...props} ref={input} name={name} defaultValue={defaultValue} type="search" autoComplete="off" onChange={(event) => schedule(event.target.value)} />
+  );
 }

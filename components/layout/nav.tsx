@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import { usePathname } from "next/navigation";
+
 import { can, type Permission } from "@/lib/access/permissions";
 import type { Role } from "@/lib/access/roles";
 

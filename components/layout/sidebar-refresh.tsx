@@ -2,6 +2,7 @@
 
 import { usePathname, useRouter } from "next/navigation";
 import { useEffect, useRef } from "react";
+
 import { readSidebarUser } from "@/lib/actions/sidebar";
 
 /**

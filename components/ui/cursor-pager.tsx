@@ -1,4 +1,5 @@
 import Link from "next/link";
+
 import { buttonClass } from "./button";
 
 interface CursorPagerProps {

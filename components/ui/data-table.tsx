@@ -53,7 +53,12 @@ export function DataTable({
   children: React.ReactNode;
 }) {
   return (
-    <div role="region" aria-label={label} tabIndex={0} className="relative overflow-x-auto rounded-lg border border-zinc-200 bg-white focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600">
+    <div
+      role="region"
+      aria-label={label}
+      tabIndex={0}
+      className="relative overflow-x-auto rounded-lg border border-zinc-200 bg-white focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-blue-600"
+    >
       <table className={`w-full text-left text-sm ${cards ? CARD_TABLE : ""}`}>
         <thead className={`border-b border-zinc-200 bg-zinc-50 text-xs text-zinc-600 uppercase ${cards ? CARD_HEAD : ""}`}>
           <tr>

@@ -1,4 +1,5 @@
 import Link from "next/link";
+
 import { buttonClass } from "./button";
 
 /** The end of a filter form whose state lives in the URL: submit it, or go back to no filters. */

@@ -1,6 +1,7 @@
 "use client";
 
 import { createContext, useContext } from "react";
+
 import { DEFAULT_LOCALE } from "@/lib/locale/viewer-locale";
 
 const LocaleContext = createContext(DEFAULT_LOCALE);

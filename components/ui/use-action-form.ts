@@ -2,7 +2,9 @@
 
 import { useState } from "react";
 import { toast } from "sonner";
+
 import type { ActionResult } from "@/lib/auth/run-action";
+
 import { submitWith } from "./form";
 
 export type FieldErrors = Record<string, string>;

@@ -1,4 +1,5 @@
 import type { KeyAddress } from "@/lib/usage/key-addresses";
+
 import { card, DataTable, numeric } from "../ui/data-table";
 import { EmptyState } from "../ui/empty-state";
 import { Num } from "../ui/number";
@@ -8,11 +9,17 @@ import { Time } from "../ui/time";
 export function AddressesTable({ addresses }: { addresses: KeyAddress[] }) {
   if (addresses.length === 0) return <EmptyState title="No requests with this key in the last 30 days." />;
   return (
-    <DataTable label="Addresses that used this key" columns={["Address", { title: "Requests", numeric: true }, { title: "Denied", numeric: true }, "Last seen"]} cards>
+    <DataTable
+      label="Addresses that used this key"
+      columns={["Address", { title: "Requests", numeric: true }, { title: "Denied", numeric: true }, "Last seen"]}
+      cards
+    >
       {addresses.map((address) => (
         <tr key={address.ip}>
           <td className="px-3 py-1.5 font-mono text-xs wrap-anywhere">{address.ip}</td>
-          <td className={`px-3 py-1.5 ${numeric} max-md:order-2 ${card.start} ${address.requests === 1 ? "max-md:after:content-['_request']" : "max-md:after:content-['_requests']"}`}>
+          <td
+            className={`px-3 py-1.5 ${numeric} max-md:order-2 ${card.start} ${address.requests === 1 ? "max-md:after:content-['_request']" : "max-md:after:content-['_requests']"}`}
+          >
             <Num value={address.requests} />
           </td>
           <td className={`px-3 py-1.5 ${numeric} max-md:order-3 max-md:after:content-['_denied'] ${card.end}`}>

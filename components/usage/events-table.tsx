@@ -1,5 +1,7 @@
 import Link from "next/link";
+
 import type { UsageEventView } from "@/lib/usage/usage-summary";
+
 import { Badge } from "../ui/badge";
 import { card, DataTable } from "../ui/data-table";
 import { EmptyState } from "../ui/empty-state";

@@ -1,7 +1,9 @@
 "use client";
 
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+
 import { formatNumber } from "@/lib/locale/format-number";
+
 import { useLocale } from "../ui/locale-context";
 
 export interface PerformanceChartPoint {
@@ -48,7 +50,12 @@ export function PerformanceCharts({ series, granularity, label }: { series: Perf
             <LineChart data={latency} margin={{ top: 8, right: 8, bottom: 0, left: -8 }}>
               <CartesianGrid strokeDasharray="3 3" vertical={false} />
               <XAxis dataKey="at" tickFormatter={tick} fontSize={11} minTickGap={24} />
-              <YAxis fontSize={11} ticks={latencyTicks} domain={[0, latencyTicks[latencyTicks.length - 1]!]} tickFormatter={(value: number) => formatNumber(value, locale)} />
+              <YAxis
+                fontSize={11}
+                ticks={latencyTicks}
+                domain={[0, latencyTicks[latencyTicks.length - 1]!]}
+                tickFormatter={(value: number) => formatNumber(value, locale)}
+              />
               <Tooltip labelFormatter={when} formatter={(value) => `${formatNumber(Number(value), locale)} ms`} />
               <Legend wrapperStyle={{ fontSize: 12 }} />
               {LINES.map((line) => (
@@ -60,14 +67,20 @@ export function PerformanceCharts({ series, granularity, label }: { series: Perf
       </figure>
       <figure className="rounded-lg border border-zinc-200 bg-white p-3" aria-label={`Error rate, ${label}`}>
         <figcaption className="mb-1 text-sm font-medium">
-          Error rate: 4xx {formatNumber(errorRate("status4xx"), locale)}%, 5xx {formatNumber(errorRate("status5xx"), locale)}% of {formatNumber(requests, locale)} requests
+          Error rate: 4xx {formatNumber(errorRate("status4xx"), locale)}%, 5xx {formatNumber(errorRate("status5xx"), locale)}% of{" "}
+          {formatNumber(requests, locale)} requests
         </figcaption>
         <div className="h-56 w-full">
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={errors} margin={{ top: 8, right: 8, bottom: 0, left: -8 }}>
               <CartesianGrid strokeDasharray="3 3" vertical={false} />
               <XAxis dataKey="at" tickFormatter={tick} fontSize={11} minTickGap={24} />
-              <YAxis fontSize={11} ticks={errorTicks} domain={[0, errorTicks[errorTicks.length - 1]!]} tickFormatter={(value: number) => `${formatNumber(value, locale)}%`} />
+              <YAxis
+                fontSize={11}
+                ticks={errorTicks}
+                domain={[0, errorTicks[errorTicks.length - 1]!]}
+                tickFormatter={(value: number) => `${formatNumber(value, locale)}%`}
+              />
               <Tooltip labelFormatter={when} formatter={(value) => `${formatNumber(Number(value), locale)}%`} />
               <Legend wrapperStyle={{ fontSize: 12 }} />
               <Line dataKey="4xx" stroke="#b45309" dot={false} isAnimationActive={false} />

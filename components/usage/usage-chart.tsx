@@ -1,7 +1,9 @@
 "use client";
 
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis, type TooltipContentProps } from "recharts";
+
 import { formatNumber } from "@/lib/locale/format-number";
+
 import { useLocale } from "../ui/locale-context";
 
 const COLORS: Record<string, string> = {
@@ -43,7 +45,9 @@ export function UsageChart({
   label: string;
 }) {
   const locale = useLocale();
-  const outcomes = [...new Set(series.flatMap((point) => Object.keys(point.counts)))].sort((a, b) => (a === "valid" ? -1 : b === "valid" ? 1 : a.localeCompare(b)));
+  const outcomes = [...new Set(series.flatMap((point) => Object.keys(point.counts)))].sort((a, b) =>
+    a === "valid" ? -1 : b === "valid" ? 1 : a.localeCompare(b),
+  );
   const buckets = everyBucket(series, granularity, from, to);
   const total = series.reduce((sum, point) => sum + Object.values(point.counts).reduce((a, b) => a + b, 0), 0);
   // An empty range reads as a sentence: an empty frame with a 0-1 axis looks like a broken chart.
@@ -56,18 +60,35 @@ export function UsageChart({
   }
   const byAt = new Map(buckets.map((point) => [point.at, point]));
   // Over several days, hours alone do not say which day it was: the axis then marks each UTC midnight.
-  const midnights = granularity === "hour" && Date.parse(to) - Date.parse(from) > BUCKET_MS.day ? buckets.filter((point) => point.at.slice(11, 16) === "00:00").map((point) => point.at) : undefined;
+  const midnights =
+    granularity === "hour" && Date.parse(to) - Date.parse(from) > BUCKET_MS.day
+      ? buckets.filter((point) => point.at.slice(11, 16) === "00:00").map((point) => point.at)
+      : undefined;
   return (
     <figure className="rounded-lg border border-zinc-200 bg-white p-3" aria-label={label}>
       <figcaption className="sr-only">
         {label}: {formatNumber(total, locale)} requests
-        {outcomes.map((outcome) => `, ${outcome} ${formatNumber(series.reduce((sum, point) => sum + (point.counts[outcome] ?? 0), 0), locale)}`).join("")}
+        {outcomes
+          .map(
+            (outcome) =>
+              `, ${outcome} ${formatNumber(
+                series.reduce((sum, point) => sum + (point.counts[outcome] ?? 0), 0),
+                locale,
+              )}`,
+          )
+          .join("")}
       </figcaption>
       <div className="h-64 w-full">
         <ResponsiveContainer width="100%" height="100%">
           <BarChart data={buckets.map((point) => ({ at: point.at, ...point.counts }))} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
             <CartesianGrid strokeDasharray="3 3" vertical={false} />
-            <XAxis dataKey="at" ticks={midnights} tickFormatter={(value: string) => tick(value, midnights ? "day" : granularity)} fontSize={11} minTickGap={24} />
+            <XAxis
+              dataKey="at"
+              ticks={midnights}
+              tickFormatter={(value: string) => tick(value, midnights ? "day" : granularity)}
+              fontSize={11}
+              minTickGap={24}
+            />
             <YAxis allowDecimals={false} fontSize={11} width="auto" tickFormatter={(value: number) => formatNumber(value, locale)} />
             <Tooltip
               cursor={{ fill: "#f4f4f5" }}

@@ -1,16 +1,17 @@
 "use client";
 
+import { signOut } from "next-auth/react";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
-import { signOut } from "next-auth/react";
 import { toast } from "sonner";
+
 import type { Role } from "@/lib/access/roles";
 import { changeOwnPasswordAction, changeRoleAction, createUserAction, disableUserAction } from "@/lib/actions/users";
+
 import { Button } from "../ui/button";
 import { Dialog } from "../ui/dialog";
 import { Field, Input, Select } from "../ui/field";
 import { useActionForm } from "../ui/use-action-form";
-
 
 export function AddUserButton() {
   const router = useRouter();
@@ -92,7 +93,9 @@ export function RoleSelect({ userId, role, email, self = false }: { userId: stri
         aria-label={self ? `Your role (${email})` : `Role of ${email}`}
         value={value}
         // Giving up one's own OWNER role cannot be undone alone, so it asks first.
-        onChange={(event) => (self && role === "OWNER" && event.target.value !== "OWNER" ? setStepDown(event.target.value as Role) : change(event.target.value as Role))}
+        onChange={(event) =>
+          self && role === "OWNER" && event.target.value !== "OWNER" ? setStepDown(event.target.value as Role) : change(event.target.value as Role)
+        }
         className="w-32"
       >
         <option value="OWNER">Owner</option>

@@ -1,4 +1,5 @@
 import type { WebhookDeliveryJson } from "@/lib/webhooks/schemas";
+
 import { Badge } from "../ui/badge";
 import { card, DataTable, numeric } from "../ui/data-table";
 import { EmptyState } from "../ui/empty-state";
@@ -10,7 +11,11 @@ const TONES = { pending: "amber", delivered: "green", failed: "red" } as const;
 export function DeliveriesTable({ endpointId, deliveries, canRetry }: { endpointId: string; deliveries: WebhookDeliveryJson[]; canRetry: boolean }) {
   if (deliveries.length === 0) return <EmptyState title="No deliveries yet." />;
   return (
-    <DataTable label="Deliveries" columns={["Event", "Status", { title: "Attempts", numeric: true }, "Response", "Created", "Last attempt", { title: "Actions", srOnly: true }]} cards>
+    <DataTable
+      label="Deliveries"
+      columns={["Event", "Status", { title: "Attempts", numeric: true }, "Response", "Created", "Last attempt", { title: "Actions", srOnly: true }]}
+      cards
+    >
       {deliveries.map((delivery) => (
         <tr key={delivery.id} data-delivery-id={delivery.id}>
           <td className="px-3 py-2 font-mono text-xs wrap-anywhere">

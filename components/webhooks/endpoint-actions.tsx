@@ -3,7 +3,9 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { toast } from "sonner";
+
 import { deleteWebhookAction, retryDeliveryAction, rollWebhookSecretAction, updateWebhookAction } from "@/lib/actions/webhooks";
+
 import { Button } from "../ui/button";
 import { Dialog } from "../ui/dialog";
 import { useActionForm } from "../ui/use-action-form";

@@ -2,6 +2,7 @@
 
 import { useEffect, useRef, useState } from "react";
 import { toast } from "sonner";
+
 import { Button } from "../ui/button";
 
 // The one time a webhook signing secret is shown (DESIGN.md section 15.5): Keyhold keeps it

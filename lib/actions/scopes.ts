@@ -1,6 +1,7 @@
 "use server";
 
 import { z } from "zod";
+
 import { runAction } from "@/lib/auth/run-action";
 import { getDb } from "@/lib/db/client";
 import { createScopeRequest, updateScopeRequest } from "@/lib/scopes/schemas";

@@ -1,10 +1,11 @@
 "use server";
 
 import { z } from "zod";
-import { ApiError } from "@/lib/errors/api-error";
+
 import type { ActionResult } from "@/lib/auth/run-action";
 import { getDb } from "@/lib/db/client";
 import { env } from "@/lib/env";
+import { ApiError } from "@/lib/errors/api-error";
 import { hasUsers } from "@/lib/users/has-users";
 import { createFirstOwner } from "@/lib/users/service";
 import { isSetupToken } from "@/lib/users/setup-token";

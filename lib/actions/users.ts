@@ -1,9 +1,10 @@
 "use server";
 
 import { z } from "zod";
+
+import { ROLES } from "@/lib/access/roles";
 import { runAction } from "@/lib/auth/run-action";
 import { getDb } from "@/lib/db/client";
-import { ROLES } from "@/lib/access/roles";
 import { throttleAddress } from "@/lib/ratelimit/throttle-address";
 import { changeOwnPassword, changeRole, createUser, disableUser } from "@/lib/users/service";
 

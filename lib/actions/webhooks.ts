@@ -1,6 +1,7 @@
 "use server";
 
 import { z } from "zod";
+
 import { runAction } from "@/lib/auth/run-action";
 import { getDb } from "@/lib/db/client";
 import { retryDelivery } from "@/lib/webhooks/delivery-log";
@@ -20,7 +21,9 @@ export async function createWebhookAction(input: unknown) {
 }
 
 export async function updateWebhookAction(endpointId: string, input: unknown) {
-  return runAction(async ({ actor }) => presentWebhook(await updateWebhookEndpoint(getDb(), id.parse(endpointId), updateWebhookRequest.parse(input), actor, webhookConfig())));
+  return runAction(async ({ actor }) =>
+    presentWebhook(await updateWebhookEndpoint(getDb(), id.parse(endpointId), updateWebhookRequest.parse(input), actor, webhookConfig())),
+  );
 }
 
 export async function rollWebhookSecretAction(endpointId: string) {

@@ -1,31 +1,24 @@
 import { env } from "../env";
+import { ApiError } from "../errors/api-error";
 import type { CachedKey } from "../keys/cache";
 import { sharedKeyVerifier } from "../keys/shared-verifier";
 import type { Verification } from "../keys/verify";
+import { processSingleton } from "../process/process-singleton";
 import { InvalidKeyThrottle } from "../ratelimit/invalid-key-throttle";
-import { throttleAddress } from "../ratelimit/throttle-address";
 import type { RateLimitResult } from "../ratelimit/limiter";
-import { ApiError } from "../errors/api-error";
+import { throttleAddress } from "../ratelimit/throttle-address";
 import { extractKey } from "./extract-key";
 import { rateLimitHeaders, secondsUntil } from "./ratelimit-headers";
-import { processSingleton } from "../process/process-singleton";
 
 export type Authentication =
-  | { ok: true; key: CachedKey; ratelimit: RateLimitResult | null; remaining: number | null }
-  | { ok: false; error: ApiError; keyId: string | null };
+  { ok: true; key: CachedKey; ratelimit: RateLimitResult | null; remaining: number | null } | { ok: false; error: ApiError; keyId: string | null };
 
 function throttle(): InvalidKeyThrottle {
   return processSingleton("keyholdInvalidKeyThrottle", () => new InvalidKeyThrottle(env().KEYHOLD_INVALID_KEY_LIMIT));
 }
 
 /** Who is calling: the key presented in the headers, verified for `scopes` from `ip`. Never throws. */
-export async function authenticate(
-  headers: Headers,
-  url: URL,
-  ip: string | null,
-  scopes: readonly string[],
-  cost = 1,
-): Promise<Authentication> {
+export async function authenticate(headers: Headers, url: URL, ip: string | null, scopes: readonly string[], cost = 1): Promise<Authentication> {
   const address = throttleAddress(ip);
   const blockedMs = throttle().blockedFor(address);
   if (blockedMs > 0) {

@@ -12,7 +12,10 @@ export function clientIp(headers: Headers, trustedProxies: readonly IpRange[]): 
   if (socket === null) return null;
   let client = socket;
   if (inRanges(client, trustedProxies)) {
-    const hops = (headers.get("x-forwarded-for") ?? "").split(",").map((hop) => hop.trim()).filter(Boolean);
+    const hops = (headers.get("x-forwarded-for") ?? "")
+      .split(",")
+      .map((hop) => hop.trim())
+      .filter(Boolean);
     // Each proxy appended the address it saw: walk back from ours past every trusted proxy. A hop
     // that is not an address ends the walk at the proxy that wrote it, never at a made-up value.
     for (let i = hops.length - 1; i >= 0 && inRanges(client, trustedProxies); i--) {

@@ -1,4 +1,5 @@
 import { z, ZodError } from "zod";
+
 import { ApiError } from "../errors/api-error";
 import { ERROR_CODES, type ErrorCode } from "../errors/error-codes";
 

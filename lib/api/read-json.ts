@@ -1,4 +1,5 @@
 import type { z } from "zod";
+
 import { ApiError } from "../errors/api-error";
 import { badRequest } from "./errors";
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "./storable-text";
@@ -12,11 +13,7 @@ export const MAX_BODY_DEPTH = 64;
  * The request body parsed as JSON and validated by `schema`; 413 over 64 KiB, 400 otherwise.
  * With `optional`, an empty body counts as `{}` (a revocation needs no reason).
  */
-export async function readJson<Schema extends z.ZodType>(
-  request: Request,
-  schema: Schema,
-  options: { optional?: boolean } = {},
-): Promise<z.infer<Schema>> {
+export async function readJson<Schema extends z.ZodType>(request: Request, schema: Schema, options: { optional?: boolean } = {}): Promise<z.infer<Schema>> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) throw new ApiError("payload_too_large");
   let text = await readLimited(request);
@@ -82,9 +79,7 @@ function findUnstorable(value: unknown, path: string[], depth: number): { path: 
 
 // Names the offending fields in the message itself, so a human reading only the message knows.
 function describe(error: z.ZodError): string {
-  const unknown = error.issues.flatMap((issue) =>
-    issue.code === "unrecognized_keys" ? issue.keys.map((key) => [...issue.path, key].join(".")) : [],
-  );
+  const unknown = error.issues.flatMap((issue) => (issue.code === "unrecognized_keys" ? issue.keys.map((key) => [...issue.path, key].join(".")) : []));
   if (unknown.length > 0) return `Unknown field${unknown.length > 1 ? "s" : ""}: ${unknown.join(", ")}.`;
   const fields = [...new Set(error.issues.map((issue) => issue.path.join(".") || "(body)"))];
   return `Invalid field${fields.length > 1 ? "s" : ""}: ${fields.join(", ")}.`;

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+
 import { ApiError } from "../errors/api-error";
 import { badRequest } from "./errors";
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "./storable-text";

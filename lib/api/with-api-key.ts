@@ -1,10 +1,11 @@
 import type { NextRequest } from "next/server";
+
 import type { Actor } from "../access/actor";
 import { env } from "../env";
 import type { CachedKey } from "../keys/cache";
-import { noteRequestKey } from "../observability/request-context";
 import { useCost } from "../keys/verify-schemas";
 import { recordKeyUse } from "../observability/record-key-use";
+import { noteRequestKey } from "../observability/request-context";
 import { authenticate } from "./authenticate";
 import { clientIp } from "./client-ip";
 import { bindContract } from "./contract/bind-contract";

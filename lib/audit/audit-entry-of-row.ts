@@ -1,5 +1,5 @@
-import type { ActorType } from "../db/generated/enums";
 import { Prisma } from "../db/generated/client";
+import type { ActorType } from "../db/generated/enums";
 
 // An audit_logs row as both the paged list and the export read it, and the entry it becomes.
 

@@ -1,6 +1,6 @@
 import type { Db } from "../db/client";
-import { ActorType } from "../db/generated/enums";
 import { Prisma } from "../db/generated/client";
+import { ActorType } from "../db/generated/enums";
 import { AUDIT_ROW_COLUMNS, auditEntryOfRow, type AuditEntryView, type AuditRow } from "./audit-entry-of-row";
 
 // The dashboard reads the entry type from here, beside the query that returns it.

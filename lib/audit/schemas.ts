@@ -1,4 +1,5 @@
 import { z } from "zod";
+
 import { pageLimit, pageOf } from "../pagination/page-schemas";
 
 // Query and response shapes of the audit API (DESIGN.md section 15.6), side by side.
@@ -26,7 +27,10 @@ function fromBeforeTo(query: { from?: string; to?: string }, ctx: z.RefinementCt
 export const listAuditQuery = z
   .strictObject({
     ...filters,
-    cursor: z.string().regex(/^[1-9][0-9]{0,18}$/, "is not valid").optional(),
+    cursor: z
+      .string()
+      .regex(/^[1-9][0-9]{0,18}$/, "is not valid")
+      .optional(),
     limit: pageLimit,
   })
   .superRefine(fromBeforeTo);

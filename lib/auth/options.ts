@@ -1,13 +1,14 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
+
 import { clientIp } from "../api/client-ip";
 import { getDb } from "../db/client";
 import { env } from "../env";
 import { throttleAddress } from "../ratelimit/throttle-address";
-import { verifyCredentials } from "../users/service";
-import { SIGNIN_UNAVAILABLE } from "./signin-errors";
-import { endSessions } from "./session-user";
 import { throttledCheck } from "../ratelimit/throttled-check";
+import { verifyCredentials } from "../users/service";
+import { endSessions } from "./session-user";
+import { SIGNIN_UNAVAILABLE } from "./signin-errors";
 
 // Dashboard sign-in: email and password (bcrypt) checked against our users table, a JWT session
 // cookie. The session carries the user id and the user's session version, nothing derived from
@@ -24,7 +25,9 @@ export const authOptions: NextAuthOptions = {
       name: "Email and password",
       credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
       async authorize(credentials, request) {
-        const email = String(credentials?.email ?? "").trim().toLowerCase();
+        const email = String(credentials?.email ?? "")
+          .trim()
+          .toLowerCase();
         const password = String(credentials?.password ?? "");
         if (!email || !password) return null;
         const headers = new Headers(request?.headers as Record<string, string> | undefined);

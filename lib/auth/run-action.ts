@@ -1,9 +1,10 @@
 import { headers } from "next/headers";
 import { ZodError } from "zod";
-import { clientIp } from "../api/client-ip";
-import { ApiError } from "../errors/api-error";
+
 import type { Actor } from "../access/actor";
+import { clientIp } from "../api/client-ip";
 import { env } from "../env";
+import { ApiError } from "../errors/api-error";
 import { getCurrentUser, userActor, type CurrentUser } from "./session";
 
 // What a dashboard server action answers: the client shows `error` in a toast or next to

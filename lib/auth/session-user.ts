@@ -1,6 +1,6 @@
+import type { Role } from "../access/roles";
 import type { Db } from "../db/client";
 import { isId } from "../db/ids";
-import type { Role } from "../access/roles";
 
 // Whose session this is, decided on the server from the database on every request (DESIGN.md
 // section 15.7). A session carries the user id and the session version it was signed in at,

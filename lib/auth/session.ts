@@ -1,6 +1,7 @@
 import { getServerSession } from "next-auth";
 import { redirect } from "next/navigation";
 import { cache } from "react";
+
 import type { Actor } from "../access/actor";
 import { getDb } from "../db/client";
 import { authOptions } from "./options";

@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+
 import { processSingleton } from "../process/process-singleton";
 
 // bcrypt off the event loop (DESIGN.md section 15.7). bcryptjs's async API still computes on the

@@ -102,7 +102,10 @@ async function dumpPostgres(databaseUrl: string, output: FileHandle, onStart: ()
     );
   });
   if (code !== 0) {
-    const lines = stderr.split("\n").map((line) => line.trim()).filter(Boolean);
+    const lines = stderr
+      .split("\n")
+      .map((line) => line.trim())
+      .filter(Boolean);
     const reason = (lines.find((line) => line.includes("error:")) ?? lines[0] ?? `exit code ${code}`).replace(/^pg_dump: (error: )?/, "");
     throw new Error(`pg_dump: ${password ? reason.replaceAll(password, "***") : reason}`);
   }

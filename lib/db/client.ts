@@ -1,9 +1,10 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
+
+import { existingProcessSingleton, processSingleton } from "../process/process-singleton";
 import { onShutdown } from "../process/shutdown";
 import { isEmbeddedUrl } from "./embedded-url";
 import { PrismaClient } from "./generated/client";
-import { existingProcessSingleton, processSingleton } from "../process/process-singleton";
 
 export type Db = PrismaClient;
 

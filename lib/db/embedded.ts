@@ -1,8 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
+
 import { PGlite } from "@electric-sql/pglite";
-import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
+
 import { EMBEDDED_SOCKET_PREFIX, embeddedUrl } from "./embedded-url";
 import { initializePgliteDataDir } from "./initialize-pglite";
 import { preparePglite } from "./pglite-settings";

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
-import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+
 import pg from "pg";
 
 // Applies prisma/migrations/*/migration.sql in order and records them in _prisma_migrations
@@ -71,9 +72,7 @@ export async function migrate(connectionString: string, dir: string = DEFAULT_MI
         const row = recorded.get(migration.name);
         if (!row) continue;
         if (!row.finished_at) {
-          throw new MigrationError(
-            `Migration ${migration.name} is recorded as failed in _prisma_migrations; fix the database, then delete that row`,
-          );
+          throw new MigrationError(`Migration ${migration.name} is recorded as failed in _prisma_migrations; fix the database, then delete that row`);
         }
         if (row.checksum !== migration.checksum) {
           throw new MigrationError(
@@ -103,10 +102,7 @@ async function applyOne(client: pg.Client, migration: Migration): Promise<boolea
     // The advisory lock belongs to a session, and the embedded PGlite serves every connection
     // from one session, so there it excludes nothing. Its transactions do run one at a time, so
     // checking again inside this one still keeps two runners from applying a migration twice.
-    const done = await client.query(
-      `SELECT 1 FROM "_prisma_migrations" WHERE migration_name = $1 AND rolled_back_at IS NULL`,
-      [migration.name],
-    );
+    const done = await client.query(`SELECT 1 FROM "_prisma_migrations" WHERE migration_name = $1 AND rolled_back_at IS NULL`, [migration.name]);
     if (done.rowCount) {
       await client.query("ROLLBACK");
       return false;

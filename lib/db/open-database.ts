@@ -1,4 +1,5 @@
 import path from "node:path";
+
 import { lockDataDir } from "../process/data-dir";
 import { createDb, type Db } from "./client";
 import type { EmbeddedDatabase } from "./embedded";

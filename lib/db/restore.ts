@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
+
 import pg from "pg";
 
 // Restores a plain-SQL backup (lib/db/backup.ts, or any pg_dump without COPY blocks) into an
@@ -59,7 +60,11 @@ export async function restoreDatabase(target: RestoreTarget, file: string, optio
        ORDER BY tablename`,
     );
     if (tables.length > 0) {
-      const names = tables.slice(0, 3).map((table) => table.tablename).join(", ") + (tables.length > 3 ? ", ..." : "");
+      const names =
+        tables
+          .slice(0, 3)
+          .map((table) => table.tablename)
+          .join(", ") + (tables.length > 3 ? ", ..." : "");
       throw new RestoreError(
         `${target.label} is not empty: it has ${tables.length} table${tables.length === 1 ? "" : "s"} (${names}). Restore only into an empty database; nothing changed.`,
       );
@@ -129,7 +134,9 @@ async function checkBackupFile(file: string): Promise<number> {
     await handle.close();
   }
   if (head.toString("latin1") === "PGDMP") {
-    throw new RestoreError(`${file} is a pg_dump archive (custom or tar format): restore it with pg_restore, or make a plain SQL backup with npm run db:backup.`);
+    throw new RestoreError(
+      `${file} is a pg_dump archive (custom or tar format): restore it with pg_restore, or make a plain SQL backup with npm run db:backup.`,
+    );
   }
   return info.size;
 }

@@ -51,6 +51,4 @@ export type DeniedOutcome = CodeOfStage<"presentation" | "verification">;
 
 export type Outcome = "valid" | DeniedOutcome;
 
-export const DENIED_OUTCOMES = (Object.keys(ERROR_CODES) as ErrorCode[]).filter(
-  (code): code is DeniedOutcome => ERROR_CODES[code].stage !== "request",
-);
+export const DENIED_OUTCOMES = (Object.keys(ERROR_CODES) as ErrorCode[]).filter((code): code is DeniedOutcome => ERROR_CODES[code].stage !== "request");

@@ -1,6 +1,6 @@
-import { ApiError } from "../errors/api-error";
 import type { Actor } from "../access/actor";
 import { can } from "../access/permissions";
+import { ApiError } from "../errors/api-error";
 import { isManagementScope } from "./management-scopes";
 
 // Server-side rules on who may change keys (DESIGN.md sections 5 and 14).

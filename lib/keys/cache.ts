@@ -1,8 +1,8 @@
 import { env } from "../env";
 import type { IpAllowlist } from "../net/ip-allowlist";
-import type { KeyEnvironment } from "./format";
-import type { Refill } from "../quota/refill-period";
 import { processSingleton } from "../process/process-singleton";
+import type { Refill } from "../quota/refill-period";
+import type { KeyEnvironment } from "./format";
 
 // What the hot path needs to know about a key, kept in process memory by hash.
 

@@ -1,6 +1,7 @@
 // The API key format of DESIGN.md section 3: `kh_<env>_<secret><check>`.
 // Framework-free on purpose: the CLI, route handlers and benchmarks all share it.
 import { crc32 } from "node:zlib";
+
 import { BASE62, randomBase62 } from "../crypto/random-base62";
 
 export const KEY_ENVIRONMENTS = ["live", "test"] as const;

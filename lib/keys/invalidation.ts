@@ -23,10 +23,7 @@ const RECONNECT_DELAY_MS = 1_000;
  * while nobody listened were missed, so what was cached before must go. A lost connection
  * clears nothing by itself: cached keys must keep working through an outage (their TTL bounds it).
  */
-export function listenForKeyChanges(
-  connectionString: string,
-  handlers: { onChange(keyId: string): void; onReset(): void },
-): KeyChangeListener {
+export function listenForKeyChanges(connectionString: string, handlers: { onChange(keyId: string): void; onReset(): void }): KeyChangeListener {
   let client: pg.Client | null = null;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;

@@ -1,7 +1,7 @@
-import { ApiError } from "../errors/api-error";
 import type { Db } from "../db/client";
 import { Prisma, type ApiKey } from "../db/generated/client";
 import { isId } from "../db/ids";
+import { ApiError } from "../errors/api-error";
 import { keysWhere, whereClause, type KeyFilters } from "./keys-where";
 
 export interface ListKeysFilters extends KeyFilters {

@@ -1,9 +1,9 @@
 import type { ApiKey } from "../db/generated/client";
-import { keyStatus } from "./key-status";
-import { keyRecord, type KeyRecordJson } from "./schemas";
-import { ratelimitOf } from "./ratelimit-of";
 import { metaOf } from "./key-meta";
+import { keyStatus } from "./key-status";
+import { ratelimitOf } from "./ratelimit-of";
 import { refillOf } from "./refill-of";
+import { keyRecord, type KeyRecordJson } from "./schemas";
 
 /** The public shape of a key (DESIGN.md section 7.1), parsed so that only its fields can leave. */
 export function presentKey(record: ApiKey, now = Date.now()): KeyRecordJson {

@@ -1,5 +1,5 @@
-import { ApiError } from "../errors/api-error";
 import type { ApiKey, Prisma } from "../db/generated/client";
+import { ApiError } from "../errors/api-error";
 
 // DESIGN.md section 15.7: a key that was rotated away retires at the end of its grace period.
 // Letting it take a later or no expiry would keep a key someone chose to replace (often because

@@ -1,9 +1,10 @@
 import { z } from "zod";
+
+import { MAX_ALLOWLIST_ENTRIES, normalizeAllowlistEntry } from "../net/ip-allowlist";
+import { pageCursor, pageLimit, pageOf } from "../pagination/page-schemas";
 import { KEY_ENVIRONMENTS } from "./format";
 import { KEY_STATUSES } from "./key-status";
-import { MAX_ALLOWLIST_ENTRIES, normalizeAllowlistEntry } from "../net/ip-allowlist";
 import { SCOPE_NAME_PATTERN } from "./management-scopes";
-import { pageCursor, pageLimit, pageOf } from "../pagination/page-schemas";
 
 // Request and response shapes of the key management API (DESIGN.md section 7.1), side by side.
 // Responses are parsed through these as well: a field not named here (the hash) cannot leak.

@@ -1,20 +1,20 @@
-import { ApiError } from "../errors/api-error";
 import type { Actor } from "../access/actor";
 import { writeAudit } from "../audit/write-audit";
 import type { Db } from "../db/client";
 import type { ApiKey, Prisma } from "../db/generated/client";
-import { newId, isId } from "../db/ids";
+import { isId, newId } from "../db/ids";
+import { ApiError } from "../errors/api-error";
+import type { Refill } from "../quota/refill-period";
+import { enqueueWebhookEvent } from "../webhooks/enqueue-webhook-event";
+import { resetQuotaMark } from "../webhooks/quota-alerts";
 import { assertCanChangeKeys, assertCanGrant } from "./authorize";
 import { sharedKeyCache } from "./cache";
 import { generateKey, keyStart, type KeyEnvironment } from "./format";
 import { hashKey } from "./hash";
-import { enqueueWebhookEvent } from "../webhooks/enqueue-webhook-event";
-import { resetQuotaMark } from "../webhooks/quota-alerts";
 import { notifyKeyChanged } from "./invalidation";
 import { isManagementScope } from "./management-scopes";
 import { presentKey } from "./present-key";
 import { ratelimitOf } from "./ratelimit-of";
-import type { Refill } from "../quota/refill-period";
 import { refillOf } from "./refill-of";
 import { assertRetirementKept } from "./rotation-retirement";
 
@@ -113,12 +113,7 @@ export async function updateKey(db: Db, id: string, changes: KeyChanges, actor: 
  * A new key with the same settings; the old one keeps working until now + grace (or its own
  * earlier expiry), then answers expired_key. Grace 0 stops it at once.
  */
-export async function rotateKey(
-  db: Db,
-  id: string,
-  options: { gracePeriodSeconds: number; expiresAt?: Date | null },
-  actor: Actor,
-): Promise<IssuedKey> {
+export async function rotateKey(db: Db, id: string, options: { gracePeriodSeconds: number; expiresAt?: Date | null }, actor: Actor): Promise<IssuedKey> {
   assertCanChangeKeys(actor);
   if (options.expiresAt && options.expiresAt.getTime() <= Date.now()) {
     throw new ApiError("bad_request", "expiresAt must be in the future.", { details: [{ path: "expiresAt", message: "in the past" }] });
@@ -189,12 +184,7 @@ export async function revokeKey(db: Db, id: string, reason: string | null, actor
   return record;
 }
 
-async function insertKey(
-  tx: Tx,
-  input: KeySettings & { quotaResetAt?: Date },
-  actor: Actor,
-  rotatedFromId: string | null,
-): Promise<IssuedKey> {
+async function insertKey(tx: Tx, input: KeySettings & { quotaResetAt?: Date }, actor: Actor, rotatedFromId: string | null): Promise<IssuedKey> {
   const environment = input.environment ?? "live";
   const key = generateKey(environment);
   const record = await tx.apiKey.create({

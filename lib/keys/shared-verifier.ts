@@ -1,10 +1,10 @@
 import { getDb } from "../db/client";
-import { getRateLimiter } from "../ratelimit/limiter";
+import { processSingleton } from "../process/process-singleton";
 import { onShutdown } from "../process/shutdown";
+import { getRateLimiter } from "../ratelimit/limiter";
 import { sharedKeyCache } from "./cache";
 import { listenForKeyChanges } from "./invalidation";
 import { KeyVerifier } from "./verify";
-import { processSingleton } from "../process/process-singleton";
 
 // The process's verifier, wired to the shared cache, returning its quota leases on shutdown
 // and, on PostgreSQL, to change

@@ -1,5 +1,5 @@
-import { noteVerifiedKey } from "../observability/request-context";
 import { recordKeyUse } from "../observability/record-key-use";
+import { noteVerifiedKey } from "../observability/request-context";
 import { sharedKeyVerifier } from "./shared-verifier";
 import type { VerifyKeyResponse } from "./verify-schemas";
 

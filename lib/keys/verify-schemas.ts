@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { KEY_ENVIRONMENTS } from "./format";
+
 import { normalizeClientIp } from "../net/ip-allowlist";
+import { KEY_ENVIRONMENTS } from "./format";
 
 // Request and response shapes of key verification (DESIGN.md section 7.1). Responses are parsed
 // through these too, so nothing outside them (a hash, say) can reach the JSON.

@@ -1,10 +1,10 @@
 import type { Db } from "../db/client";
 import type { VerificationCode } from "../errors/error-codes";
-import { metrics } from "../observability/metrics";
 import { IpAllowlist } from "../net/ip-allowlist";
+import { metrics } from "../observability/metrics";
 import { QuotaLeases } from "../quota/quota-leases";
 import type { RateLimitResult } from "../ratelimit/limiter";
-import type { KeyCache, CachedKey } from "./cache";
+import type { CachedKey, KeyCache } from "./cache";
 import { parseKey } from "./format";
 import { hashKey } from "./hash";
 import { ratelimitOf } from "./ratelimit-of";

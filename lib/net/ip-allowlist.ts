@@ -1,4 +1,5 @@
 import ipaddr from "ipaddr.js";
+
 import { inRanges, parseIpRange, type IpRange } from "./ip-range";
 
 // Per-key IP allowlists (DESIGN.md section 15.4): entries are IPv4/IPv6 addresses or CIDR ranges,

@@ -1,8 +1,9 @@
 import pino, { type DestinationStream, type Logger } from "pino";
+
 import { env, type Env } from "../env";
+import { processSingleton } from "../process/process-singleton";
 import { onShutdown } from "../process/shutdown";
 import type { RequestContext } from "./request-context";
-import { processSingleton } from "../process/process-singleton";
 
 // One JSON line per request (written by lib/server/http-server.ts). Only fields built here reach
 // the log: never headers, bodies, query strings or anything else a client or the app controls

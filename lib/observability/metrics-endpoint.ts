@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { ApiError } from "../errors/api-error";
+
 import { getPoolStats } from "../db/client";
+import { ApiError } from "../errors/api-error";
 import { getUsageRecorder } from "../usage/recorder";
 import { metrics, setMetricSources } from "./metrics";
 

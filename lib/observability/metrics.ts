@@ -1,8 +1,9 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
 import type { PoolStats } from "../db/client";
 import { DENIED_OUTCOMES } from "../errors/error-codes";
-import type { UsageRecorderStats } from "../usage/recorder";
 import { processSingleton } from "../process/process-singleton";
+import type { UsageRecorderStats } from "../usage/recorder";
 
 // Prometheus metrics for GET /api/metrics. The verification path only ever does the O(1)
 // updates below (a counter increment, a histogram observation); everything that has a value of
@@ -78,7 +79,11 @@ export function createMetrics(sources: MetricSources, options: { defaultMetrics?
       },
     });
   recorderTotal("keyhold_usage_written_events_total", "Usage events written to the database.", (stats) => stats.written);
-  recorderTotal("keyhold_usage_dropped_events_total", "Usage events dropped because the buffer was full while the database refused writes.", (stats) => stats.dropped);
+  recorderTotal(
+    "keyhold_usage_dropped_events_total",
+    "Usage events dropped because the buffer was full while the database refused writes.",
+    (stats) => stats.dropped,
+  );
   recorderTotal("keyhold_usage_flush_failures_total", "Failed attempts to write buffered usage events to the database.", (stats) => stats.flushFailures);
 
   const poolGauge = (name: string, help: string, read: (stats: PoolStats) => number) =>

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
+
 import { processSingleton } from "../process/process-singleton";
 
 // What one request's log line says beyond what the server sees itself: the key and outcome,

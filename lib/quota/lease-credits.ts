@@ -70,7 +70,12 @@ async function refillIfDue(tx: Tx, keyId: string, periodStart: number, now: numb
     action: "key.refill",
     targetType: "key",
     targetId: keyId,
-    data: { interval: refilled.interval, amount: Number(refilled.amount), previous: Number(refilled.previous), periodStart: new Date(periodStart).toISOString() },
+    data: {
+      interval: refilled.interval,
+      amount: Number(refilled.amount),
+      previous: Number(refilled.previous),
+      periodStart: new Date(periodStart).toISOString(),
+    },
   });
 }
 

@@ -1,6 +1,6 @@
 import { withTimeout } from "../async/with-timeout";
 import type { Db } from "../db/client";
-import { leaseCredits, type LeaseAnswer, returnCredits } from "./lease-credits";
+import { leaseCredits, returnCredits, type LeaseAnswer } from "./lease-credits";
 import { nextRefillAt, refillPeriodStart, type Refill } from "./refill-period";
 
 // Quotas off the hot path (DESIGN.md section 15.3). Each instance leases credits from the key's

@@ -7,6 +7,10 @@ export function throttleAddress(ip: string | null): string {
   const address = ip === null ? null : parseIp(ip);
   if (address === null) return "unknown";
   if (address.kind() === "ipv4") return address.toString();
-  const prefix = address.toNormalizedString().split(":").slice(0, 4).map((part) => part.replace(/^0+(?=.)/, ""));
+  const prefix = address
+    .toNormalizedString()
+    .split(":")
+    .slice(0, 4)
+    .map((part) => part.replace(/^0+(?=.)/, ""));
   return `${prefix.join(":")}::/64`;
 }

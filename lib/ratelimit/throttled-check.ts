@@ -5,7 +5,11 @@ import { sharedLoginThrottle, type Attempt, type LoginThrottle } from "./login-t
  * outcome (null is a wrong password). "refused" means the check did not run. A check that
  * throws counts neither way.
  */
-export async function throttledCheck<T>(attempt: Attempt, check: () => Promise<T | null>, throttle: LoginThrottle = sharedLoginThrottle()): Promise<T | null | "refused"> {
+export async function throttledCheck<T>(
+  attempt: Attempt,
+  check: () => Promise<T | null>,
+  throttle: LoginThrottle = sharedLoginThrottle(),
+): Promise<T | null | "refused"> {
   const admission = throttle.begin(attempt);
   if ("refused" in admission) return "refused";
   let outcome: "success" | "failure" | "unknown" = "unknown";

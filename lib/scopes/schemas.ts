@@ -1,4 +1,5 @@
 import { z } from "zod";
+
 import { isManagementScope, SCOPE_NAME_PATTERN } from "../keys/management-scopes";
 
 export const scopeRecord = z.strictObject({

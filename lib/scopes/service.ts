@@ -1,9 +1,9 @@
-import { ApiError } from "../errors/api-error";
 import type { Actor } from "../access/actor";
 import { writeAudit } from "../audit/write-audit";
 import type { Db } from "../db/client";
 import { Prisma } from "../db/generated/client";
 import { isId, newId } from "../db/ids";
+import { ApiError } from "../errors/api-error";
 import { assertCanChangeKeys } from "../keys/authorize";
 import type { ScopeRecordJson } from "./schemas";
 

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
+
 import type { NextRequest } from "next/server";
+
 import { errorResponse } from "../api/errors";
 import type { HeaderRules } from "./next-header-rules";
 

@@ -20,7 +20,5 @@ export function dispatchRoutes(table: readonly RouteContract[], modules: Record<
   ];
   if (problems.length > 0) throw new Error(`API dispatcher: ${problems.join("; ")}`);
   // Fixed segments before parameters, so /api/v1/keys/verify is never taken for /api/v1/keys/{id}.
-  return paths
-    .map((path) => ({ path, module: modules[path]! }))
-    .sort((a, b) => Number(a.path.includes("{")) - Number(b.path.includes("{")));
+  return paths.map((path) => ({ path, module: modules[path]! })).sort((a, b) => Number(a.path.includes("{")) - Number(b.path.includes("{")));
 }

@@ -1,5 +1,7 @@
 import http from "node:http";
+
 import next from "next";
+
 import { CLIENT_IP_HEADER } from "../api/client-ip";
 import { getDb } from "../db/client";
 import { env } from "../env";

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+
 import { z } from "zod";
 
 // The response headers next.config.ts declares (security headers, the API's Cache-Control), read
@@ -18,10 +19,7 @@ const manifestSchema = z.object({
     }),
   ),
   redirects: z.array(z.object({ internal: z.boolean().optional() })),
-  rewrites: z.union([
-    z.array(z.unknown()),
-    z.object({ beforeFiles: z.array(z.unknown()), afterFiles: z.array(z.unknown()), fallback: z.array(z.unknown()) }),
-  ]),
+  rewrites: z.union([z.array(z.unknown()), z.object({ beforeFiles: z.array(z.unknown()), afterFiles: z.array(z.unknown()), fallback: z.array(z.unknown()) })]),
 });
 
 export type HeaderRules = (pathname: string) => [string, string][];

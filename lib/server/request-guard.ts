@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { env } from "../env";
-import { ERROR_CODES, type ErrorCode } from "../errors/error-codes";
+
 import { CLIENT_IP_HEADER, clientIp } from "../api/client-ip";
 import { queryCarriesKey } from "../api/extract-key";
 import { MAX_BODY_BYTES } from "../api/read-json";
-import { noteRequestKey } from "../observability/request-context";
+import { env } from "../env";
+import { ERROR_CODES, type ErrorCode } from "../errors/error-codes";
 import { recordKeyUse } from "../observability/record-key-use";
+import { noteRequestKey } from "../observability/request-context";
 
 // Refusals made before Next sees a request (DESIGN.md section 15.7). next-auth reads a whole
 // body into memory before looking at it, so a few concurrent multi-GB POSTs to /api/auth/* took

@@ -88,13 +88,28 @@ export class UsageAggregate {
     const minute = floorTo(event.at, MINUTE_MS);
     const hour = floorTo(event.at, HOUR_MS);
     const day = floorTo(event.at, DAY_MS);
-    measure(upsert(this.minutes, `${keyId}\0${minute}\0${outcome}`, () => ({ keyId, at: minute, outcome })), event);
-    measure(upsert(this.keyHours, `${keyId}\0${hour}\0${outcome}`, () => ({ keyId, at: hour, outcome })), event);
-    measure(upsert(this.keyDays, `${keyId}\0${day}\0${outcome}`, () => ({ keyId, at: day, outcome })), event);
-    measure(upsert(this.hours, `${hour}\0${outcome}`, () => ({ at: hour, outcome })), event);
+    measure(
+      upsert(this.minutes, `${keyId}\0${minute}\0${outcome}`, () => ({ keyId, at: minute, outcome })),
+      event,
+    );
+    measure(
+      upsert(this.keyHours, `${keyId}\0${hour}\0${outcome}`, () => ({ keyId, at: hour, outcome })),
+      event,
+    );
+    measure(
+      upsert(this.keyDays, `${keyId}\0${day}\0${outcome}`, () => ({ keyId, at: day, outcome })),
+      event,
+    );
+    measure(
+      upsert(this.hours, `${hour}\0${outcome}`, () => ({ at: hour, outcome })),
+      event,
+    );
     if (event.method !== null && event.path !== null) {
       const { method, path } = event;
-      measure(upsert(this.pathHours, `${hour}\0${method}\0${path}\0${outcome}`, () => ({ at: hour, method, path, outcome })), event);
+      measure(
+        upsert(this.pathHours, `${hour}\0${method}\0${path}\0${outcome}`, () => ({ at: hour, method, path, outcome })),
+        event,
+      );
     }
     if (event.keyId !== null && event.ip !== null) {
       const id = `${event.keyId}\0${day}\0${event.ip}`;
@@ -132,37 +147,163 @@ export class UsageAggregate {
 
     const minutes = sorted(this.minutes);
     ctes.push(`INSERT INTO usage_rollups (key_id, minute, outcome, count)
-  SELECT * FROM unnest(${p(minutes.map((r) => r.key.keyId), "text")}, ${p(minutes.map((r) => iso(r.key.at)), "timestamptz")}, ${p(minutes.map((r) => r.key.outcome), "text")}, ${p(minutes.map((r) => r.measures.requests), "int4")})
+  SELECT * FROM unnest(${p(
+    minutes.map((r) => r.key.keyId),
+    "text",
+  )}, ${p(
+    minutes.map((r) => iso(r.key.at)),
+    "timestamptz",
+  )}, ${p(
+    minutes.map((r) => r.key.outcome),
+    "text",
+  )}, ${p(
+    minutes.map((r) => r.measures.requests),
+    "int4",
+  )})
   ON CONFLICT (key_id, minute, outcome) DO UPDATE SET count = usage_rollups.count + EXCLUDED.count`);
 
     const keyHours = sorted(this.keyHours);
     ctes.push(`INSERT INTO usage_key_hours (key_id, hour, outcome, requests, credits, status_4xx, status_5xx, latency)
-  SELECT k, h, o, r, c, s4, s5, l::int4[] FROM unnest(${p(keyHours.map((r) => r.key.keyId), "text")}, ${p(keyHours.map((r) => iso(r.key.at)), "timestamptz")}, ${p(keyHours.map((r) => r.key.outcome), "text")}, ${p(keyHours.map((r) => r.measures.requests), "int4")}, ${p(keyHours.map((r) => r.measures.credits), "int4")}, ${p(keyHours.map((r) => r.measures.status4xx), "int4")}, ${p(keyHours.map((r) => r.measures.status5xx), "int4")}, ${p(keyHours.map((r) => histogramLiteral(r.measures.latency)), "text")}) AS u(k, h, o, r, c, s4, s5, l)
+  SELECT k, h, o, r, c, s4, s5, l::int4[] FROM unnest(${p(
+    keyHours.map((r) => r.key.keyId),
+    "text",
+  )}, ${p(
+    keyHours.map((r) => iso(r.key.at)),
+    "timestamptz",
+  )}, ${p(
+    keyHours.map((r) => r.key.outcome),
+    "text",
+  )}, ${p(
+    keyHours.map((r) => r.measures.requests),
+    "int4",
+  )}, ${p(
+    keyHours.map((r) => r.measures.credits),
+    "int4",
+  )}, ${p(
+    keyHours.map((r) => r.measures.status4xx),
+    "int4",
+  )}, ${p(
+    keyHours.map((r) => r.measures.status5xx),
+    "int4",
+  )}, ${p(
+    keyHours.map((r) => histogramLiteral(r.measures.latency)),
+    "text",
+  )}) AS u(k, h, o, r, c, s4, s5, l)
   ON CONFLICT (key_id, hour, outcome) DO UPDATE SET ${add("usage_key_hours", ["requests", "credits", "status_4xx", "status_5xx"])}, ${hist("usage_key_hours")}`);
 
     const keyDays = sorted(this.keyDays);
     ctes.push(`INSERT INTO usage_key_days (key_id, day, outcome, requests, credits)
-  SELECT * FROM unnest(${p(keyDays.map((r) => r.key.keyId), "text")}, ${p(keyDays.map((r) => iso(r.key.at)), "timestamptz")}, ${p(keyDays.map((r) => r.key.outcome), "text")}, ${p(keyDays.map((r) => r.measures.requests), "int4")}, ${p(keyDays.map((r) => r.measures.credits), "int4")})
+  SELECT * FROM unnest(${p(
+    keyDays.map((r) => r.key.keyId),
+    "text",
+  )}, ${p(
+    keyDays.map((r) => iso(r.key.at)),
+    "timestamptz",
+  )}, ${p(
+    keyDays.map((r) => r.key.outcome),
+    "text",
+  )}, ${p(
+    keyDays.map((r) => r.measures.requests),
+    "int4",
+  )}, ${p(
+    keyDays.map((r) => r.measures.credits),
+    "int4",
+  )})
   ON CONFLICT (key_id, day, outcome) DO UPDATE SET ${add("usage_key_days", ["requests", "credits"])}`);
 
     const hours = sorted(this.hours);
     ctes.push(`INSERT INTO usage_hours (hour, outcome, requests, status_4xx, status_5xx, latency)
-  SELECT h, o, r, s4, s5, l::int4[] FROM unnest(${p(hours.map((r) => iso(r.key.at)), "timestamptz")}, ${p(hours.map((r) => r.key.outcome), "text")}, ${p(hours.map((r) => r.measures.requests), "int4")}, ${p(hours.map((r) => r.measures.status4xx), "int4")}, ${p(hours.map((r) => r.measures.status5xx), "int4")}, ${p(hours.map((r) => histogramLiteral(r.measures.latency)), "text")}) AS u(h, o, r, s4, s5, l)
+  SELECT h, o, r, s4, s5, l::int4[] FROM unnest(${p(
+    hours.map((r) => iso(r.key.at)),
+    "timestamptz",
+  )}, ${p(
+    hours.map((r) => r.key.outcome),
+    "text",
+  )}, ${p(
+    hours.map((r) => r.measures.requests),
+    "int4",
+  )}, ${p(
+    hours.map((r) => r.measures.status4xx),
+    "int4",
+  )}, ${p(
+    hours.map((r) => r.measures.status5xx),
+    "int4",
+  )}, ${p(
+    hours.map((r) => histogramLiteral(r.measures.latency)),
+    "text",
+  )}) AS u(h, o, r, s4, s5, l)
   ON CONFLICT (hour, outcome) DO UPDATE SET ${add("usage_hours", ["requests", "status_4xx", "status_5xx"])}, ${hist("usage_hours")}`);
 
     const pathHours = sorted(this.pathHours);
     ctes.push(`INSERT INTO usage_path_hours (hour, method, path, outcome, requests, status_4xx, status_5xx, latency)
-  SELECT h, m, pa, o, r, s4, s5, l::int4[] FROM unnest(${p(pathHours.map((r) => iso(r.key.at)), "timestamptz")}, ${p(pathHours.map((r) => r.key.method), "text")}, ${p(pathHours.map((r) => r.key.path), "text")}, ${p(pathHours.map((r) => r.key.outcome), "text")}, ${p(pathHours.map((r) => r.measures.requests), "int4")}, ${p(pathHours.map((r) => r.measures.status4xx), "int4")}, ${p(pathHours.map((r) => r.measures.status5xx), "int4")}, ${p(pathHours.map((r) => histogramLiteral(r.measures.latency)), "text")}) AS u(h, m, pa, o, r, s4, s5, l)
+  SELECT h, m, pa, o, r, s4, s5, l::int4[] FROM unnest(${p(
+    pathHours.map((r) => iso(r.key.at)),
+    "timestamptz",
+  )}, ${p(
+    pathHours.map((r) => r.key.method),
+    "text",
+  )}, ${p(
+    pathHours.map((r) => r.key.path),
+    "text",
+  )}, ${p(
+    pathHours.map((r) => r.key.outcome),
+    "text",
+  )}, ${p(
+    pathHours.map((r) => r.measures.requests),
+    "int4",
+  )}, ${p(
+    pathHours.map((r) => r.measures.status4xx),
+    "int4",
+  )}, ${p(
+    pathHours.map((r) => r.measures.status5xx),
+    "int4",
+  )}, ${p(
+    pathHours.map((r) => histogramLiteral(r.measures.latency)),
+    "text",
+  )}) AS u(h, m, pa, o, r, s4, s5, l)
   ON CONFLICT (hour, method, path, outcome) DO UPDATE SET ${add("usage_path_hours", ["requests", "status_4xx", "status_5xx"])}, ${hist("usage_path_hours")}`);
 
     const addresses = [...this.addresses.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
     ctes.push(`INSERT INTO usage_key_addresses (key_id, day, ip, requests, denied, last_seen_at)
-  SELECT * FROM unnest(${p(addresses.map((r) => r.keyId), "text")}, ${p(addresses.map((r) => iso(r.day)), "timestamptz")}, ${p(addresses.map((r) => r.ip), "text")}, ${p(addresses.map((r) => r.requests), "int4")}, ${p(addresses.map((r) => r.denied), "int4")}, ${p(addresses.map((r) => iso(r.lastSeen)), "timestamptz")})
+  SELECT * FROM unnest(${p(
+    addresses.map((r) => r.keyId),
+    "text",
+  )}, ${p(
+    addresses.map((r) => iso(r.day)),
+    "timestamptz",
+  )}, ${p(
+    addresses.map((r) => r.ip),
+    "text",
+  )}, ${p(
+    addresses.map((r) => r.requests),
+    "int4",
+  )}, ${p(
+    addresses.map((r) => r.denied),
+    "int4",
+  )}, ${p(
+    addresses.map((r) => iso(r.lastSeen)),
+    "timestamptz",
+  )})
   ON CONFLICT (key_id, day, ip) DO UPDATE SET ${add("usage_key_addresses", ["requests", "denied"])}, last_seen_at = GREATEST(usage_key_addresses.last_seen_at, EXCLUDED.last_seen_at)`);
 
     const invalid = [...this.invalid.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
     ctes.push(`INSERT INTO usage_invalid_addresses (hour, ip, attempts, first_at, last_at)
-  SELECT * FROM unnest(${p(invalid.map((r) => iso(r.hour)), "timestamptz")}, ${p(invalid.map((r) => r.ip), "text")}, ${p(invalid.map((r) => r.attempts), "int4")}, ${p(invalid.map((r) => iso(r.first)), "timestamptz")}, ${p(invalid.map((r) => iso(r.last)), "timestamptz")})
+  SELECT * FROM unnest(${p(
+    invalid.map((r) => iso(r.hour)),
+    "timestamptz",
+  )}, ${p(
+    invalid.map((r) => r.ip),
+    "text",
+  )}, ${p(
+    invalid.map((r) => r.attempts),
+    "int4",
+  )}, ${p(
+    invalid.map((r) => iso(r.first)),
+    "timestamptz",
+  )}, ${p(
+    invalid.map((r) => iso(r.last)),
+    "timestamptz",
+  )})
   ON CONFLICT (hour, ip) DO UPDATE SET attempts = usage_invalid_addresses.attempts + EXCLUDED.attempts,
     first_at = LEAST(usage_invalid_addresses.first_at, EXCLUDED.first_at), last_at = GREATEST(usage_invalid_addresses.last_at, EXCLUDED.last_at)`);
 

@@ -110,9 +110,11 @@ export function startUsageMaintenance(options: UsageMaintenanceOptions): UsageMa
 
   const run = (): Promise<PruneResult> => {
     if (controller.signal.aborted) return Promise.resolve({ partitionsCreated: 0, partitionsDropped: 0, rowsDeleted: 0 });
-    running ??= pruneUsage(db, { now: new Date(now()), rawRetentionDays, retentionDays, batchSize: options.batchSize, signal: controller.signal }).finally(() => {
-      running = null;
-    });
+    running ??= pruneUsage(db, { now: new Date(now()), rawRetentionDays, retentionDays, batchSize: options.batchSize, signal: controller.signal }).finally(
+      () => {
+        running = null;
+      },
+    );
     return running;
   };
   const logFailure = (what: string) => (error: unknown) => {

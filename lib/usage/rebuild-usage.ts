@@ -1,8 +1,8 @@
 import type { Actor } from "../access/actor";
 import { writeAudit } from "../audit/write-audit";
 import type { Db } from "../db/client";
-import { ApiError } from "../errors/api-error";
 import type { Prisma } from "../db/generated/client";
+import { ApiError } from "../errors/api-error";
 import { BUCKET_BOUNDS } from "./latency-histogram";
 import { UNLOOKED_OUTCOME_LIST } from "./usage-event";
 

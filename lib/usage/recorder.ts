@@ -1,14 +1,13 @@
-import type { Db } from "../db/client";
-import { getDb } from "../db/client";
+import { getDb, type Db } from "../db/client";
 import { INT4_MAX } from "../db/int4";
 import { env } from "../env";
+import { processSingleton } from "../process/process-singleton";
 import { onShutdown } from "../process/shutdown";
-import { latencyBucket } from "./latency-histogram";
 import { LastUsedThrottle } from "./last-used-throttle";
+import { latencyBucket } from "./latency-histogram";
 import { UsageBuffer, type StoredEvent } from "./usage-buffer";
 import { refusedWithoutLookup, storablePath, storableText, type UsageEventInput } from "./usage-event";
 import { writeUsage, type UsageFlushHook } from "./write-usage";
-import { processSingleton } from "../process/process-singleton";
 
 // Usage events (DESIGN.md sections 9 and 15.2). The verification path must not wait on the
 // database for bookkeeping, so record() only appends to memory; a timer writes the buffer in

@@ -21,8 +21,7 @@ function eventBytes(event: StoredEvent): number {
 }
 
 // Tallies are kept per minute: the finest derived bucket.
-const tallyId = (event: Omit<CountedEvent, "count">) =>
-  `${event.keyId ?? ""}\0${event.at}\0${event.outcome}\0${event.status}\0${event.bucket}\0${event.cost}`;
+const tallyId = (event: Omit<CountedEvent, "count">) => `${event.keyId ?? ""}\0${event.at}\0${event.outcome}\0${event.status}\0${event.bucket}\0${event.cost}`;
 
 export class UsageBuffer {
   // A queue as an array plus a head index, so push and dropping the oldest are O(1); consumed

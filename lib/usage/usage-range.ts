@@ -24,9 +24,13 @@ export function usageRange(query: UsageRangeQuery, now = new Date(), rawRetentio
     throw new ApiError("bad_request", "from must be before to.", { details: [{ path: "from", message: "not before to" }] });
   }
   if (query.granularity === "minute" && from.getTime() < now.getTime() - rawRetentionDays * DAY_MS) {
-    throw new ApiError("bad_request", `Counts per minute are kept ${rawRetentionDays} days; choose granularity hour or day for a range reaching further back.`, {
-      details: [{ path: "granularity", message: `minute reaches back ${rawRetentionDays} day${rawRetentionDays === 1 ? "" : "s"}` }],
-    });
+    throw new ApiError(
+      "bad_request",
+      `Counts per minute are kept ${rawRetentionDays} days; choose granularity hour or day for a range reaching further back.`,
+      {
+        details: [{ path: "granularity", message: `minute reaches back ${rawRetentionDays} day${rawRetentionDays === 1 ? "" : "s"}` }],
+      },
+    );
   }
   if ((to.getTime() - from.getTime()) / BUCKET_MS[query.granularity] > MAX_BUCKETS) {
     throw new ApiError("bad_request", `That range has more than ${MAX_BUCKETS} ${query.granularity} buckets; choose a coarser granularity.`, {

@@ -1,7 +1,7 @@
 import type { Db } from "../db/client";
-import type { UsageEventInput } from "./usage-event";
 import { Prisma } from "../db/generated/client";
-import { UsageQueryError, checkLimit, checkRange, fromEpochMs, instant, toCount } from "./query-usage";
+import { checkLimit, checkRange, fromEpochMs, instant, toCount, UsageQueryError } from "./query-usage";
+import type { UsageEventInput } from "./usage-event";
 
 // Tables for the usage dashboard. Totals, top lists and addresses come from the derived tables
 // (DESIGN.md section 15.2); only the "recent requests" lists read raw events.

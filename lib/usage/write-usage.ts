@@ -57,7 +57,10 @@ export function usageStatement(batch: UsageBatch): { sql: string; params: unknow
     events.map((e) => e.cost),
   ];
   const ids = [...lastUsed.keys()].sort();
-  params.push(ids, ids.map((id) => new Date(lastUsed.get(id)!).toISOString()));
+  params.push(
+    ids,
+    ids.map((id) => new Date(lastUsed.get(id)!).toISOString()),
+  );
   const derived = aggregate.writes(params.length + 1);
   params.push(...derived.params);
 

@@ -1,14 +1,15 @@
 import { z } from "zod";
+
 import type { Actor } from "../access/actor";
 import { can } from "../access/permissions";
 import { ROLES, type Role } from "../access/roles";
-import { sharedPasswordHasher } from "../crypto/password-hasher";
-import { ApiError } from "../errors/api-error";
-import { throttledCheck } from "../ratelimit/throttled-check";
 import { writeAudit } from "../audit/write-audit";
+import { sharedPasswordHasher } from "../crypto/password-hasher";
 import type { Db } from "../db/client";
 import { Prisma, type User } from "../db/generated/client";
 import { isId, newId } from "../db/ids";
+import { ApiError } from "../errors/api-error";
+import { throttledCheck } from "../ratelimit/throttled-check";
 
 // Dashboard users (DESIGN.md sections 5 and 8): the only code that writes the users table,
 // shared by the dashboard, next-auth's Credentials provider and the admin CLI. Every change is
@@ -169,7 +170,9 @@ export async function changeRole(db: Db, userId: string, role: Role, actor: Acto
 export async function changeOwnPassword(db: Db, userId: string, currentPassword: string, newPassword: string, address: string): Promise<UserRecord> {
   const user = isId("usr", userId) ? await db.user.findUnique({ where: { id: userId } }) : null;
   if (!user || user.disabledAt) throw new ApiError("not_found", "No active user with this id.");
-  const checked = await throttledCheck({ email: user.email, address }, async () => ((await sharedPasswordHasher().compare(currentPassword, user.passwordHash)) ? true : null));
+  const checked = await throttledCheck({ email: user.email, address }, async () =>
+    (await sharedPasswordHasher().compare(currentPassword, user.passwordHash)) ? true : null,
+  );
   if (checked === "refused") throw new ApiError("rate_limited", "Too many wrong passwords. Wait a few minutes, then try again.");
   if (checked === null) throw fieldError("currentPassword", "The current password is not correct.");
   checkPassword(newPassword);

@@ -1,8 +1,8 @@
-import { ApiError } from "../errors/api-error";
 import type { Actor } from "../access/actor";
 import { writeAudit } from "../audit/write-audit";
 import type { Db } from "../db/client";
 import { isId } from "../db/ids";
+import { ApiError } from "../errors/api-error";
 import { assertCanManageWebhooks, getWebhookEndpoint } from "./endpoint-service";
 import { webhookDelivery, type WebhookDeliveryJson } from "./schemas";
 
@@ -18,7 +18,9 @@ export async function listDeliveries(db: Db, endpointId: string, query: { cursor
   const limit = query.limit ?? 20;
   let after: { createdAt: Date; id: string } | null = null;
   if (query.cursor !== undefined) {
-    const row = isId("whd", query.cursor) ? await db.webhookDelivery.findFirst({ where: { id: query.cursor, endpointId }, select: { createdAt: true, id: true } }) : null;
+    const row = isId("whd", query.cursor)
+      ? await db.webhookDelivery.findFirst({ where: { id: query.cursor, endpointId }, select: { createdAt: true, id: true } })
+      : null;
     if (!row) throw new ApiError("bad_request", "Invalid query parameter: cursor.", { details: [{ path: "cursor", message: "is not valid" }] });
     after = row;
   }

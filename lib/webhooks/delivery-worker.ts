@@ -1,10 +1,10 @@
 import { writeAudit } from "../audit/write-audit";
 import type { Db } from "../db/client";
 import { metrics } from "../observability/metrics";
-import type { SecretBox } from "./secret-box";
-import { sendWebhook, DELIVERY_TIMEOUT_MS } from "./send-webhook";
-import { signWebhook } from "./sign-webhook";
 import { AUTO_DISABLED_REASON, failPendingDeliveries } from "./fail-pending-deliveries";
+import type { SecretBox } from "./secret-box";
+import { DELIVERY_TIMEOUT_MS, sendWebhook } from "./send-webhook";
+import { signWebhook } from "./sign-webhook";
 
 // Sends the outbox (DESIGN.md section 15.5). Any number of instances run this against one
 // database: a row is claimed with FOR UPDATE SKIP LOCKED, and the claim moves its visible_at a

@@ -1,10 +1,10 @@
-import { ApiError } from "../errors/api-error";
 import type { Actor } from "../access/actor";
 import { can } from "../access/permissions";
 import { writeAudit } from "../audit/write-audit";
 import type { Db } from "../db/client";
 import type { WebhookEndpoint } from "../db/generated/client";
 import { isId, newId } from "../db/ids";
+import { ApiError } from "../errors/api-error";
 import { failPendingDeliveries } from "./fail-pending-deliveries";
 import { createWebhookRequest, webhookEndpoint, type CreateWebhookInput, type WebhookChanges, type WebhookEndpointJson } from "./schemas";
 import { generateWebhookSecret } from "./secret-box";
@@ -64,7 +64,13 @@ export async function createWebhookEndpoint(
     const created = await tx.webhookEndpoint.create({
       data: { id: newId("whk"), url, description: body.description, events: body.events, enabled: body.enabled, secretEncrypted: config.secrets.seal(secret) },
     });
-    await writeAudit(tx, { actor, action: "webhook.create", targetType: "webhook", targetId: created.id, data: { url, events: body.events, enabled: body.enabled } });
+    await writeAudit(tx, {
+      actor,
+      action: "webhook.create",
+      targetType: "webhook",
+      targetId: created.id,
+      data: { url, events: body.events, enabled: body.enabled },
+    });
     return created;
   });
   return { endpoint, secret };
@@ -100,7 +106,9 @@ export async function updateWebhookEndpoint(db: Db, id: string, changes: Webhook
       },
     });
     if (disabling) await failPendingDeliveries(tx, id);
-    const changed = Object.fromEntries(Object.entries({ url, description: changes.description, events: changes.events, enabled: changes.enabled }).filter(([, value]) => value !== undefined));
+    const changed = Object.fromEntries(
+      Object.entries({ url, description: changes.description, events: changes.events, enabled: changes.enabled }).filter(([, value]) => value !== undefined),
+    );
     await writeAudit(tx, { actor, action: "webhook.update", targetType: "webhook", targetId: id, data: { changes: changed } });
     return updated;
   });

@@ -1,11 +1,15 @@
 import { z } from "zod";
-import { WEBHOOK_EVENT_TYPES } from "./event-types";
+
 import { pageCursor, pageLimit, pageOf } from "../pagination/page-schemas";
+import { WEBHOOK_EVENT_TYPES } from "./event-types";
 
 // Request and response shapes of the webhook API (DESIGN.md section 15.5), side by side.
 // Responses are parsed through these, so the sealed secret cannot leave by accident.
 
-const eventTypes = z.array(z.enum(WEBHOOK_EVENT_TYPES, `must be one of ${WEBHOOK_EVENT_TYPES.join(", ")}`)).min(1).max(WEBHOOK_EVENT_TYPES.length);
+const eventTypes = z
+  .array(z.enum(WEBHOOK_EVENT_TYPES, `must be one of ${WEBHOOK_EVENT_TYPES.join(", ")}`))
+  .min(1)
+  .max(WEBHOOK_EVENT_TYPES.length);
 const url = z.string().trim().min(1).max(2_000);
 const description = z.string().trim().max(500);
 

@@ -1,8 +1,10 @@
 import http from "node:http";
 import https from "node:https";
+
 import ipaddr from "ipaddr.js";
-import { guardedLookup, isPublicAddress } from "./ssrf-guard";
+
 import type { WebhookHeaders } from "./sign-webhook";
+import { guardedLookup, isPublicAddress } from "./ssrf-guard";
 
 // One delivery attempt (DESIGN.md section 15.5): a POST that counts as delivered only with a
 // 2xx inside the time limit. Redirects are answers, not instructions (a 3xx is a failure), and
@@ -60,7 +62,10 @@ export function sendWebhook(
       },
     );
     // The whole attempt, connection and answer included, not only an idle gap.
-    const timer = setTimeout(() => finish({ ok: false, status: null, error: `no answer within ${(options.timeoutMs ?? DELIVERY_TIMEOUT_MS) / 1000} s` }), options.timeoutMs ?? DELIVERY_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => finish({ ok: false, status: null, error: `no answer within ${(options.timeoutMs ?? DELIVERY_TIMEOUT_MS) / 1000} s` }),
+      options.timeoutMs ?? DELIVERY_TIMEOUT_MS,
+    );
     request.on("error", (error: NodeJS.ErrnoException) => finish({ ok: false, status: null, error: error.code ?? error.name }));
     request.end(body);
   });

@@ -1,6 +1,8 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { promisify } from "node:util";
+
 import ipaddr from "ipaddr.js";
+
 import { ApiError } from "../errors/api-error";
 
 // Webhook URLs must not reach into the network Keyhold runs in (DESIGN.md section 15.5): every

@@ -20,8 +20,14 @@ export function startWebhooks(db: Db): void {
   getUsageRecorder().addFlushHook(webhookFlushHook);
   const quietly = (name: string, job: () => Promise<unknown>) => () =>
     void job().catch((error: unknown) => console.error(`webhooks: ${name} failed (${error instanceof Error ? error.name : typeof error})`));
-  const expiry = setInterval(quietly("expiry job", () => runExpiryAlerts(db)), EXPIRY_EVERY_MS);
-  const prune = setInterval(quietly("pruning", () => pruneWebhookHistory(db)), PRUNE_EVERY_MS);
+  const expiry = setInterval(
+    quietly("expiry job", () => runExpiryAlerts(db)),
+    EXPIRY_EVERY_MS,
+  );
+  const prune = setInterval(
+    quietly("pruning", () => pruneWebhookHistory(db)),
+    PRUNE_EVERY_MS,
+  );
   expiry.unref();
   prune.unref();
   onShutdown("flush", async () => {

@@ -47,7 +47,11 @@ export async function deriveUsageAlerts(tx: Tx, events: readonly FlushedEvent[],
       await enqueueWebhookEvent(tx, "security.invalid_key_flood", { ip });
     }
   }
-  await checkSpikes(tx, [...used].filter((keyId) => now - (spikeCheckedAt.get(keyId) ?? 0) >= SPIKE_CHECK_EVERY_MS), now);
+  await checkSpikes(
+    tx,
+    [...used].filter((keyId) => now - (spikeCheckedAt.get(keyId) ?? 0) >= SPIKE_CHECK_EVERY_MS),
+    now,
+  );
 }
 
 async function checkSpikes(tx: Tx, keyIds: string[], now: number): Promise<void> {

@@ -1,6 +1,7 @@
 // What every admin command is made of: a parser that checks its arguments before any database is
 // opened, and a task that runs against the database once they are good.
 import { parseArgs } from "node:util";
+
 import type { Actor } from "../../lib/access/actor";
 import type { Db } from "../../lib/db/client";
 import { UsageError } from "../cli/run-command";

@@ -1,6 +1,6 @@
 // `create-key`: issues a key and prints it, the only time it is ever shown.
-import { KEY_ENVIRONMENTS } from "../../lib/keys/format";
 import { describeRefill } from "../../lib/keys/describe-refill";
+import { KEY_ENVIRONMENTS } from "../../lib/keys/format";
 import { presentKey } from "../../lib/keys/present-key";
 import { createKeyRequest, keyWithSecret } from "../../lib/keys/schemas";
 import { issueKey } from "../../lib/keys/service";
@@ -26,7 +26,8 @@ const MAX_EXPIRY_MS = 100 * 365 * 86_400_000;
 
 export const createKeyCommand: Command = {
   name: "create-key",
-  usage: "create-key --name N [--owner O] [--env live|test] [--scopes a,b] [--expires-in 30d] [--ratelimit 100/60s] [--remaining N] [--refill 1000/daily] [--allow-ip a,b] [--json]",
+  usage:
+    "create-key --name N [--owner O] [--env live|test] [--scopes a,b] [--expires-in 30d] [--ratelimit 100/60s] [--remaining N] [--refill 1000/daily] [--allow-ip a,b] [--json]",
   async parse(argv) {
     const { values } = parseCommand(this, argv, 0, {
       name: { type: "string" },
@@ -40,13 +41,12 @@ export const createKeyCommand: Command = {
       "allow-ip": { type: "string" },
     });
     if (values.help) return commandUsage(this);
-    if (values.name === undefined || values.name.trim() === "") throw new UsageError("create-key needs --name, e.g. --name \"Deploy bot\".");
+    if (values.name === undefined || values.name.trim() === "") throw new UsageError('create-key needs --name, e.g. --name "Deploy bot".');
     if (values.env !== undefined && !(KEY_ENVIRONMENTS as readonly string[]).includes(values.env)) {
       throw new UsageError(`--env must be live or test, not ${quote(values.env)}.`);
     }
     const scopes = values.scopes === undefined ? [] : parseScopes(values.scopes);
-    const expiresAt =
-      values["expires-in"] === undefined ? null : new Date(Date.now() + parseDuration("--expires-in", values["expires-in"], MAX_EXPIRY_MS));
+    const expiresAt = values["expires-in"] === undefined ? null : new Date(Date.now() + parseDuration("--expires-in", values["expires-in"], MAX_EXPIRY_MS));
     const ratelimit = values.ratelimit === undefined ? null : parseRatelimit(values.ratelimit);
     const remaining = values.remaining === undefined ? null : parseCount("--remaining", values.remaining);
     const refill = values.refill === undefined ? null : parseRefill(values.refill);

@@ -1,6 +1,5 @@
 // `create-user`: a dashboard user with a role; the password is asked for, never an argument.
-import type { Role } from "../../lib/access/roles";
-import { ROLES } from "../../lib/access/roles";
+import { ROLES, type Role } from "../../lib/access/roles";
 import { createUser } from "../../lib/users/service";
 import { UsageError } from "../cli/run-command";
 import { CLI_ACTOR, commandUsage, parseCommand, type Command } from "./command";

@@ -15,7 +15,14 @@ export const listDeliveriesCommand: Command = {
         const page = await listDeliveries(db, positionals[0], { limit: 100 });
         if (values.json) return { json: deliveryListResponse.parse(page) };
         if (page.data.length === 0) return { text: "No deliveries." };
-        const rows = page.data.map((delivery) => [delivery.id, delivery.eventType, delivery.status, String(delivery.attempts), String(delivery.responseStatus ?? "-"), delivery.createdAt]);
+        const rows = page.data.map((delivery) => [
+          delivery.id,
+          delivery.eventType,
+          delivery.status,
+          String(delivery.attempts),
+          String(delivery.responseStatus ?? "-"),
+          delivery.createdAt,
+        ]);
         return { text: formatTable(["ID", "EVENT", "STATUS", "ATTEMPTS", "RESPONSE", "CREATED"], rows) };
       },
     };

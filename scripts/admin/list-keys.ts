@@ -1,7 +1,7 @@
 // `list-keys`: every key matching the filters, all pages in one.
 import type { ApiKey } from "../../lib/db/generated/client";
-import { listKeys } from "../../lib/keys/list-keys";
 import { KEY_STATUSES, type KeyStatus } from "../../lib/keys/key-status";
+import { listKeys } from "../../lib/keys/list-keys";
 import { presentKey } from "../../lib/keys/present-key";
 import { listKeysResponse } from "../../lib/keys/schemas";
 import { UsageError } from "../cli/run-command";

@@ -15,7 +15,12 @@ export const listWebhooksCommand: Command = {
         const data = (await listWebhookEndpoints(db)).map(presentWebhook);
         if (values.json) return { json: webhookListResponse.parse({ data }) };
         if (data.length === 0) return { text: "No webhook endpoints." };
-        const rows = data.map((endpoint) => [endpoint.id, endpoint.url, endpoint.enabled ? "enabled" : `disabled: ${endpoint.disabledReason ?? ""}`, endpoint.events.join(",")]);
+        const rows = data.map((endpoint) => [
+          endpoint.id,
+          endpoint.url,
+          endpoint.enabled ? "enabled" : `disabled: ${endpoint.disabledReason ?? ""}`,
+          endpoint.events.join(","),
+        ]);
         return { text: `${formatTable(["ID", "URL", "STATE", "EVENTS"], rows)}\n${data.length} endpoint${data.length === 1 ? "" : "s"}.` };
       },
     };

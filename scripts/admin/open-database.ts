@@ -1,11 +1,12 @@
 // The admin CLI's database: DATABASE_URL, else the embedded database under the data folder,
 // migrated before any command runs.
 import path from "node:path";
+
 import { createDb, type Db } from "../../lib/db/client";
 import type { EmbeddedDatabase } from "../../lib/db/embedded";
 import { migrate } from "../../lib/db/migrate";
-import { appRoot } from "../../lib/server/app-root";
 import { lockDataDir } from "../../lib/process/data-dir";
+import { appRoot } from "../../lib/server/app-root";
 import { UsageError } from "../cli/run-command";
 
 // Found, not counted in folders: bundled into the standalone output, this file is scripts/admin.mjs.

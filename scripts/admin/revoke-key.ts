@@ -1,7 +1,7 @@
 // `revoke-key`: revokes one key named by its id, its start, or (during an incident) the whole key.
-import { ApiError } from "../../lib/errors/api-error";
 import type { Db } from "../../lib/db/client";
 import { isId } from "../../lib/db/ids";
+import { ApiError } from "../../lib/errors/api-error";
 import { findKeyIdByKey, findUnrevokedKeyIdsByStart } from "../../lib/keys/find-keys";
 import { KEY_PATTERN, KEY_START_PATTERN } from "../../lib/keys/format";
 import { presentKey } from "../../lib/keys/present-key";
@@ -30,7 +30,9 @@ export const revokeKeyCommand: Command = {
         const record = await revokeKey(db, id, reason, CLI_ACTOR);
         if (values.json) return { json: keyRecord.parse(presentKey(record)) };
         if (before?.revokedAt) {
-          return { text: `Key ${record.id} (${record.start}..., "${clean(record.name)}") was revoked already on ${before.revokedAt.toISOString()}; nothing changed.` };
+          return {
+            text: `Key ${record.id} (${record.start}..., "${clean(record.name)}") was revoked already on ${before.revokedAt.toISOString()}; nothing changed.`,
+          };
         }
         return { text: `Revoked key ${record.id} (${record.start}..., "${clean(record.name)}").` };
       },

@@ -2,6 +2,7 @@
 // the CLI must use the same one) and the --events list.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+
 import { parseEnv } from "../../lib/env";
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from "../../lib/webhooks/event-types";
 import { createSecretBox } from "../../lib/webhooks/secret-box";
@@ -23,10 +24,15 @@ export function cliWebhookConfig(): WebhookConfig {
 /** `--events a,b` or `--events all`. */
 export function parseEvents(value: string): WebhookEventType[] {
   if (value.trim() === "all") return [...WEBHOOK_EVENT_TYPES];
-  const events = value.split(",").map((event) => event.trim()).filter(Boolean);
+  const events = value
+    .split(",")
+    .map((event) => event.trim())
+    .filter(Boolean);
   const unknown = events.filter((event) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(event));
   if (events.length === 0 || unknown.length > 0) {
-    throw new UsageError(`--events takes "all" or a comma-separated list of ${WEBHOOK_EVENT_TYPES.join(", ")}${unknown.length ? `; unknown: ${quote(unknown.join(","))}` : ""}.`);
+    throw new UsageError(
+      `--events takes "all" or a comma-separated list of ${WEBHOOK_EVENT_TYPES.join(", ")}${unknown.length ? `; unknown: ${quote(unknown.join(","))}` : ""}.`,
+    );
   }
   return events as WebhookEventType[];
 }

@@ -4,6 +4,7 @@
 // the route does, and prints the rows, the bytes, the time and the heap in use before, at its
 // highest during, and after the export. Nothing is asserted (DESIGN.md section 12).
 import pg from "pg";
+
 import { exportAuditLog } from "../../lib/audit/export-audit";
 import { createDb } from "../../lib/db/client";
 import { migrate } from "../../lib/db/migrate";
@@ -59,7 +60,9 @@ try {
   global.gc?.();
   const after = process.memoryUsage().heapUsed;
   await db.$disconnect();
-  console.log(`exported ${lines.toLocaleString("en")} lines, ${mb(bytes)}, in ${seconds.toFixed(1)} s (${Math.round(lines / seconds).toLocaleString("en")} entries/s)`);
+  console.log(
+    `exported ${lines.toLocaleString("en")} lines, ${mb(bytes)}, in ${seconds.toFixed(1)} s (${Math.round(lines / seconds).toLocaleString("en")} entries/s)`,
+  );
   console.log(`heap in use: ${mb(before)} before, at most ${mb(peak)} during (+${mb(peak - before)}), ${mb(after)} after; the export itself is ${mb(bytes)}`);
 } finally {
   await onServer(`DROP DATABASE IF EXISTS "${NAME}" WITH (FORCE)`);

@@ -15,7 +15,12 @@ export interface BenchServer {
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 
-export async function startBenchServer(options: { port: number; databaseUrl: string; env?: Record<string, string>; profileDir?: string }): Promise<BenchServer> {
+export async function startBenchServer(options: {
+  port: number;
+  databaseUrl: string;
+  env?: Record<string, string>;
+  profileDir?: string;
+}): Promise<BenchServer> {
   const profile = options.profileDir ? ["--cpu-prof", "--cpu-prof-dir", options.profileDir] : [];
   const child: ChildProcess = spawn(process.execPath, [...profile, "--import", "tsx", path.join(root, "scripts", "server.ts"), "start"], {
     cwd: root,
@@ -38,7 +43,10 @@ export async function startBenchServer(options: { port: number; databaseUrl: str
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server on ${options.port} exited: ${stderr}`);
-    const up = await fetch(`${base}/api/health/live`).then((response) => response.ok, () => false);
+    const up = await fetch(`${base}/api/health/live`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (up) break;
     if (Date.now() > deadline) throw new Error(`server on ${options.port} did not start: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 250));

@@ -14,8 +14,26 @@ export interface ScaleSeed {
 
 // Names a team would give keys: a customer, what the key is for, where it runs, a number.
 const CUSTOMERS = [
-  "acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "wonka", "tyrell", "cyberdyne",
-  "soylent", "massive", "vandelay", "oceanic", "aperture", "blackmesa", "monarch", "dunder", "pied-piper", "nakatomi",
+  "acme",
+  "globex",
+  "initech",
+  "umbrella",
+  "hooli",
+  "stark",
+  "wayne",
+  "wonka",
+  "tyrell",
+  "cyberdyne",
+  "soylent",
+  "massive",
+  "vandelay",
+  "oceanic",
+  "aperture",
+  "blackmesa",
+  "monarch",
+  "dunder",
+  "pied-piper",
+  "nakatomi",
 ];
 export const PURPOSES = ["billing", "orders", "search", "mobile", "partner", "reports", "checkout", "ingest", "analytics", "support"];
 const PLACES = ["prod", "staging", "ci", "eu", "us", "worker", "cron", "backend"];
@@ -75,7 +93,8 @@ async function seedKeys(client: pg.Client, keys: number): Promise<void> {
     ),
   );
   await client.query("SELECT key_counts_refresh()");
-  for (const name of SCOPES) await client.query(`INSERT INTO scopes (id, name) VALUES ($1, $2)`, [`scp_${name.replace(":", "")}aaaaaaaaaaaaaaa`.slice(0, 26), name]);
+  for (const name of SCOPES)
+    await client.query(`INSERT INTO scopes (id, name) VALUES ($1, $2)`, [`scp_${name.replace(":", "")}aaaaaaaaaaaaaaa`.slice(0, 26), name]);
   // Every key's creation is in the audit log, as it would be had the keys been issued one by one.
   await bulkLoad(client, "audit_logs", () =>
     client.query(

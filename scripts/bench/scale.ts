@@ -11,9 +11,11 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+
 import autocannon from "autocannon";
 import bcrypt from "bcryptjs";
 import pg from "pg";
+
 import { createDb } from "../../lib/db/client";
 import { migrate } from "../../lib/db/migrate";
 import { issueKey } from "../../lib/keys/service";
@@ -71,7 +73,10 @@ async function seed(): Promise<void> {
   await client.connect();
   try {
     const hash = await bcrypt.hash(PASSWORD, 10);
-    await client.query(`INSERT INTO users (id, email, name, password_hash, role) VALUES ('usr_scaleowner000000000000', $1, 'Owner', $2, 'OWNER')`, [EMAIL, hash]);
+    await client.query(`INSERT INTO users (id, email, name, password_hash, role) VALUES ('usr_scaleowner000000000000', $1, 'Owner', $2, 'OWNER')`, [
+      EMAIL,
+      hash,
+    ]);
     console.log(`seeded in ${elapsed(start)}`);
 
     // The derived tables, as an operator would make them after a bulk import: the real
@@ -80,7 +85,12 @@ async function seed(): Promise<void> {
     const today = Math.floor(Date.now() / 86_400_000);
     for (let from = today - DAYS; from <= today; from += REBUILD_DAYS) {
       const chunk = performance.now();
-      const range = ["--from", new Date(from * 86_400_000).toISOString(), "--to", new Date(Math.min(from + REBUILD_DAYS, today + 1) * 86_400_000).toISOString()];
+      const range = [
+        "--from",
+        new Date(from * 86_400_000).toISOString(),
+        "--to",
+        new Date(Math.min(from + REBUILD_DAYS, today + 1) * 86_400_000).toISOString(),
+      ];
       const rebuild = spawnSync("npm", ["run", "--silent", "admin", "--", "usage", "rebuild", ...range, "--json"], {
         cwd: root,
         env: { ...process.env, DATABASE_URL: url(NAME), KEYHOLD_USAGE_RAW_RETENTION_DAYS: String(RAW_RETENTION_DAYS) },
@@ -192,8 +202,13 @@ interface Picked {
 }
 
 async function pick(client: pg.Client): Promise<Picked> {
-  const busy = (await client.query<{ key_id: string }>(`SELECT key_id FROM usage_key_days WHERE key_id <> '' GROUP BY 1 ORDER BY sum(requests) DESC LIMIT 1`)).rows[0].key_id;
-  const idle = (await client.query<{ id: string }>(`SELECT id FROM api_keys k WHERE NOT EXISTS (SELECT 1 FROM usage_key_days d WHERE d.key_id = k.id) ORDER BY created_at LIMIT 1`)).rows[0].id;
+  const busy = (await client.query<{ key_id: string }>(`SELECT key_id FROM usage_key_days WHERE key_id <> '' GROUP BY 1 ORDER BY sum(requests) DESC LIMIT 1`))
+    .rows[0].key_id;
+  const idle = (
+    await client.query<{ id: string }>(
+      `SELECT id FROM api_keys k WHERE NOT EXISTS (SELECT 1 FROM usage_key_days d WHERE d.key_id = k.id) ORDER BY created_at LIMIT 1`,
+    )
+  ).rows[0].id;
   const webhook = (await client.query<{ id: string }>(`SELECT endpoint_id AS id FROM webhook_deliveries GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`)).rows[0].id;
   return { busy, idle, webhook };
 }
@@ -250,17 +265,25 @@ function reads({ busy, idle, webhook }: Picked, api: Record<string, string>): [s
 async function timeReads(base: string, picked: Picked, api: Record<string, string>): Promise<void> {
   const session = new Session(base);
   await session.signIn();
-  console.log(`\n| read | cold ms | warm ms (median of 5) | target (${COLD_TARGET_MS} cold / ${WARM_TARGET_MS} warm) | status | before issue 11, warm / cold ms |\n|---|---:|---:|---|---|---|`);
+  console.log(
+    `\n| read | cold ms | warm ms (median of 5) | target (${COLD_TARGET_MS} cold / ${WARM_TARGET_MS} warm) | status | before issue 11, warm / cold ms |\n|---|---:|---:|---|---|---|`,
+  );
   let missed = 0;
   for (const [kind, target, headers] of reads(picked, api)) {
     const cold = await session.time(target, headers);
     const warm: number[] = [];
     for (let i = 0; i < 5; i++) warm.push((await session.time(target, headers)).ms);
-    const label = target.replace(picked.busy, "{busy}").replace(picked.idle, "{idle}").replace(picked.webhook, "{webhook}").replace(/from=[^&]+/, "from=…");
+    const label = target
+      .replace(picked.busy, "{busy}")
+      .replace(picked.idle, "{idle}")
+      .replace(picked.webhook, "{webhook}")
+      .replace(/from=[^&]+/, "from=…");
     const met = cold.ms < COLD_TARGET_MS && median(warm) < WARM_TARGET_MS;
     if (!met) missed++;
     const status = cold.status === 200 ? "200" : `**${cold.status}**`;
-    console.log(`| ${kind === "page" ? "page " : "GET "}${label} | ${cold.ms.toFixed(0)} | ${median(warm).toFixed(0)} | ${met ? "met" : "**missed**"} | ${status} | ${BEFORE[label] ?? ""} |`);
+    console.log(
+      `| ${kind === "page" ? "page " : "GET "}${label} | ${cold.ms.toFixed(0)} | ${median(warm).toFixed(0)} | ${met ? "met" : "**missed**"} | ${status} | ${BEFORE[label] ?? ""} |`,
+    );
   }
   console.log(`\n${missed === 0 ? "every read met its targets" : `${missed} read(s) missed a target`}`);
 }
@@ -279,8 +302,13 @@ async function compareVerify(bigBase: string, bigKey: string, smallBase: string,
     results.small.push(await verifyRound(smallBase, smallKey));
   }
   console.log(`\n| GET /api/v1/whoami, 10 connections, 3 rounds of 3,000 | p50 ms | p99 ms | req/s |\n|---|---:|---:|---:|`);
-  for (const [label, runs] of [[`${KEYS.toLocaleString("en")} keys`, results.big], ["10 keys", results.small]] as const) {
-    console.log(`| ${label} | ${runs.map((r) => r.latency.p50).join(", ")} | ${runs.map((r) => r.latency.p99).join(", ")} | ${runs.map((r) => Math.round(r.requests.average)).join(", ")} |`);
+  for (const [label, runs] of [
+    [`${KEYS.toLocaleString("en")} keys`, results.big],
+    ["10 keys", results.small],
+  ] as const) {
+    console.log(
+      `| ${label} | ${runs.map((r) => r.latency.p50).join(", ")} | ${runs.map((r) => r.latency.p99).join(", ")} | ${runs.map((r) => Math.round(r.requests.average)).join(", ")} |`,
+    );
   }
 }
 
@@ -315,7 +343,9 @@ async function sustainedLoad(client: pg.Client, base: string, keys: string[]): P
   const after = await rowWrites(client);
   const verified = load["2xx"];
   const delta = (table: string) => ({ inserted: after[table].inserted - before[table].inserted, updated: after[table].updated - before[table].updated });
-  console.log(`\nsustained load: ${verified.toLocaleString("en")} verifications of ${LOAD_KEYS} keys in turn, ${LOAD_SECONDS} s at ${Math.round(load.requests.average)} req/s (p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms); raw events written: ${delta("usage_events").inserted.toLocaleString("en")}`);
+  console.log(
+    `\nsustained load: ${verified.toLocaleString("en")} verifications of ${LOAD_KEYS} keys in turn, ${LOAD_SECONDS} s at ${Math.round(load.requests.average)} req/s (p50 ${load.latency.p50} ms, p99 ${load.latency.p99} ms); raw events written: ${delta("usage_events").inserted.toLocaleString("en")}`,
+  );
   console.log(`| derived table | rows inserted | rows updated | inserted per 1,000 verifications |\n|---|---:|---:|---:|`);
   let inserted = 0;
   for (const table of DERIVED) {
@@ -333,7 +363,9 @@ async function sizes(client: pg.Client): Promise<void> {
             (SELECT count(*) FROM usage_events) AS events`,
   );
   const { bytes, heap, events } = size.rows[0];
-  console.log(`\nraw events on disk: ${(Number(bytes) / Number(events)).toFixed(1)} bytes per event with indexes, ${(Number(heap) / Number(events)).toFixed(1)} without (${(Number(bytes) / 1e9).toFixed(2)} GB for ${Number(events).toLocaleString("en")} events)`);
+  console.log(
+    `\nraw events on disk: ${(Number(bytes) / Number(events)).toFixed(1)} bytes per event with indexes, ${(Number(heap) / Number(events)).toFixed(1)} without (${(Number(bytes) / 1e9).toFixed(2)} GB for ${Number(events).toLocaleString("en")} events)`,
+  );
   const derived = await client.query<{ table: string; rows: string; bytes: string }>(
     `SELECT relname AS table, reltuples::bigint AS rows, pg_total_relation_size(oid) AS bytes FROM pg_class WHERE relname = ANY($1) ORDER BY 1`,
     [DERIVED],
@@ -348,7 +380,11 @@ async function measure(): Promise<void> {
   const client = new pg.Client({ connectionString: url(NAME) });
   await client.connect();
   const db = createDb(url(NAME), 2);
-  const { key: rootKey } = await issueKey(db, { name: "bench root", scopes: ["keys:read", "keys:write", "keys:verify", "usage:read", "webhooks:write", "audit:read"] }, { type: "system", id: null });
+  const { key: rootKey } = await issueKey(
+    db,
+    { name: "bench root", scopes: ["keys:read", "keys:write", "keys:verify", "usage:read", "webhooks:write", "audit:read"] },
+    { type: "system", id: null },
+  );
   const { key: plain } = await issueKey(db, { name: "bench verify" }, { type: "system", id: null });
   const loadKeys: string[] = [];
   for (let i = 0; i < LOAD_KEYS; i++) loadKeys.push((await issueKey(db, { name: `bench load ${i}` }, { type: "system", id: null })).key);

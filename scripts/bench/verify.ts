@@ -10,8 +10,10 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+
 import autocannon from "autocannon";
 import pg from "pg";
+
 import { createDb } from "../../lib/db/client";
 import { migrate } from "../../lib/db/migrate";
 import { issueKey } from "../../lib/keys/service";
@@ -38,7 +40,14 @@ interface Row {
 }
 
 async function load(base: string, row: Row, seconds: number, counts: Map<string, number>): Promise<{ rps: number; p50: number; p99: number }> {
-  const result = await autocannon({ url: `${base}${row.path}`, method: row.method, headers: row.headers, body: row.body, connections: CONNECTIONS, duration: seconds });
+  const result = await autocannon({
+    url: `${base}${row.path}`,
+    method: row.method,
+    headers: row.headers,
+    body: row.body,
+    connections: CONNECTIONS,
+    duration: seconds,
+  });
   // Sent, not only answered in time: requests in flight when the run stops are still served.
   const sent = result.requests.sent;
   for (const id of row.keys) counts.set(id, (counts.get(id) ?? 0) + sent);
@@ -84,7 +93,15 @@ async function main() {
     headers: bearer(key.key),
     rounds: [],
   });
-  const live = (server: Row["server"]): Row => ({ label: "GET /api/health/live", server, method: "GET", path: "/api/health/live", keys: [], headers: {}, rounds: [] });
+  const live = (server: Row["server"]): Row => ({
+    label: "GET /api/health/live",
+    server,
+    method: "GET",
+    path: "/api/health/live",
+    keys: [],
+    headers: {},
+    rounds: [],
+  });
   const rows: Row[] = [
     live("dispatcher"),
     whoami("whoami, plain key", "dispatcher", plain),
@@ -126,7 +143,9 @@ async function main() {
   const client = new pg.Client({ connectionString: database.url });
   await client.connect();
   const written = new Map(
-    (await client.query<{ key_id: string; n: string }>("SELECT key_id, count(*) AS n FROM usage_events WHERE key_id IS NOT NULL GROUP BY key_id")).rows.map((row) => [row.key_id, Number(row.n)]),
+    (await client.query<{ key_id: string; n: string }>("SELECT key_id, count(*) AS n FROM usage_events WHERE key_id IS NOT NULL GROUP BY key_id")).rows.map(
+      (row) => [row.key_id, Number(row.n)],
+    ),
   );
   await client.end();
   await database.drop();
@@ -134,11 +153,18 @@ async function main() {
   const rps = (row: Row) => mean(row.rounds.map((r) => r.rps));
   const liveOf = (server: Row["server"]) => rps(rows.find((row) => row.server === server && row.path === "/api/health/live")!);
   console.log(`\nautocannon, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SECONDS} s per row, LOG_LEVEL info`);
-  console.log(`${"server".padEnd(11)}${"route".padEnd(27)}${"req/s".padStart(8)}${"vs live".padStart(9)}${"p50 ms".padStart(8)}${"p99 ms".padStart(8)}   rounds`);
+  console.log(
+    `${"server".padEnd(11)}${"route".padEnd(27)}${"req/s".padStart(8)}${"vs live".padStart(9)}${"p50 ms".padStart(8)}${"p99 ms".padStart(8)}   rounds`,
+  );
   for (const row of rows) {
     const ratio = rps(row) / liveOf(row.server);
-    const p = (key: "p50" | "p99") => mean(row.rounds.map((r) => r[key])).toFixed(1).padStart(8);
-    console.log(`${row.server.padEnd(11)}${row.label.padEnd(27)}${rps(row).toFixed(0).padStart(8)}${ratio.toFixed(2).padStart(9)}${p("p50")}${p("p99")}   ${row.rounds.map((r) => r.rps.toFixed(0)).join(", ")}`);
+    const p = (key: "p50" | "p99") =>
+      mean(row.rounds.map((r) => r[key]))
+        .toFixed(1)
+        .padStart(8);
+    console.log(
+      `${row.server.padEnd(11)}${row.label.padEnd(27)}${rps(row).toFixed(0).padStart(8)}${ratio.toFixed(2).padStart(9)}${p("p50")}${p("p99")}   ${row.rounds.map((r) => r.rps.toFixed(0)).join(", ")}`,
+    );
   }
   const verify = rows.find((row) => row.path === "/api/v1/keys/verify")!;
   const checks: [string, boolean][] = [

@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
+
 import { expect, test, type APIRequestContext } from "@playwright/test";
 import pg from "pg";
+
 import { issueKey, revokeKey, rotateKey, type KeySettings } from "../../lib/keys/service";
 import { createScope } from "../../lib/scopes/service";
 import { createTestUser, signIn, type TestUser } from "../helpers/dashboard-users";
@@ -83,11 +85,16 @@ test.describe("the dashboard with data", () => {
     owner = await createTestUser("OWNER");
     const run = randomBytes(3).toString("hex");
     const scopes = [`orders${run}:read`, `orders${run}:write`, `refunds${run}:create`];
-    for (const name of scopes) await createScope(e2eDb(), { name, description: `Lets a key ${name.split(":")[1]} ${name.split(":")[0].replace(run, "")}` }, system);
+    for (const name of scopes)
+      await createScope(e2eDb(), { name, description: `Lets a key ${name.split(":")[1]} ${name.split(":")[0].replace(run, "")}` }, system);
     const ip = address();
-    const make = (name: string, extra: Partial<KeySettings> = {}) =>
-      issueKey(e2eDb(), { name, ownerId: `cus_${run}`, scopes: [scopes[0]!], ...extra }, system);
-    const checkout = await make("Checkout service", { scopes: scopes.slice(0, 2), ratelimit: { limit: 100, windowMs: 60_000 }, remaining: 10_000, meta: { team: "payments", tier: "gold" } });
+    const make = (name: string, extra: Partial<KeySettings> = {}) => issueKey(e2eDb(), { name, ownerId: `cus_${run}`, scopes: [scopes[0]!], ...extra }, system);
+    const checkout = await make("Checkout service", {
+      scopes: scopes.slice(0, 2),
+      ratelimit: { limit: 100, windowMs: 60_000 },
+      remaining: 10_000,
+      meta: { team: "payments", tier: "gold" },
+    });
     const mobile = await make("Mobile app (test)", { environment: "test", expiresAt: new Date(Date.now() + 3 * 86_400_000) });
     const partner = await make("Partner integration", { expiresAt: new Date(Date.now() + 90 * 86_400_000) });
     const leaked = await make("Leaked CI key");

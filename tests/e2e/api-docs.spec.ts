@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+
 import { createTestUser, signIn } from "../helpers/dashboard-users";
 
 // The interactive API reference (/docs/api) renders /api/openapi.json with Scalar, served from

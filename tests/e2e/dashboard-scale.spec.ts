@@ -1,5 +1,7 @@
 import path from "node:path";
+
 import { expect, test, type Locator, type Page } from "@playwright/test";
+
 import { createScope } from "../../lib/scopes/service";
 import { createUser } from "../../lib/users/service";
 import { createTestUser, signIn, type TestUser } from "../helpers/dashboard-users";
@@ -47,8 +49,33 @@ async function seedSettings() {
   // after the file (its secret is a placeholder).
   await db.webhookEndpoint.createMany({
     data: [
-      { id: WEBHOOK, url: "https://hooks.payments.example.com/keyhold/events/production", description: "Payments on-call", events: ["key.rotated", "key.revoked"], secretEncrypted: "unused" },
-      { id: FAILING_WEBHOOK, url: "https://old-receiver.example.net/hooks", events: ["key.created", "key.updated", "key.rotated", "key.revoked", "key.expiring", "key.expired", "key.quota.low", "key.quota.exhausted", "key.ratelimit.exceeded", "security.invalid_key_flood", "usage.spike"], enabled: false, disabledReason: "Disabled automatically: every delivery failed for 24 hours.", secretEncrypted: "unused" },
+      {
+        id: WEBHOOK,
+        url: "https://hooks.payments.example.com/keyhold/events/production",
+        description: "Payments on-call",
+        events: ["key.rotated", "key.revoked"],
+        secretEncrypted: "unused",
+      },
+      {
+        id: FAILING_WEBHOOK,
+        url: "https://old-receiver.example.net/hooks",
+        events: [
+          "key.created",
+          "key.updated",
+          "key.rotated",
+          "key.revoked",
+          "key.expiring",
+          "key.expired",
+          "key.quota.low",
+          "key.quota.exhausted",
+          "key.ratelimit.exceeded",
+          "security.invalid_key_flood",
+          "usage.spike",
+        ],
+        enabled: false,
+        disabledReason: "Disabled automatically: every delivery failed for 24 hours.",
+        secretEncrypted: "unused",
+      },
     ],
   });
   const now = Date.now();
@@ -126,9 +153,19 @@ test.describe("in the viewer's locale", () => {
     // The top key served hundreds of requests; the y axis of the hourly chart reaches past 1,000.
     await expect(page.getByRole("region", { name: "Top keys table" }).locator("tbody tr").first().locator("td").nth(1)).toHaveText(/^\d{1,3}(\.\d{3})*$/);
     // Only the y axis has numbers this size; the x axis reads 07:00.
-    await expect(figure(page).locator("svg text").filter({ hasText: /^\d{1,3}\.\d{3}$/ }).first()).toBeVisible();
+    await expect(
+      figure(page)
+        .locator("svg text")
+        .filter({ hasText: /^\d{1,3}\.\d{3}$/ })
+        .first(),
+    ).toBeVisible();
     await page.goto(`/keys/${seed.heroId}`);
-    await expect(page.locator("dl > div").filter({ has: page.locator("dt", { hasText: /^Quota left$/ }) }).locator("dd")).toHaveText("48.213");
+    await expect(
+      page
+        .locator("dl > div")
+        .filter({ has: page.locator("dt", { hasText: /^Quota left$/ }) })
+        .locator("dd"),
+    ).toHaveText("48.213");
   });
 });
 

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
+
 import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
 import pg from "pg";
+
 import { issueKey, revokeKey } from "../../lib/keys/service";
 import { createScope } from "../../lib/scopes/service";
 import { createTestUser, signIn, type TestUser } from "../helpers/dashboard-users";
@@ -38,7 +40,10 @@ async function eventually(page: Page, check: () => Promise<void>) {
 
 /** The value next to a label in a key page's details list. */
 function detail(page: Page, label: string): Locator {
-  return page.locator("dl > div").filter({ has: page.locator("dt", { hasText: new RegExp(`^${label}$`) }) }).locator("dd");
+  return page
+    .locator("dl > div")
+    .filter({ has: page.locator("dt", { hasText: new RegExp(`^${label}$`) }) })
+    .locator("dd");
 }
 
 async function focusIsInside(dialog: Locator): Promise<boolean> {
@@ -171,7 +176,12 @@ test.describe("signed in as an owner", () => {
     await signIn(page, owner);
   });
 
-  test("a key created in the browser, used with whoami, seen in the usage chart, rotated, revoked and then refused", async ({ page, context, request, baseURL }) => {
+  test("a key created in the browser, used with whoami, seen in the usage chart, rotated, revoked and then refused", async ({
+    page,
+    context,
+    request,
+    baseURL,
+  }) => {
     await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: baseURL });
     const scope = await newScope();
     const name = `Billing ${tag()}`;
@@ -204,7 +214,15 @@ test.describe("signed in as an owner", () => {
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
 
     const record = await e2eDb().apiKey.findFirstOrThrow({ where: { name } });
-    expect(record).toMatchObject({ ownerId: "cus_billing", environment: "test", scopes: [scope], ratelimitLimit: 100, ratelimitWindowMs: 60_000, remaining: 1000, meta: { plan: "pro" } });
+    expect(record).toMatchObject({
+      ownerId: "cus_billing",
+      environment: "test",
+      scopes: [scope],
+      ratelimitLimit: 100,
+      ratelimitWindowMs: 60_000,
+      remaining: 1000,
+      meta: { plan: "pro" },
+    });
     expect(record.expiresAt!.getTime() - Date.now()).toBeGreaterThan(89 * 86_400_000);
 
     for (let i = 0; i < 3; i++) {
@@ -386,7 +404,13 @@ test.describe("signed in as an owner", () => {
     const keys = [];
     // Twenty-seven keys: more than one page of 25.
     for (let i = 0; i < 27; i++) {
-      keys.push(await issueKey(e2eDb(), { name: `k${run}-${String(i).padStart(2, "0")}`, ownerId: owner, environment: i % 3 === 0 ? "test" : "live", scopes: i % 2 === 0 ? [scope] : [] }, system));
+      keys.push(
+        await issueKey(
+          e2eDb(),
+          { name: `k${run}-${String(i).padStart(2, "0")}`, ownerId: owner, environment: i % 3 === 0 ? "test" : "live", scopes: i % 2 === 0 ? [scope] : [] },
+          system,
+        ),
+      );
     }
     const [revoked, expired, expiring, used] = [keys[26]!, keys[25]!, keys[24]!, keys[23]!];
     await revokeKey(e2eDb(), revoked.record.id, "test", system);
@@ -594,10 +618,15 @@ test.describe("signed in as an owner", () => {
 
     await topKeys.getByRole("link", { name: new RegExp(name) }).click();
     await expect(page).toHaveURL(new RegExp(`/keys/${record.id}$`));
-    for (const [range, label] of [["7d", "7 days"], ["30d", "30 days"]] as const) {
+    for (const [range, label] of [
+      ["7d", "7 days"],
+      ["30d", "30 days"],
+    ] as const) {
       await page.getByRole("navigation", { name: "Usage range" }).getByRole("link", { name: label }).click();
       await expect(page).toHaveURL(new RegExp(`range=${range}`));
-      await expect(page.getByRole("figure", { name: `Requests with this key in the last ${label}, by outcome` })).toContainText("120 requests, valid 100, rate_limited 20");
+      await expect(page.getByRole("figure", { name: `Requests with this key in the last ${label}, by outcome` })).toContainText(
+        "120 requests, valid 100, rate_limited 20",
+      );
     }
   });
 

@@ -1,6 +1,8 @@
-import { gunzipSync } from "node:zlib";
 import http from "node:http";
+import { gunzipSync } from "node:zlib";
+
 import { expect, test } from "@playwright/test";
+
 import { issueKey } from "../../lib/keys/service";
 import { Harness, ready, system, type Instance } from "../helpers/instance-harness";
 

@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+
 import { issueKey, revokeKey } from "../../lib/keys/service";
 import { Harness, ready, sleep, system, usageCounts, whoami, type Instance } from "../helpers/instance-harness";
 import { startTcpProxy } from "../helpers/tcp-proxy";
@@ -118,7 +119,6 @@ test("a rate limit of 100 per minute across two instances admits 100 within 10%"
     await harness.close();
   }
 });
-
 
 test("usage events from every instance are all counted, rollups included, after SIGTERM", async () => {
   test.setTimeout(180_000);
@@ -247,17 +247,12 @@ test("database outage: fresh cached keys keep working, everything else fails clo
     cachedUses++;
 
     await proxy.restore();
+    await expect.poll(async () => (await usageCounts(database.sql, cached.record.id)).ok, { timeout: 10_000, intervals: [250] }).toBe(cachedUses);
     await expect
-      .poll(async () => (await usageCounts(database.sql, cached.record.id)).ok, { timeout: 10_000, intervals: [250] })
-      .toBe(cachedUses);
-    await expect
-      .poll(
-        async () =>
-          database.sql(
-            `SELECT key_id, outcome, status FROM usage_events WHERE outcome = 'unavailable' ORDER BY id`,
-          ),
-        { timeout: 10_000, intervals: [250] },
-      )
+      .poll(async () => database.sql(`SELECT key_id, outcome, status FROM usage_events WHERE outcome = 'unavailable' ORDER BY id`), {
+        timeout: 10_000,
+        intervals: [250],
+      })
       .toEqual([
         // The unseen key could not be looked up, so its event cannot name it.
         { key_id: null, outcome: "unavailable", status: 503 },

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
+
 import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
+
 import { issueKey } from "../../lib/keys/service";
 import { createTestUser, signIn, type TestUser } from "../helpers/dashboard-users";
 import { e2eDb } from "../helpers/e2e-database";
@@ -16,7 +18,10 @@ function tag(): string {
 
 /** The value next to a label in a key page's details list. */
 function detail(page: Page, label: string): Locator {
-  return page.locator("dl > div").filter({ has: page.locator("dt", { hasText: new RegExp(`^${label}$`) }) }).locator("dd");
+  return page
+    .locator("dl > div")
+    .filter({ has: page.locator("dt", { hasText: new RegExp(`^${label}$`) }) })
+    .locator("dd");
 }
 
 /** The key page's summary cards: the quota card says how it refills. */

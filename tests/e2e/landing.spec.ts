@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+
 import { createTestUser } from "../helpers/dashboard-users";
 
 test("health answers ok with the database up", async ({ request }) => {

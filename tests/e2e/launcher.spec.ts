@@ -1,8 +1,10 @@
-import { chmodSync, mkdtempSync, existsSync, rmSync, statSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+
 import { expect, test } from "@playwright/test";
 import pg from "pg";
+
 import { launch, waitForHealthy, type Launched } from "../helpers/launcher";
 import { startTcpProxy } from "../helpers/tcp-proxy";
 import { createTestDatabase } from "../helpers/test-database";

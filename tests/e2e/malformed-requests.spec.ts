@@ -1,5 +1,7 @@
 import http from "node:http";
+
 import { expect, test, type APIRequestContext } from "@playwright/test";
+
 import { issueKey } from "../../lib/keys/service";
 import { createScope } from "../../lib/scopes/service";
 import { e2eDb } from "../helpers/e2e-database";
@@ -148,7 +150,20 @@ const NOT_STORABLE = ["\u0000", "a\u0000b", "\ud800", "x\udfffy"];
 const TYPE_CONFUSION_FOR_STRINGS = [42, 1.5, true, [], ["a"], {}, { a: 1 }];
 const TYPE_CONFUSION_FOR_NUMBERS = ["5", "", true, [], [1], {}, { n: 1 }];
 const TOO_MANY_SCOPES = Array.from({ length: 101 }, (_, i) => `s${i}:read`);
-const BAD_DATES = [42, true, [], {}, "", "tomorrow", "2030-01-01", "2030-01-01T00:00:00", "2030-13-01T00:00:00Z", "2030-01-01T25:00:00Z", "2030-01-01T00:00:00+25:00", 1_893_456_000_000];
+const BAD_DATES = [
+  42,
+  true,
+  [],
+  {},
+  "",
+  "tomorrow",
+  "2030-01-01",
+  "2030-01-01T00:00:00",
+  "2030-13-01T00:00:00Z",
+  "2030-01-01T25:00:00Z",
+  "2030-01-01T00:00:00+25:00",
+  1_893_456_000_000,
+];
 // An offset carries this past the year 9999 in UTC, where PostgreSQL and toISOString() part ways.
 const BEYOND_9999 = "9999-12-31T23:59:59-05:00";
 const BAD_RATELIMITS = [
@@ -204,7 +219,15 @@ function fieldCases(): Case[] {
   add(create!, base, "remaining", BAD_REMAINING);
   add(create!, base, "meta", [null, ...BAD_META]);
   // A scope that is well formed but not in the catalogue is refused by name too.
-  cases.push({ what: "create key: scope not in the catalogue", method: "POST", path: "/api/v1/keys", body: json({ ...base, scopes: ["nowhere:read"] }), status: 400, code: "bad_request", names: "nowhere:read" });
+  cases.push({
+    what: "create key: scope not in the catalogue",
+    method: "POST",
+    path: "/api/v1/keys",
+    body: json({ ...base, scopes: ["nowhere:read"] }),
+    status: 400,
+    code: "bad_request",
+    names: "nowhere:read",
+  });
 
   // PATCH: every field is optional, so each case is that field alone (null is valid for some).
   add(update!, {}, "name", [null, ...TYPE_CONFUSION_FOR_STRINGS, "", "   ", "x".repeat(201), ...NOT_STORABLE]);
@@ -221,11 +244,44 @@ function fieldCases(): Case[] {
 
   add(verify!, {}, "key", [null, ...TYPE_CONFUSION_FOR_STRINGS, "x".repeat(1025)]);
   add(verify!, { key: fixture.targetKey }, "scopes", [null, "orders:read", 1, {}, [1], [null], [""], ["x".repeat(201)], TOO_MANY_SCOPES]);
-  cases.push({ what: "verify key: no key", method: "POST", path: "/api/v1/keys/verify", body: json({ scopes: [] }), status: 400, code: "bad_request", names: "key" });
+  cases.push({
+    what: "verify key: no key",
+    method: "POST",
+    path: "/api/v1/keys/verify",
+    body: json({ scopes: [] }),
+    status: 400,
+    code: "bad_request",
+    names: "key",
+  });
 
-  add(scope!, {}, "name", [null, ...TYPE_CONFUSION_FOR_STRINGS, "", "orders", "Orders:Read", ":read", "orders:", "1a:b", "a b:c", "ordérs:read", "keys:read", "keys:write", "keys:verify", "usage:read", `a:${"b".repeat(200)}`, "a\u0000:b"]);
+  add(scope!, {}, "name", [
+    null,
+    ...TYPE_CONFUSION_FOR_STRINGS,
+    "",
+    "orders",
+    "Orders:Read",
+    ":read",
+    "orders:",
+    "1a:b",
+    "a b:c",
+    "ordérs:read",
+    "keys:read",
+    "keys:write",
+    "keys:verify",
+    "usage:read",
+    `a:${"b".repeat(200)}`,
+    "a\u0000:b",
+  ]);
   add(scope!, { name: `${uniq()}:read` }, "description", [null, ...TYPE_CONFUSION_FOR_STRINGS, "x".repeat(501), ...NOT_STORABLE]);
-  cases.push({ what: "create scope: no name", method: "POST", path: "/api/v1/scopes", body: json({ description: "x" }), status: 400, code: "bad_request", names: "name" });
+  cases.push({
+    what: "create scope: no name",
+    method: "POST",
+    path: "/api/v1/scopes",
+    body: json({ description: "x" }),
+    status: 400,
+    code: "bad_request",
+    names: "name",
+  });
 
   // Unknown fields: top level (including read-only ones of the record) and nested.
   const unknown: [typeof create, object, string[]][] = [
@@ -238,7 +294,15 @@ function fieldCases(): Case[] {
   ];
   for (const [endpoint, valid, fields] of unknown) {
     for (const field of fields) {
-      cases.push({ what: `${endpoint!.name}: unknown field ${field}`, method: endpoint!.method, path: endpoint!.path, body: json({ ...valid, [field]: "x" }), status: 400, code: "bad_request", names: field });
+      cases.push({
+        what: `${endpoint!.name}: unknown field ${field}`,
+        method: endpoint!.method,
+        path: endpoint!.path,
+        body: json({ ...valid, [field]: "x" }),
+        status: 400,
+        code: "bad_request",
+        names: field,
+      });
     }
   }
   for (const endpoint of [create!, update!]) {
@@ -263,7 +327,21 @@ function bodyShapeCases(): Case[] {
     const at = { method: endpoint.method, path: endpoint.path };
     const bad = (what: string, body: string | Buffer, extra: Partial<Case> = {}) =>
       cases.push({ what: `${endpoint.name}: ${what}`, ...at, body, status: 400, code: "bad_request", ...extra });
-    for (const text of ["{", '{"name":', "{'name':'x'}", '{name:"x"}', '{"name":"x",}', '{"name":"x"} trailing', '{"a":1}{"b":2}', "NaN", "undefined", "Infinity", "]", "\u0000", "{\u0000}"]) {
+    for (const text of [
+      "{",
+      '{"name":',
+      "{'name':'x'}",
+      '{name:"x"}',
+      '{"name":"x",}',
+      '{"name":"x"} trailing',
+      '{"a":1}{"b":2}',
+      "NaN",
+      "undefined",
+      "Infinity",
+      "]",
+      "\u0000",
+      "{\u0000}",
+    ]) {
       bad(`invalid JSON ${json(text)}`, text, { names: "JSON" });
     }
     for (const text of ["[]", "null", '"text"', "42", "-1", "true", "[{}]", json([endpoint.valid])]) bad(`not an object: ${text.slice(0, 40)}`, text);
@@ -356,7 +434,11 @@ function queryCases(): Case[] {
   }
   usage("from = to", new URLSearchParams({ from: now, to: now }).toString());
   usage("from after to", new URLSearchParams({ from: now, to: "2020-01-01T00:00:00Z" }).toString());
-  usage("a year by the minute", new URLSearchParams({ from: "2020-01-01T00:00:00Z", to: "2021-01-01T00:00:00Z", granularity: "minute" }).toString(), "granularity");
+  usage(
+    "a year by the minute",
+    new URLSearchParams({ from: "2020-01-01T00:00:00Z", to: "2021-01-01T00:00:00Z", granularity: "minute" }).toString(),
+    "granularity",
+  );
   for (const value of ["week", "", "MINUTE", "minutes", "second", "\u0000"]) usage(`granularity=${json(value)}`, param("granularity", value), "granularity");
   usage("unknown parameter", "colour=red", "colour");
   usage("keyId parameter", `keyId=${fixture.targetId}`, "keyId");
@@ -395,7 +477,15 @@ function pathCases(): Case[] {
     cases.push({ what: `revoke key ${label}`, method: "POST", path: `${at}/revoke`, body: "{}", status: 404, code: "not_found" });
     cases.push({ what: `usage of key ${label}`, method: "GET", path: `${at}/usage`, status: 404, code: "not_found" });
   }
-  for (const path of [`/api/v1/keys/${target}/nope`, `/api/v1/keys/${target}/rotate/again`, "/api/v1/nope", "/api/v2/keys", "/api/v1/scopes/orders:read", "/api/v1/key", "/api/v1/keys/verify/extra"]) {
+  for (const path of [
+    `/api/v1/keys/${target}/nope`,
+    `/api/v1/keys/${target}/rotate/again`,
+    "/api/v1/nope",
+    "/api/v2/keys",
+    "/api/v1/scopes/orders:read",
+    "/api/v1/key",
+    "/api/v1/keys/verify/extra",
+  ]) {
     for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"]) {
       cases.push({ what: `no route`, method, path, body: method === "GET" || method === "DELETE" ? undefined : "{}", status: 404, code: "not_found" });
     }

@@ -1,4 +1,5 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
+
 import { hashKey } from "../../lib/keys/hash";
 import { issueKey, type KeySettings } from "../../lib/keys/service";
 import { e2eDb } from "../helpers/e2e-database";
@@ -793,7 +794,13 @@ test.describe("the scope catalogue", () => {
     const name = `${uniq()}:read`;
     const created = await api.post("/api/v1/scopes", { name, description: "Read orders" });
     expect(created.status, created.text).toBe(201);
-    expect(created.body).toEqual({ id: expect.stringMatching(/^scp_[0-9A-Za-z]{22}$/), name, description: "Read orders", keyCount: 0, createdAt: expect.stringMatching(ISO) });
+    expect(created.body).toEqual({
+      id: expect.stringMatching(/^scp_[0-9A-Za-z]{22}$/),
+      name,
+      description: "Read orders",
+      keyCount: 0,
+      createdAt: expect.stringMatching(ISO),
+    });
     expect((await auditOf(created.body.id, "scope.create"))[0]).toMatchObject({ actorType: "key", actorId: rootId });
 
     const bare = await api.post("/api/v1/scopes", { name: `${uniq()}:write` });
@@ -820,7 +827,21 @@ test.describe("the scope catalogue", () => {
     const duplicate = await api.post("/api/v1/scopes", { name, description: "second" });
     expectError(duplicate, 409, "conflict");
     expect(duplicate.body.error.message).toContain(name);
-    for (const bad of ["orders", "Orders:Read", "orders:", ":read", "1orders:read", "orders:read ", "orders read:x", "ordérs:read", "", "keys:read", "keys:write", "keys:verify", "usage:read"]) {
+    for (const bad of [
+      "orders",
+      "Orders:Read",
+      "orders:",
+      ":read",
+      "1orders:read",
+      "orders:read ",
+      "orders read:x",
+      "ordérs:read",
+      "",
+      "keys:read",
+      "keys:write",
+      "keys:verify",
+      "usage:read",
+    ]) {
       const reply = await api.post("/api/v1/scopes", { name: bad });
       expectError(reply, 400, "bad_request");
       expect(reply.body.error.message, bad).toContain("name");

@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import http from "node:http";
+
 import { expect, test } from "@playwright/test";
+
 import { issueKey } from "../../lib/keys/service";
 import { Harness, ready, sleep, system, usageCounts, whoami, type Instance } from "../helpers/instance-harness";
 import { NGINX_BINARY, startNginx } from "../helpers/nginx";
@@ -132,9 +134,7 @@ test("two instances behind nginx: keys, revocations and usage cross instances, a
     await Promise.all(loops);
     const servedByB = await validVerifications(b);
 
-    await expect
-      .poll(async () => (await usageCounts(database.sql, loaded.body.id)).ok, { timeout: 10_000, intervals: [250] })
-      .toBeGreaterThanOrEqual(ok);
+    await expect.poll(async () => (await usageCounts(database.sql, loaded.body.id)).ok, { timeout: 10_000, intervals: [250] }).toBeGreaterThanOrEqual(ok);
     const stored = await usageCounts(database.sql, loaded.body.id);
     console.log(
       `nginx load: ${ok} answered (${answeredAtSignal} before SIGTERM to A, ${answeredWhileStopping} while A stopped, ` +

@@ -2,7 +2,9 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+
 import { expect, test } from "@playwright/test";
+
 import { createDb, type Db } from "../../lib/db/client";
 import { generateKey } from "../../lib/keys/format";
 import { issueKey, revokeKey } from "../../lib/keys/service";
@@ -325,7 +327,10 @@ test("every request is one JSON log line, and its X-Request-Id is the logged id"
   }
 
   // POST /api/v1/keys/verify also names the key it verified for the service, by id.
-  const verifies = sent.slice(ownFrom).filter((request) => request.path === "/api/v1/keys/verify").map((request) => byId.get(request.responseId!)![0]!);
+  const verifies = sent
+    .slice(ownFrom)
+    .filter((request) => request.path === "/api/v1/keys/verify")
+    .map((request) => byId.get(request.responseId!)![0]!);
   expect(verifies.map((line) => [line.verifiedKeyId === null ? null : typeof line.verifiedKeyId, line.verifiedOutcome])).toEqual([
     ["string", "valid"],
     [null, "invalid_key"],

@@ -1,7 +1,9 @@
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
-import { expect, test as base, type BrowserContext, type Locator, type Page } from "@playwright/test";
+
+import { test as base, expect, type BrowserContext, type Locator, type Page } from "@playwright/test";
+
 import { issueKey } from "../../lib/keys/service";
 import { createScope } from "../../lib/scopes/service";
 import { changeRole, resetPassword } from "../../lib/users/service";
@@ -50,11 +52,13 @@ async function expectHeading(page: Page, title: string): Promise<void> {
 
 /** Every control that changes something, on any dashboard page. */
 function mutationControls(page: Page): Locator {
-  return page
-    .getByRole("button", { name: /^(New key|Create key|Edit|Rotate|Revoke|Add scope|Add user|Disable)\b/ })
-    // Only this one link: other links are named after keys, whose names other tests chose.
-    .or(page.getByRole("link", { name: "New key", exact: true }))
-    .or(page.getByRole("combobox", { name: /^(Role of|Your role)/ }));
+  return (
+    page
+      .getByRole("button", { name: /^(New key|Create key|Edit|Rotate|Revoke|Add scope|Add user|Disable)\b/ })
+      // Only this one link: other links are named after keys, whose names other tests chose.
+      .or(page.getByRole("link", { name: "New key", exact: true }))
+      .or(page.getByRole("combobox", { name: /^(Role of|Your role)/ }))
+  );
 }
 
 interface Attempt {
@@ -594,7 +598,10 @@ test.describe("VIEWER", () => {
       await captureAction(admin, "revokeKeyAction", async () => {
         await admin.goto(`/keys/${toRevoke.id}`);
         await admin.getByRole("button", { name: "Revoke", exact: true }).click();
-        await admin.getByRole("dialog").getByLabel(/Type the key's name/).fill(toRevoke.name);
+        await admin
+          .getByRole("dialog")
+          .getByLabel(/Type the key's name/)
+          .fill(toRevoke.name);
         await admin.getByRole("dialog").getByLabel("Reason (optional)").fill("replayed by a viewer");
         await admin.getByRole("dialog").getByRole("button", { name: "Revoke key" }).click();
       }),

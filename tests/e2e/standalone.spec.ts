@@ -2,7 +2,9 @@ import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+
 import { expect, test } from "@playwright/test";
+
 import { processTree } from "../../scripts/bench/process-tree";
 import { Harness, ready, SECRET, whoami } from "../helpers/instance-harness";
 import type { LauncherSource } from "../helpers/launcher";
@@ -31,7 +33,11 @@ test.afterAll(() => {
 });
 
 function admin(args: string[], env: Record<string, string>): string {
-  return execFileSync(process.execPath, ["scripts/admin.mjs", ...args], { cwd: copy, env: { PATH: process.env.PATH, NODE_ENV: "production", ...env }, encoding: "utf8" });
+  return execFileSync(process.execPath, ["scripts/admin.mjs", ...args], {
+    cwd: copy,
+    env: { PATH: process.env.PATH, NODE_ENV: "production", ...env },
+    encoding: "utf8",
+  });
 }
 
 test("on PostgreSQL: migrations at start, the dashboard with its assets, the admin CLI, a verified key, a clean SIGTERM", async () => {

@@ -1,4 +1,5 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
+
 import { issueKey } from "../../lib/keys/service";
 import { createTestUser, signIn } from "../helpers/dashboard-users";
 import { e2eDb } from "../helpers/e2e-database";
@@ -31,7 +32,9 @@ test.describe("GET /api/v1/keys/{id}/addresses", () => {
   test("lists each address with requests, denied and last seen, most recent first", async ({ request }) => {
     const { root, id, first, second } = await usedKey(request);
     await expect
-      .poll(async () => (await call(request, root, `/api/v1/keys/${id}/addresses`, address())).body.data?.map((row: { ip: string }) => row.ip), { timeout: 10_000 })
+      .poll(async () => (await call(request, root, `/api/v1/keys/${id}/addresses`, address())).body.data?.map((row: { ip: string }) => row.ip), {
+        timeout: 10_000,
+      })
       .toEqual([second, first]);
     const { status, body } = await call(request, root, `/api/v1/keys/${id}/addresses`, address());
     expect(status).toBe(200);

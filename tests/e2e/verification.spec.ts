@@ -1,4 +1,5 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
+
 import { generateKey, keyChecksum } from "../../lib/keys/format";
 import { issueKey, revokeKey, type KeySettings } from "../../lib/keys/service";
 import { e2eDb } from "../helpers/e2e-database";
@@ -89,9 +90,7 @@ test.describe("whoami", () => {
     // Revoked from this process, the server hears of it by NOTIFY (within a second, DESIGN.md
     // section 9; tests/e2e/instances.spec.ts times that): until then its cache may answer 200.
     await revokeKey(e2eDb(), revoked.record.id, "leaked", system);
-    await expect
-      .poll(async () => (await whoami(request, { ...from(), "x-api-key": revoked.key })).status, { intervals: [50] })
-      .toBe(401);
+    await expect.poll(async () => (await whoami(request, { ...from(), "x-api-key": revoked.key })).status, { intervals: [50] }).toBe(401);
     expectError(await whoami(request, { ...from(), "x-api-key": revoked.key }), 401, "revoked_key");
   });
 
@@ -231,7 +230,13 @@ test.describe("invalid-key throttling", () => {
 test.describe("POST /api/v1/keys/verify", () => {
   test("answers valid with the key's fields, or valid:false with the code, and checks scopes", async ({ request }) => {
     const root = await newKey({ scopes: ["keys:verify"] });
-    const { key, record } = await newKey({ ownerId: "cus_7", scopes: ["keys:read"], meta: { plan: "pro" }, ratelimit: { limit: 100, windowMs: 1000 }, remaining: 50 });
+    const { key, record } = await newKey({
+      ownerId: "cus_7",
+      scopes: ["keys:read"],
+      meta: { plan: "pro" },
+      ratelimit: { limit: 100, windowMs: 1000 },
+      remaining: 50,
+    });
     const headers = { ...from(), authorization: `Bearer ${root.key}` };
     const ok = await request.post("/api/v1/keys/verify", { headers, data: { key } });
     expect(ok.status()).toBe(200);
@@ -288,9 +293,7 @@ test("every verification becomes a usage event with its outcome, and rollups cou
   const { key, record } = await newKey({ ratelimit: { limit: 2, windowMs: 60_000 } });
   const headers = { ...from(), "x-api-key": key };
   for (let i = 0; i < 3; i++) await whoami(request, headers);
-  await expect
-    .poll(async () => e2eDb().usageEvent.count({ where: { keyId: record.id } }), { timeout: 5_000 })
-    .toBe(3);
+  await expect.poll(async () => e2eDb().usageEvent.count({ where: { keyId: record.id } }), { timeout: 5_000 }).toBe(3);
   const events = await e2eDb().usageEvent.findMany({ where: { keyId: record.id }, orderBy: { id: "asc" } });
   expect(events.map((event) => [event.outcome, event.status, event.method, event.path])).toEqual([
     ["valid", 200, "GET", "/api/v1/whoami"],

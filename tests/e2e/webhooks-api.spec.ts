@@ -1,4 +1,5 @@
 import { expect, test, type APIRequestContext } from "@playwright/test";
+
 import { issueKey } from "../../lib/keys/service";
 import { e2eDb } from "../helpers/e2e-database";
 import { verifyStandardWebhook } from "../helpers/standard-webhooks-verifier";
@@ -110,7 +111,12 @@ test.describe("webhooks API", () => {
     expectError(await call(request, key, "POST", "/api/v1/webhooks", { url: receiver.url, events: ["key.exploded"] }), 400, "bad_request", "events");
     expectError(await call(request, key, "POST", "/api/v1/webhooks", { url: receiver.url, events: [] }), 400, "bad_request", "events");
     expectError(await call(request, key, "POST", "/api/v1/webhooks", { url: "ftp://example.com/x", events: ["key.created"] }), 400, "bad_request", "url");
-    expectError(await call(request, key, "POST", "/api/v1/webhooks", { url: receiver.url, events: ["key.created"], secret: "mine" }), 400, "bad_request", "secret");
+    expectError(
+      await call(request, key, "POST", "/api/v1/webhooks", { url: receiver.url, events: ["key.created"], secret: "mine" }),
+      400,
+      "bad_request",
+      "secret",
+    );
     expectError(await call(request, key, "GET", "/api/v1/webhooks/whk_nope"), 404, "not_found");
     expectError(await call(request, key, "POST", "/api/v1/webhooks/whk_nope/deliveries/whd_nope/retry"), 404, "not_found");
     expectError(await call(request, key, "GET", "/api/v1/webhooks/whk_nope/deliveries", undefined, { limit: "0" }), 400, "bad_request", "limit");
@@ -144,7 +150,10 @@ test.describe("audit API", () => {
     const exported = await call(request, key, "GET", "/api/v1/audit/export", undefined, { actorId: id, from: new Date(Date.now() - 60_000).toISOString() });
     expect(exported.status).toBe(200);
     expect(exported.headers["content-type"]).toBe("application/x-ndjson");
-    const lines = exported.text.trimEnd().split("\n").map((line) => JSON.parse(line));
+    const lines = exported.text
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line));
     expect(lines.map((entry) => entry.data.settings.name)).toEqual(names);
     expect(exported.text).not.toMatch(/kh_(live|test)_[0-9A-Za-z]{38}/);
   });
@@ -156,7 +165,12 @@ test.describe("audit API", () => {
     const { key } = await rootKey(["audit:read"]);
     expectError(await call(request, key, "GET", "/api/v1/audit", undefined, { actorType: "robot" }), 400, "bad_request", "actorType");
     expectError(await call(request, key, "GET", "/api/v1/audit", undefined, { from: "yesterday" }), 400, "bad_request", "from");
-    expectError(await call(request, key, "GET", "/api/v1/audit/export", undefined, { from: "2026-02-01T00:00:00Z", to: "2026-01-01T00:00:00Z" }), 400, "bad_request", "from");
+    expectError(
+      await call(request, key, "GET", "/api/v1/audit/export", undefined, { from: "2026-02-01T00:00:00Z", to: "2026-01-01T00:00:00Z" }),
+      400,
+      "bad_request",
+      "from",
+    );
     expectError(await call(request, key, "GET", "/api/v1/audit", undefined, { cursor: "abc" }), 400, "bad_request", "cursor");
     expectError(await call(request, key, "GET", "/api/v1/audit", undefined, { mystery: "1" }), 400, "bad_request", "mystery");
   });

@@ -1,4 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
+
 import { issueKey } from "../../lib/keys/service";
 import { createTestUser, signIn } from "../helpers/dashboard-users";
 import { e2eDb } from "../helpers/e2e-database";
@@ -63,10 +64,13 @@ test("an OWNER adds an endpoint, sees its secret once, and follows, retries, re-
   expect(JSON.parse(first!.body)).toMatchObject({ type: "key.created", data: { key: { id: record.id } } });
 
   await expect
-    .poll(async () => {
-      await page.reload();
-      return page.getByRole("region", { name: "Deliveries" }).getByText("delivered").count();
-    }, { timeout: 15_000 })
+    .poll(
+      async () => {
+        await page.reload();
+        return page.getByRole("region", { name: "Deliveries" }).getByText("delivered").count();
+      },
+      { timeout: 15_000 },
+    )
     .toBe(1);
   const row = page.locator(`tr[data-delivery-id="${first!.headers["webhook-id"]}"]`);
   await expect(row).toContainText("key.created");
@@ -134,7 +138,10 @@ test("the audit page exports what its filters show as NDJSON", async ({ page }) 
   const file = await (await download).createReadStream();
   let text = "";
   for await (const chunk of file) text += chunk;
-  const lines = text.trimEnd().split("\n").map((line) => JSON.parse(line));
+  const lines = text
+    .trimEnd()
+    .split("\n")
+    .map((line) => JSON.parse(line));
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatchObject({ action: "key.create", targetId: record.id, actorType: "system" });
 });

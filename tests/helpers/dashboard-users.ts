@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
+
 import type { Page } from "@playwright/test";
+
 import type { Role } from "../../lib/access/roles";
 import { createUser } from "../../lib/users/service";
 import { e2eDb } from "./e2e-database";

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+
 import { createDb, type Db } from "../../lib/db/client";
 
 export const E2E_DATABASE_URL_FILE = path.resolve(import.meta.dirname, "..", "..", "test-results", "e2e-database-url");

@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+
 import { E2E_DATABASE_URL_FILE } from "./e2e-database";
 import { launch } from "./launcher";
 import { createTestDatabase } from "./test-database";

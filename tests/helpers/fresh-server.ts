@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+
 import { launch, waitForHealthy } from "./launcher";
 import { createTestDatabase } from "./test-database";
 

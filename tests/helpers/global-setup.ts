@@ -1,4 +1,5 @@
 import type { TestProject } from "vitest/node";
+
 import { migrate } from "../../lib/db/migrate";
 import { createTestDatabase } from "./test-database";
 

@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+
 import pg from "pg";
+
 import { createDb, type Db } from "../../lib/db/client";
 import { launch, waitForHealthy, type Launched, type LauncherSource } from "./launcher";
 import { createTestDatabase, type TestDatabase } from "./test-database";
@@ -91,7 +93,6 @@ export async function whoami(base: string, key: string): Promise<{ status: numbe
   const body = (await response.json()) as Record<string, unknown> & { error?: { code: string } };
   return { status: response.status, code: body.error?.code ?? null, body };
 }
-
 
 export async function usageCounts(sql: Awaited<ReturnType<Harness["database"]>>["sql"], keyId: string) {
   const [row] = await sql<{ events: number; ok: number; rolled: number }>(

@@ -1,4 +1,5 @@
 import { NextRequest } from "next/server";
+
 import { CLIENT_IP_HEADER } from "../../lib/api/client-ip";
 
 // Calls a route handler as Keyhold's server would, without a server: the socket address goes in

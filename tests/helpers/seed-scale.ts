@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
+
 import pg from "pg";
+
 import { rebuildUsage } from "../../lib/usage/rebuild-usage";
-import { e2eDb, E2E_DATABASE_URL_FILE } from "./e2e-database";
+import { E2E_DATABASE_URL_FILE, e2eDb } from "./e2e-database";
 
 export interface ScaleSeed {
   /** A busy key with a rate limit, a quota, long metadata and traffic in the last hour. */
@@ -72,7 +74,17 @@ export async function seedScale(run: string, { keys = 3_000, events = 20_000 } =
     await client.query(
       `UPDATE api_keys SET name = 'Checkout service (production)', ratelimit_limit = 100, ratelimit_window_ms = 60000, remaining = 48213,
               meta = $2::jsonb, expires_at = NULL, revoked_at = NULL, revoked_reason = NULL WHERE id = $1`,
-      [hero, JSON.stringify({ team: "payments", tier: "gold", region: "eu-west-1", contact: "payments-oncall@example.com", runbook: "https://wiki.example.com/payments/keys", notes: "Rotated every 90 days by the platform team." })],
+      [
+        hero,
+        JSON.stringify({
+          team: "payments",
+          tier: "gold",
+          region: "eu-west-1",
+          contact: "payments-oncall@example.com",
+          runbook: "https://wiki.example.com/payments/keys",
+          notes: "Rotated every 90 days by the platform team.",
+        }),
+      ],
     );
     await client.query(
       `INSERT INTO usage_events (key_id, outcome, method, path, status, latency_ms, ip, at)

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
+
 import pg from "pg";
+
 import { startEmbeddedDatabase } from "../../lib/db/embedded";
 
 // Where integration tests get their databases (DESIGN.md section 12): TEST_DATABASE_URL,

@@ -17,4 +17,11 @@ const worker = new DeliveryWorker({
 });
 worker.start();
 console.log("ready");
-process.on("SIGTERM", () => void worker.stop().then(() => db.$disconnect()).then(() => process.exit(0)));
+process.on(
+  "SIGTERM",
+  () =>
+    void worker
+      .stop()
+      .then(() => db.$disconnect())
+      .then(() => process.exit(0)),
+);

@@ -3,8 +3,10 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+
 import bcrypt from "bcryptjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import type { Actor } from "../../lib/access/actor";
 import { newId } from "../../lib/db/ids";
 import { parseKey } from "../../lib/keys/format";
@@ -167,7 +169,16 @@ describe.concurrent("admin CLI with DATABASE_URL", { timeout: 180_000 }, () => {
   });
 
   it("create-key --refill and --allow-ip: the quota starts at the amount, addresses are normalised, the record has 19 fields", async () => {
-    const run = await runCli(["create-key", "--name", "metered", "--refill", "1000/daily", "--allow-ip", "10.1.2.3/8, 2001:DB8::/32,::ffff:192.0.2.1", "--json"]);
+    const run = await runCli([
+      "create-key",
+      "--name",
+      "metered",
+      "--refill",
+      "1000/daily",
+      "--allow-ip",
+      "10.1.2.3/8, 2001:DB8::/32,::ffff:192.0.2.1",
+      "--json",
+    ]);
     expectSuccess(run);
     const json = JSON.parse(run.stdout) as Record<string, unknown>;
     const created = keyWithSecret.parse(json);
@@ -307,11 +318,27 @@ describe.concurrent("admin CLI with DATABASE_URL", { timeout: 180_000 }, () => {
     { label: "too long --ratelimit window", args: ["create-key", "--name", "never", "--ratelimit", "100/2d"], error: /--ratelimit window must be at most 1d/ },
     { label: "bad --remaining", args: ["create-key", "--name", "never", "--remaining", "lots"], error: /--remaining must be a whole number/ },
     { label: "malformed scope", args: ["create-key", "--name", "never", "--scopes", "Orders"], error: /--scopes: "Orders" is not a scope name/ },
-    { label: "bad --refill interval", args: ["create-key", "--name", "never", "--refill", "1000/weekly"], error: /--refill must be amount\/daily or amount\/monthly/ },
+    {
+      label: "bad --refill interval",
+      args: ["create-key", "--name", "never", "--refill", "1000/weekly"],
+      error: /--refill must be amount\/daily or amount\/monthly/,
+    },
     { label: "zero --refill", args: ["create-key", "--name", "never", "--refill", "0/daily"], error: /--refill must be amount\/daily/ },
-    { label: "--allow-ip CIDR past 32 bits", args: ["create-key", "--name", "never", "--allow-ip", "10.0.0.1,10.0.0.0/33"], error: /--allow-ip "10.0.0.0\/33": must be an IPv4 or IPv6 address or CIDR range/ },
-    { label: "--allow-ip hostname", args: ["create-key", "--name", "never", "--allow-ip", "db.example.com"], error: /--allow-ip "db.example.com": must be an IPv4/ },
-    { label: "scope not in the catalogue", args: ["create-key", "--name", "never", "--scopes", "orders:read,billing:write"], error: /Unknown scope: billing:write/ },
+    {
+      label: "--allow-ip CIDR past 32 bits",
+      args: ["create-key", "--name", "never", "--allow-ip", "10.0.0.1,10.0.0.0/33"],
+      error: /--allow-ip "10.0.0.0\/33": must be an IPv4 or IPv6 address or CIDR range/,
+    },
+    {
+      label: "--allow-ip hostname",
+      args: ["create-key", "--name", "never", "--allow-ip", "db.example.com"],
+      error: /--allow-ip "db.example.com": must be an IPv4/,
+    },
+    {
+      label: "scope not in the catalogue",
+      args: ["create-key", "--name", "never", "--scopes", "orders:read,billing:write"],
+      error: /Unknown scope: billing:write/,
+    },
     { label: "unexpected argument", args: ["create-key", "--name", "never", "extra"], error: /unexpected argument "extra"/ },
     { label: "bad --status", args: ["list-keys", "--status", "gone"], error: /--status must be active, expired or revoked/ },
     { label: "revoke-key without a target", args: ["revoke-key"], error: /revoke-key is missing an argument/ },
@@ -319,7 +346,12 @@ describe.concurrent("admin CLI with DATABASE_URL", { timeout: 180_000 }, () => {
     { label: "bad --role", args: ["create-user", "someone@example.com", "--role", "ROOT"], error: /--role must be OWNER, ADMIN or VIEWER/ },
     { label: "bad email", args: ["create-user", "not-an-email", "--role", "VIEWER"], error: /"not-an-email" is not a valid email address/ },
     { label: "disable-user of an unknown email", args: ["disable-user", "nobody@example.com"], error: /No user with the email nobody@example.com/ },
-    { label: "reset-password of an unknown email", args: ["reset-password", "nobody@example.com"], input: "a long enough password\n", error: /No user with the email/ },
+    {
+      label: "reset-password of an unknown email",
+      args: ["reset-password", "nobody@example.com"],
+      input: "a long enough password\n",
+      error: /No user with the email/,
+    },
   ])("exits 1 with one line: $label", async ({ args, input, error }) => {
     expectOneLineError(await runCli(args, { input }), 1, error);
     expect(await shared.db.apiKey.count({ where: { name: "never" } })).toBe(0);

@@ -1,6 +1,8 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
+
 import { describe, expect, it } from "vitest";
+
 import { webhookEndpoint, webhookWithSecret } from "../../lib/webhooks/schemas";
 import { expectOneLineError, expectSuccess, type Run } from "../helpers/cli-run";
 import { databaseForThisFile } from "../helpers/migrated-database";
@@ -16,10 +18,20 @@ const SECRET = "cli-webhook-secret-cli-webhook-secret-cli";
 const shared = databaseForThisFile("keyhold_admin_webhooks");
 
 function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-  const merged: Record<string, string | undefined> = { ...process.env, DATABASE_URL: shared.database.url, NEXTAUTH_SECRET: SECRET, KEYHOLD_WEBHOOK_ALLOW_PRIVATE: undefined, ...env };
+  const merged: Record<string, string | undefined> = {
+    ...process.env,
+    DATABASE_URL: shared.database.url,
+    NEXTAUTH_SECRET: SECRET,
+    KEYHOLD_WEBHOOK_ALLOW_PRIVATE: undefined,
+    ...env,
+  };
   for (const name of Object.keys(merged)) if (merged[name] === undefined) delete merged[name];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSX, "scripts/admin.ts", ...args], { cwd: ROOT, env: merged as NodeJS.ProcessEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [TSX, "scripts/admin.ts", ...args], {
+      cwd: ROOT,
+      env: merged as NodeJS.ProcessEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
@@ -79,7 +91,11 @@ describe("admin CLI webhooks", () => {
   });
 
   it("refuses to seal secrets without the server's NEXTAUTH_SECRET", async () => {
-    expectOneLineError(await runCli(["create-webhook", "--url", "https://93.184.215.14/x", "--events", "all"], { NEXTAUTH_SECRET: undefined }), 1, /NEXTAUTH_SECRET/);
+    expectOneLineError(
+      await runCli(["create-webhook", "--url", "https://93.184.215.14/x", "--events", "all"], { NEXTAUTH_SECRET: undefined }),
+      1,
+      /NEXTAUTH_SECRET/,
+    );
     await nothingChanged();
   });
 });

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+
 import { exportAuditLog } from "../../lib/audit/export-audit";
 import { exportAuditQuery, listAuditQuery } from "../../lib/audit/schemas";
 import type { Db } from "../../lib/db/client";

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
+
 import { AuditQueryError, listAuditEntries, type AuditQuery } from "../../lib/audit/query-audit";
 import { databaseForThisFile } from "../helpers/migrated-database";
 

@@ -2,8 +2,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import type { Actor } from "../../lib/access/actor";
 import { createDb, type Db } from "../../lib/db/client";
 import { startEmbeddedDatabase } from "../../lib/db/embedded";
@@ -29,7 +31,7 @@ const CLI: Actor = { type: "cli", id: null };
 const BASE = Date.UTC(2026, 10, 23, 12, 0, 0);
 // Everything a dump must carry through quoting intact: quotes, a semicolon, lines that start
 // like psql meta-commands, dollar quotes, comment markers and characters beyond ASCII.
-const ODD_NAME = "it's \"odd\"; DROP TABLE x;\n\\restrict k3y\n\\unrestrict k3y\n$$ -- /* ü 🔑 \\";
+const ODD_NAME = 'it\'s "odd"; DROP TABLE x;\n\\restrict k3y\n\\unrestrict k3y\n$$ -- /* ü 🔑 \\';
 const PASSWORD = "s3cret-pw-never-printed";
 
 function runScript(script: "db-backup" | "db-restore", args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
@@ -323,7 +325,11 @@ describe("npm run db:backup and db:restore", { timeout: 240_000 }, () => {
   it("refuses to restore into a database that has tables, and changes nothing", async () => {
     const { file } = await backUpEmbedded();
     const embedded = await runScript("db-restore", [file], { KEYHOLD_DATA_DIR: sourceDir });
-    expectOneLineError(embedded, 1, /the embedded database in .* is not empty: it has \d+ tables \(_prisma_migrations, [a-z_]+, [a-z_]+, \.\.\.\)\. Restore only into an empty database; nothing changed\.$/);
+    expectOneLineError(
+      embedded,
+      1,
+      /the embedded database in .* is not empty: it has \d+ tables \(_prisma_migrations, [a-z_]+, [a-z_]+, \.\.\.\)\. Restore only into an empty database; nothing changed\.$/,
+    );
     expect(await withEmbedded(sourceDir, snapshot)).toEqual(embeddedSource.snapshot);
 
     if (!postgres) return;
@@ -394,7 +400,9 @@ describe("npm run db:backup and db:restore", { timeout: 240_000 }, () => {
     const run = await runScript("db-restore", [broken], url ? { DATABASE_URL: url } : { KEYHOLD_DATA_DIR: dataDir });
     expect(run.code, run.stderr).toBe(2);
     const lines = run.stderr.split("\n").filter(Boolean);
-    expect(lines.at(-1)).toMatch(new RegExp(`^error: restore failed: .*broken\\.sql, line ${line}: column "no_such_column" does not exist; nothing was restored`));
+    expect(lines.at(-1)).toMatch(
+      new RegExp(`^error: restore failed: .*broken\\.sql, line ${line}: column "no_such_column" does not exist; nothing was restored`),
+    );
     expect(url ? await tableCount(url) : await withEmbedded(dataDir, tableCount)).toBe(0);
   });
 

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
+
 import { countKeys, EXACT_COUNT_LIMIT } from "../../lib/keys/count-keys";
 import { databaseForThisFile } from "../helpers/migrated-database";
 

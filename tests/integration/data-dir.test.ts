@@ -1,7 +1,9 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
 import { loadOrCreateSecret, lockDataDir } from "../../lib/process/data-dir";
 
 // Issue 13 item 1 and DESIGN.md section 15.7: `.data/` and everything under it are 0700/0600,

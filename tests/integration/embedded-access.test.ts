@@ -2,8 +2,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { startEmbeddedDatabase, type EmbeddedDatabase } from "../../lib/db/embedded";
 
 // Issue 13 item 1: the embedded database has no password, and it listened on 127.0.0.1, so any

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { countActiveKeys } from "../../lib/keys/count-active-keys";
 import { listScopes } from "../../lib/scopes/service";
 import { databaseForThisFile } from "../helpers/migrated-database";
@@ -27,11 +28,20 @@ describe("key counts", () => {
           [`key_${i}`, scopes, expires],
         );
       } else if (op < 0.7) {
-        await shared.admin.query(`UPDATE api_keys SET revoked_at = now() WHERE id = (SELECT id FROM api_keys WHERE revoked_at IS NULL ORDER BY md5(id || $1) LIMIT 1)`, [String(i)]);
+        await shared.admin.query(
+          `UPDATE api_keys SET revoked_at = now() WHERE id = (SELECT id FROM api_keys WHERE revoked_at IS NULL ORDER BY md5(id || $1) LIMIT 1)`,
+          [String(i)],
+        );
       } else if (op < 0.85) {
-        await shared.admin.query(`UPDATE api_keys SET scopes = $2 WHERE id = (SELECT id FROM api_keys ORDER BY md5(id || $1) LIMIT 1)`, [String(i), SCOPES.filter(() => next() < 0.5)]);
+        await shared.admin.query(`UPDATE api_keys SET scopes = $2 WHERE id = (SELECT id FROM api_keys ORDER BY md5(id || $1) LIMIT 1)`, [
+          String(i),
+          SCOPES.filter(() => next() < 0.5),
+        ]);
       } else if (op < 0.9) {
-        await shared.admin.query(`UPDATE api_keys SET name = 'renamed', last_used_at = now() WHERE id = (SELECT id FROM api_keys ORDER BY md5(id || $1) LIMIT 1)`, [String(i)]);
+        await shared.admin.query(
+          `UPDATE api_keys SET name = 'renamed', last_used_at = now() WHERE id = (SELECT id FROM api_keys ORDER BY md5(id || $1) LIMIT 1)`,
+          [String(i)],
+        );
       } else {
         await shared.admin.query(`DELETE FROM api_keys WHERE id = (SELECT id FROM api_keys ORDER BY md5(id || $1) LIMIT 1)`, [String(i)]);
       }
@@ -50,10 +60,14 @@ describe("key counts", () => {
 
     // A bulk load that bypasses the trigger is put right by a recount.
     await shared.admin.query("ALTER TABLE api_keys DISABLE TRIGGER api_keys_key_counts");
-    await shared.admin.query(`INSERT INTO api_keys (id, name, start, hash, scopes, updated_at) SELECT 'key_bulk_' || g, 'k', 'kh_live_abcd', 'bulk' || g, ARRAY['orders:read'], now() FROM generate_series(1, 50) g`);
+    await shared.admin.query(
+      `INSERT INTO api_keys (id, name, start, hash, scopes, updated_at) SELECT 'key_bulk_' || g, 'k', 'kh_live_abcd', 'bulk' || g, ARRAY['orders:read'], now() FROM generate_series(1, 50) g`,
+    );
     await shared.admin.query("ALTER TABLE api_keys ENABLE TRIGGER api_keys_key_counts");
     await shared.admin.query("SELECT key_counts_refresh()");
     expect(await countActiveKeys(shared.db, now)).toBe(rows[0].n + 50);
-    expect((await listScopes(shared.db)).find((scope) => scope.name === "orders:read")!.keyCount).toBe(counted.rows.find((row) => row.name === "orders:read")!.n + 50);
+    expect((await listScopes(shared.db)).find((scope) => scope.name === "orders:read")!.keyCount).toBe(
+      counted.rows.find((row) => row.name === "orders:read")!.n + 50,
+    );
   });
 });

@@ -1,11 +1,8 @@
-// The client address rules under test: one proxy in front, at 10.0.0.2. Set before anything reads
-// the configuration (lib/env.ts reads it once).
-process.env.KEYHOLD_TRUSTED_PROXIES = "10.0.0.2/32";
-
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as keyRoute from "../../app/api/v1/keys/[id]/route";
+
 import * as rotateRoute from "../../app/api/v1/keys/[id]/rotate/route";
+import * as keyRoute from "../../app/api/v1/keys/[id]/route";
 import * as keysRoute from "../../app/api/v1/keys/route";
 import * as verifyRoute from "../../app/api/v1/keys/verify/route";
 import * as whoamiRoute from "../../app/api/v1/whoami/route";
@@ -17,6 +14,10 @@ import { issueKey } from "../../lib/keys/service";
 import { usageSeries } from "../../lib/usage/query-usage";
 import { getUsageRecorder } from "../../lib/usage/recorder";
 import { callRoute, type RouteCall } from "../helpers/route-call";
+
+// The client address rules under test: one proxy in front, at 10.0.0.2. Set before anything reads
+// the configuration (lib/env.ts reads it once).
+process.env.KEYHOLD_TRUSTED_PROXIES = "10.0.0.2/32";
 
 // DESIGN.md sections 15.3 and 15.4 through the HTTP API's own handlers: refill and ipAllowlist on
 // the key record (create, PATCH, rotate), `cost` and `ip` on the verify endpoint, allowlists on
@@ -66,7 +67,10 @@ describe("key policies on the key record", () => {
   it("clears the refill with the quota, starts a quota at a refill's amount, and keeps both through a rotation", async () => {
     const { body: plain } = await create({ name: "plain" });
     const id = plain.id as string;
-    expect((await patch(id, { refill: { interval: "monthly", amount: 50 } })).body).toMatchObject({ remaining: 50, refill: { interval: "monthly", amount: 50 } });
+    expect((await patch(id, { refill: { interval: "monthly", amount: 50 } })).body).toMatchObject({
+      remaining: 50,
+      refill: { interval: "monthly", amount: 50 },
+    });
     expect((await patch(id, { ipAllowlist: ["203.0.113.0/24"] })).body).toMatchObject({ ipAllowlist: ["203.0.113.0/24"] });
 
     const rotated = await callRoute(rotateRoute.POST, "POST", `/api/v1/keys/${id}/rotate`, { key: root, body: {}, params: { id } });
@@ -154,7 +158,13 @@ describe("the verify endpoint's ip and cost", () => {
       { outcome: "valid", requests: 2, credits: 10 },
     ]);
     const to = new Date(Date.now() + 3_600_000);
-    const series = await usageSeries(getDb(), { keyId: target.id as string, from: new Date(to.getTime() - 86_400_000), to, granularity: "day", measure: "credits" });
+    const series = await usageSeries(getDb(), {
+      keyId: target.id as string,
+      from: new Date(to.getTime() - 86_400_000),
+      to,
+      granularity: "day",
+      measure: "credits",
+    });
     expect(series.flatMap((point) => Object.entries(point.counts))).toEqual([
       ["quota_exceeded", 7],
       ["valid", 10],

@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
+
 import { describe, expect, it } from "vitest";
 
 // Issue 13 item 8: the launcher validated configuration with the NODE_ENV of the shell (unset:
@@ -27,7 +28,9 @@ describe("the launcher's configuration check", () => {
   ])("refuses `start` with DATABASE_URL and no NEXTAUTH_SECRET when NODE_ENV is %s", (_, extra) => {
     const run = start("start", { DATABASE_URL: "postgresql://postgres@127.0.0.1:1/none", ...extra });
     expect(run.status).toBe(1);
-    expect(run.stderr.trim().split("\n")).toEqual(["Configuration error: NEXTAUTH_SECRET is required in production (NODE_ENV=production with DATABASE_URL set)"]);
+    expect(run.stderr.trim().split("\n")).toEqual([
+      "Configuration error: NEXTAUTH_SECRET is required in production (NODE_ENV=production with DATABASE_URL set)",
+    ]);
     expect(run.stdout).not.toMatch(/database:/);
   });
 });

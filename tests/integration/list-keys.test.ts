@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
+
 import { countKeys } from "../../lib/keys/count-keys";
 import type { KeyFilters } from "../../lib/keys/keys-where";
 import { listKeys } from "../../lib/keys/list-keys";
@@ -29,7 +30,17 @@ async function insert(rows: Row[]) {
     await shared.admin.query(
       `INSERT INTO api_keys (id, name, start, hash, owner_id, environment, scopes, expires_at, revoked_at, created_at, updated_at)
        VALUES ($1, $2, $3, md5($1), $4, $5::"Environment", $6, $7, $8, coalesce($9::timestamptz, now()), now())`,
-      [row.id, row.name, row.start, row.owner ?? null, row.environment ?? "live", row.scopes ?? [], row.expiresAt ?? null, row.revokedAt ?? null, row.createdAt ?? null],
+      [
+        row.id,
+        row.name,
+        row.start,
+        row.owner ?? null,
+        row.environment ?? "live",
+        row.scopes ?? [],
+        row.expiresAt ?? null,
+        row.revokedAt ?? null,
+        row.createdAt ?? null,
+      ],
     );
   }
 }
@@ -85,7 +96,10 @@ describe("listKeys and countKeys", () => {
       { id: k("h"), name: "h", start: "kh_live_0008", owner: "cus_1", scopes: ["read"], expiresAt: future, createdAt: "2026-06-01T13:00:00Z" },
     ]);
     expect(await listAll({})).toEqual({ ids: [k("h"), k("g"), k("f"), k("e"), k("d"), k("c"), k("b"), k("a")], count: { kind: "exact", count: 8 } });
-    expect(await listAll({ ownerId: "cus_1", scope: "read" })).toEqual({ ids: [k("h"), k("e"), k("d"), k("c"), k("b"), k("a")], count: { kind: "exact", count: 6 } });
+    expect(await listAll({ ownerId: "cus_1", scope: "read" })).toEqual({
+      ids: [k("h"), k("e"), k("d"), k("c"), k("b"), k("a")],
+      count: { kind: "exact", count: 6 },
+    });
     expect(await listAll({ ownerId: "cus_1", scope: "read", environment: "live", status: "active" })).toEqual({
       ids: [k("h"), k("b"), k("a")],
       count: { kind: "exact", count: 3 },

@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+
 import pg from "pg";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
-import { MigrationError, migrate } from "../../lib/db/migrate";
+
+import { migrate, MigrationError } from "../../lib/db/migrate";
 import { createTestDatabase } from "../helpers/test-database";
 
 // DESIGN.md section 10: lib/db/migrate.ts must leave _prisma_migrations exactly as

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+
 import { createDb, type Db } from "../../lib/db/client";
 import { KEY_CACHE_TTL_MS, KeyCache } from "../../lib/keys/cache";
 import { issueKey, updateKey } from "../../lib/keys/service";

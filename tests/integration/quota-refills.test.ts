@@ -1,5 +1,6 @@
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
+
 import { createDb, type Db } from "../../lib/db/client";
 import { KEY_CACHE_TTL_MS, KeyCache } from "../../lib/keys/cache";
 import { issueKey } from "../../lib/keys/service";

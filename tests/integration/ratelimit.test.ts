@@ -1,6 +1,8 @@
 import net from "node:net";
+
 import pg from "pg";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
+
 import { createDb, type Db } from "../../lib/db/client";
 import { migrate } from "../../lib/db/migrate";
 import { RateLimiter, type RateLimitResult } from "../../lib/ratelimit/limiter";
@@ -42,8 +44,7 @@ async function freshDatabase(): Promise<Harness> {
   closers.push(() => admin.end());
   return {
     url: database.url,
-    sql: async <R extends pg.QueryResultRow>(text: string, params: unknown[] = []) =>
-      (await admin.query<R>(text, params)).rows,
+    sql: async <R extends pg.QueryResultRow>(text: string, params: unknown[] = []) => (await admin.query<R>(text, params)).rows,
     client(url = database.url) {
       const db = createDb(url);
       closers.push(() => db.$disconnect());
@@ -71,8 +72,7 @@ function instrument(db: Db, options: { leaseDelayMs?: number } = {}): { db: Db; 
       if (prop !== "$queryRaw" && prop !== "$executeRaw") return Reflect.get(target, prop, target);
       return (strings: TemplateStringsArray, ...values: unknown[]) => {
         const text = strings.join("?");
-        const run = () =>
-          (target[prop] as (s: TemplateStringsArray, ...v: unknown[]) => Promise<unknown>).call(target, strings, ...values);
+        const run = () => (target[prop] as (s: TemplateStringsArray, ...v: unknown[]) => Promise<unknown>).call(target, strings, ...values);
         if (text.includes("DELETE FROM ratelimit_windows")) {
           stats.deletes++;
           return run();
@@ -82,11 +82,9 @@ function instrument(db: Db, options: { leaseDelayMs?: number } = {}): { db: Db; 
         stats.inFlight++;
         stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
         const delay = options.leaseDelayMs ?? 0;
-        return new Promise((resolve) => setTimeout(resolve, delay))
-          .then(run)
-          .finally(() => {
-            stats.inFlight--;
-          });
+        return new Promise((resolve) => setTimeout(resolve, delay)).then(run).finally(() => {
+          stats.inFlight--;
+        });
       };
     },
   });
@@ -133,9 +131,7 @@ describe("RateLimiter on one instance", () => {
       expect(result.resetAt).toBe(clock.windowStart + WINDOW);
       expect(result.remaining).toBeGreaterThanOrEqual(0);
     }
-    expect(await windowRows(harness, "key_a")).toEqual([
-      { window_start: new Date(clock.windowStart), used: 10, last_grant: expect.any(Number) },
-    ]);
+    expect(await windowRows(harness, "key_a")).toEqual([{ window_start: new Date(clock.windowStart), used: 10, last_grant: expect.any(Number) }]);
 
     // A spent window is answered from memory until it ends.
     const leasesWhenSpent = stats.leases;
@@ -266,9 +262,7 @@ describe("RateLimiter on one instance", () => {
     // Another instance, holding nothing, has to ask the database under the lowered limit.
     const other = new RateLimiter(harness.client(), { now: clock.now });
     expect(await other.check("key_h", 11, WINDOW)).toMatchObject({ allowed: false, remaining: 0 });
-    expect(await windowRows(harness, "key_h")).toEqual([
-      { window_start: new Date(clock.windowStart), used: leased, last_grant: 0 },
-    ]);
+    expect(await windowRows(harness, "key_h")).toEqual([{ window_start: new Date(clock.windowStart), used: leased, last_grant: 0 }]);
 
     // Raised again: "spent" was relative to the old limit.
     for (let i = 0; i < 20; i++) if ((await limiter.check("key_h", 25, WINDOW)).allowed) admitted++;
@@ -332,9 +326,7 @@ describe("RateLimiter across instances", () => {
     const harness = await freshDatabase();
     const clock = testClock();
     const instances = Array.from({ length: 5 }, () => new RateLimiter(harness.client(), { now: clock.now }));
-    const results = await Promise.all(
-      Array.from({ length: 600 }, (_, i) => instances[i % instances.length].check("key_many", 97, WINDOW)),
-    );
+    const results = await Promise.all(Array.from({ length: 600 }, (_, i) => instances[i % instances.length].check("key_many", 97, WINDOW)));
     const [row] = await windowRows(harness, "key_many");
     console.log(`five instances, limit 97, 600 concurrent checks: ${allowedCount(results)} allowed, used ${row.used}`);
     expect(row.used).toBeLessThanOrEqual(97);
@@ -357,9 +349,7 @@ describe("RateLimiter leases", () => {
     // nobody waits, is twice that, not the whole window.
     await vi.waitFor(() => expect(stats.leases).toBe(2));
     await vi.waitFor(() => expect(stats.inFlight).toBe(0));
-    expect(await windowRows(harness, "key_c")).toEqual([
-      { window_start: new Date(clock.windowStart), used: 120, last_grant: 80 },
-    ]);
+    expect(await windowRows(harness, "key_c")).toEqual([{ window_start: new Date(clock.windowStart), used: 120, last_grant: 80 }]);
     expect(stats.maxInFlight).toBe(1);
   });
 
@@ -536,23 +526,17 @@ describe("RateLimiter housekeeping", () => {
       (await harness.sql<{ key_id: string; window_start: Date }>("SELECT key_id, window_start FROM ratelimit_windows"))
         .map((row) => `${row.key_id}@${row.window_start.toISOString()}`)
         .sort();
-    const expected = rows
-      .filter(([, , keep]) => keep)
-      .map(([keyId, start]) => `${keyId}@${start.toISOString()}`);
+    const expected = rows.filter(([, , keep]) => keep).map(([keyId, start]) => `${keyId}@${start.toISOString()}`);
 
     const { db, stats } = instrument(harness.client());
     const limiter = new RateLimiter(db, { now: clock.now });
     expect((await limiter.check("key_live", 5, WINDOW)).allowed).toBe(true);
     // The request did not wait for the cleanup: it is scheduled after the request's own tick.
     await vi.waitFor(async () => expect(stats.deletes).toBe(1));
-    await vi.waitFor(async () =>
-      expect(await remainingRows()).toEqual([...expected, `key_live@${new Date(clock.windowStart).toISOString()}`].sort()),
-    );
+    await vi.waitFor(async () => expect(await remainingRows()).toEqual([...expected, `key_live@${new Date(clock.windowStart).toISOString()}`].sort()));
 
     // Another old row appears; half a minute later nothing runs, a minute later it does.
-    await harness.sql("INSERT INTO ratelimit_windows (key_id, window_start, used) VALUES ('key_minute', $1, 1)", [
-      minutes(90),
-    ]);
+    await harness.sql("INSERT INTO ratelimit_windows (key_id, window_start, used) VALUES ('key_minute', $1, 1)", [minutes(90)]);
     clock.t = now + 30_000;
     await limiter.check("key_live", 5, WINDOW);
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,6 +1,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+
 import { getDb } from "../../lib/db/client";
 import { metrics } from "../../lib/observability/metrics";
 import { requestContextStorage, type RequestContext } from "../../lib/observability/request-context";
@@ -64,7 +66,9 @@ async function keyInQueryCount(): Promise<number> {
 /** key_in_query requests in the hourly usage counts the charts read, once the buffer is written. */
 async function keyInQueryUsage(): Promise<number> {
   await getUsageRecorder().flush();
-  const { rows } = await migrated.admin.query<{ requests: number }>("SELECT coalesce(sum(requests), 0)::int AS requests FROM usage_hours WHERE outcome = 'key_in_query'");
+  const { rows } = await migrated.admin.query<{ requests: number }>(
+    "SELECT coalesce(sum(requests), 0)::int AS requests FROM usage_hours WHERE outcome = 'key_in_query'",
+  );
   return rows[0]!.requests;
 }
 

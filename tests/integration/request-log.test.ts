@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
+
 import { describe, expect, it } from "vitest";
 
 // The request log (lib/observability/logger.ts) on a real stdout pipe: logging never waits for
@@ -32,7 +33,10 @@ describe("request log", () => {
     expect(await exited).toBe(0);
     await new Promise<void>((resolve) => (child.stdout.readableEnded ? resolve() : child.stdout.once("end", () => resolve())));
 
-    const lines = out.split("\n").filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = out
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines).toHaveLength(LINES);
     expect(lines.map((line) => line.requestId)).toEqual(Array.from({ length: LINES }, (_, i) => `burst-${i}`));
     expect(lines[LINES - 1]).toMatchObject({ level: 30, msg: "request", method: "GET", path: "/api/v1/whoami", status: 200, keyId: "key_x", outcome: "valid" });

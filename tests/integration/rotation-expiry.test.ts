@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../lib/errors/api-error";
+
 import type { Actor } from "../../lib/access/actor";
+import { ApiError } from "../../lib/errors/api-error";
 import { getKey, issueKey, rotateKey, updateKey } from "../../lib/keys/service";
 import { databaseForThisFile } from "../helpers/migrated-database";
 
@@ -21,7 +22,10 @@ async function auditCount(id: string): Promise<number> {
 }
 
 async function refusal(promise: Promise<unknown>): Promise<ApiError> {
-  const caught = await promise.then(() => null, (error: unknown) => error);
+  const caught = await promise.then(
+    () => null,
+    (error: unknown) => error,
+  );
   expect(caught).toBeInstanceOf(ApiError);
   return caught as ApiError;
 }

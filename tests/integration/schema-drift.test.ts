@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+
 import wasm from "@prisma/prisma-schema-wasm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { migrate } from "../../lib/db/migrate";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-database";
 
@@ -258,7 +260,15 @@ async function describeDatabase(client: pg.Client): Promise<SchemaDescription> {
   // indoption bit 0 is DESC and bit 1 NULLS FIRST; only a non-default NULLS placement is shown,
   // because Prisma never asks for one. Expression, partial and INCLUDE indexes are spelled out so
   // they can never pass for a plain one.
-  const indexes = await client.query<{ table_name: string; is_primary: boolean; is_unique: boolean; method: string; columns: string[]; included: string[]; predicate: string | null }>(
+  const indexes = await client.query<{
+    table_name: string;
+    is_primary: boolean;
+    is_unique: boolean;
+    method: string;
+    columns: string[];
+    included: string[];
+    predicate: string | null;
+  }>(
     `SELECT t.relname AS table_name, ix.indisprimary AS is_primary, ix.indisunique AS is_unique, am.amname AS method,
             ARRAY(
               SELECT CASE WHEN k.attnum = 0 THEN 'expression ' || pg_get_indexdef(ix.indexrelid, k.n::int, true) ELSE a.attname::text END
@@ -288,7 +298,14 @@ async function describeDatabase(client: pg.Client): Promise<SchemaDescription> {
   );
 
   const ACTIONS: Record<string, string> = { a: "NO ACTION", r: "RESTRICT", c: "CASCADE", n: "SET NULL", d: "SET DEFAULT" };
-  const foreignKeys = await client.query<{ table_name: string; columns: string[]; target: string; target_columns: string[]; on_delete: string; on_update: string }>(
+  const foreignKeys = await client.query<{
+    table_name: string;
+    columns: string[];
+    target: string;
+    target_columns: string[];
+    on_delete: string;
+    on_update: string;
+  }>(
     `SELECT src.relname AS table_name, dst.relname AS target,
             ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, n)
                   JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.n) AS columns,
@@ -316,7 +333,14 @@ async function describeDatabase(client: pg.Client): Promise<SchemaDescription> {
       ),
     ),
     foreignKeys: foreignKeys.rows.map((row) =>
-      describeForeignKey(row.table_name, row.columns, row.target, row.target_columns, ACTIONS[row.on_delete] ?? row.on_delete, ACTIONS[row.on_update] ?? row.on_update),
+      describeForeignKey(
+        row.table_name,
+        row.columns,
+        row.target,
+        row.target_columns,
+        ACTIONS[row.on_delete] ?? row.on_delete,
+        ACTIONS[row.on_update] ?? row.on_update,
+      ),
     ),
   });
 }

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
+
 import type { Actor } from "../../lib/access/actor";
 import { ApiError } from "../../lib/errors/api-error";
 import { issueKey, revokeKey } from "../../lib/keys/service";

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import type { Actor } from "../../lib/access/actor";
 import { authOptions } from "../../lib/auth/options";
 import { sessionUser, type SessionClaims } from "../../lib/auth/session-user";
@@ -34,7 +35,12 @@ async function user(): Promise<UserRecord> {
 /** What next-auth does at sign-in: the jwt callback's token, then what the session callback shows. */
 async function signIn(record: UserRecord) {
   const jwt = authOptions.callbacks!.jwt!;
-  const token = await jwt({ token: { sub: record.id }, user: { id: record.id, email: record.email, name: record.name }, account: null, trigger: "signIn" } as never);
+  const token = await jwt({
+    token: { sub: record.id },
+    user: { id: record.id, email: record.email, name: record.name },
+    account: null,
+    trigger: "signIn",
+  } as never);
   const session = await authOptions.callbacks!.session!({ session: { user: { email: record.email, name: record.name }, expires: "" }, token } as never);
   return { token, claims: (session as { user: SessionClaims }).user };
 }
@@ -70,7 +76,13 @@ describe("dashboard sessions", () => {
   it("refuse claims that are missing, forged or of another shape", async () => {
     const record = await user();
     const { claims } = await signIn(record);
-    for (const forged of [{}, { id: record.id }, { id: record.id, sv: String(claims.sv) }, { id: record.id, sv: (claims.sv as number) + 1 }, { id: "usr_nope", sv: 0 }]) {
+    for (const forged of [
+      {},
+      { id: record.id },
+      { id: record.id, sv: String(claims.sv) },
+      { id: record.id, sv: (claims.sv as number) + 1 },
+      { id: "usr_nope", sv: 0 },
+    ]) {
       expect(await sessionUser(db, forged)).toBeNull();
     }
   });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { setupOwnerAction } from "../../lib/actions/setup";
 import type { Db } from "../../lib/db/client";
 import { announceSetup } from "../../lib/server/announce-setup";
@@ -55,7 +56,6 @@ describe("first-run setup", () => {
     expect(await shared.db.user.count()).toBe(1);
     expect(await printedToken()).toBeNull();
   });
-
 });
 
 describe("first-run setup on another fresh instance", () => {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+
 import { authOptions } from "../../lib/auth/options";
 import { SIGNIN_UNAVAILABLE } from "../../lib/auth/signin-errors";
 import { createDb, type Db } from "../../lib/db/client";

@@ -1,10 +1,11 @@
 import pg from "pg";
 import { beforeEach, describe, expect, it } from "vitest";
+
 import { keyAddresses } from "../../lib/usage/key-addresses";
 import { keyUsageWithLatency } from "../../lib/usage/key-usage";
 import { latencySeries } from "../../lib/usage/query-usage";
-import { UsageRecorder } from "../../lib/usage/recorder";
 import { rebuildUsage } from "../../lib/usage/rebuild-usage";
+import { UsageRecorder } from "../../lib/usage/recorder";
 import type { UsageEventInput } from "../../lib/usage/usage-event";
 import { databaseForThisFile } from "../helpers/migrated-database";
 
@@ -106,9 +107,10 @@ describe("the flush's derived tables", () => {
     };
     const actualPerKey = async (table: string, column: string, value: string) =>
       new Map(
-        (await rows<{ k: string; t: Date; o: string; n: number }>(`SELECT key_id AS k, ${column} AS t, outcome AS o, ${value} AS n FROM ${table}`)).map(
-          (r) => [`${r.k}|${r.t.toISOString()}|${r.o}`, r.n],
-        ),
+        (await rows<{ k: string; t: Date; o: string; n: number }>(`SELECT key_id AS k, ${column} AS t, outcome AS o, ${value} AS n FROM ${table}`)).map((r) => [
+          `${r.k}|${r.t.toISOString()}|${r.o}`,
+          r.n,
+        ]),
       );
     expect(await actualPerKey("usage_rollups", "minute", "count")).toEqual(expectedPerKey("minute"));
     expect(await actualPerKey("usage_key_hours", "hour", "requests")).toEqual(expectedPerKey("hour"));
@@ -123,9 +125,7 @@ describe("the flush's derived tables", () => {
     expect(Number(global.s5)).toBe(events.filter((e) => e.status >= 500).length);
 
     expect(
-      await rows(
-        `SELECT p.hour, p.method, p.path, p.outcome, p.requests, p.status_4xx, p.status_5xx FROM usage_path_hours p ORDER BY 1, 2, 3, 4`,
-      ),
+      await rows(`SELECT p.hour, p.method, p.path, p.outcome, p.requests, p.status_4xx, p.status_5xx FROM usage_path_hours p ORDER BY 1, 2, 3, 4`),
     ).toEqual(
       await rows(
         `SELECT date_trunc('hour', at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour, method, path, outcome, count(*)::int AS requests,
@@ -194,9 +194,10 @@ describe("the flush's derived tables", () => {
     await recordAll(workload(200, 3), 1_000);
     const before = await snapshot();
     const now = new Date(DAY + 10 * 86_400_000);
-    await expect(
-      rebuildUsage(shared.db, { from: new Date(DAY), to: now, actor: { type: "cli", id: null }, rawRetentionDays: 7, now }),
-    ).rejects.toMatchObject({ code: "bad_request", message: "raw events are kept 7 days: --from must be on or after 2026-11-26T00:00:00.000Z" });
+    await expect(rebuildUsage(shared.db, { from: new Date(DAY), to: now, actor: { type: "cli", id: null }, rawRetentionDays: 7, now })).rejects.toMatchObject({
+      code: "bad_request",
+      message: "raw events are kept 7 days: --from must be on or after 2026-11-26T00:00:00.000Z",
+    });
     await expect(rebuild(new Date(DAY), new Date(DAY))).rejects.toThrow(/--from must be before --to/);
     await expect(rebuild(new Date(Number.NaN))).rejects.toThrow(/--from must be an ISO 8601 date/);
     expect(await snapshot()).toEqual(before);
@@ -210,7 +211,16 @@ describe("requests refused without a lookup", () => {
     const longPath = `/api/v1/${"a".repeat(16 * 1024)}`;
     const at = new Date(DAY + 3_600_000);
     for (let i = 0; i < 20_000; i++) {
-      usage.record({ keyId: null, outcome: i % 2 ? "missing_key" : "rate_limited", method: "GET", path: `${longPath}${i}`, status: i % 2 ? 401 : 429, latencyMs: 0.2, ip: `198.51.100.${i % 250}`, at });
+      usage.record({
+        keyId: null,
+        outcome: i % 2 ? "missing_key" : "rate_limited",
+        method: "GET",
+        path: `${longPath}${i}`,
+        status: i % 2 ? 401 : 429,
+        latencyMs: 0.2,
+        ip: `198.51.100.${i % 250}`,
+        at,
+      });
     }
     // 20,000 requests with 16 KB paths would be over 600 MB if buffered; they are a few tallies.
     expect(usage.stats().buffered).toBe(0);
@@ -243,7 +253,16 @@ describe("requests refused without a lookup", () => {
   it("keep a key hidden in a path out of storage even where the cut falls inside it", async () => {
     const usage = new UsageRecorder(shared.db);
     const key = `kh_live_${"A".repeat(38)}`;
-    usage.record({ keyId: "key_a", outcome: "valid", method: "GET", path: `/${"p".repeat(490)}/${key}`, status: 200, latencyMs: 1, ip: null, at: new Date(DAY) });
+    usage.record({
+      keyId: "key_a",
+      outcome: "valid",
+      method: "GET",
+      path: `/${"p".repeat(490)}/${key}`,
+      status: 200,
+      latencyMs: 1,
+      ip: null,
+      at: new Date(DAY),
+    });
     await usage.stop();
     const [row] = await rows<{ path: string }>("SELECT path FROM usage_events");
     expect(row.path).toBe(`/${"p".repeat(490)}/kh_live_[redacted]`);
@@ -322,7 +341,11 @@ describe("what the key page and the API read", () => {
     ]);
     const [first, second] = await keyUsageWithLatency(shared.db, query, true);
     expect(first.counts).toEqual({ valid: 100 });
-    for (const [q, exact] of [["p50", 50], ["p95", 95], ["p99", 99]] as const) {
+    for (const [q, exact] of [
+      ["p50", 50],
+      ["p95", 95],
+      ["p99", 99],
+    ] as const) {
       expect(Math.abs(first.latency![q]! - exact) / exact).toBeLessThan(0.05);
     }
     expect(Math.abs(second.latency!.p50! - 1_000) / 1_000).toBeLessThan(0.05);

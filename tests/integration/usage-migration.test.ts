@@ -1,8 +1,10 @@
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
 import { createDb, type Db } from "../../lib/db/client";
 import { DEFAULT_MIGRATIONS_DIR, migrate } from "../../lib/db/migrate";
 import { rebuildUsage } from "../../lib/usage/rebuild-usage";
@@ -54,10 +56,10 @@ beforeAll(async () => {
   // Rollups as the previous recorder wrote them, plus the pruned day's.
   await client.query(`INSERT INTO usage_rollups (key_id, minute, outcome, count)
     SELECT coalesce(key_id, ''), date_trunc('minute', at), outcome, count(*) FROM usage_events GROUP BY 1, 2, 3`);
-  await client.query(`INSERT INTO usage_rollups (key_id, minute, outcome, count) VALUES ('key_a', $1, 'valid', 40), ('key_a', $2, 'valid', 2), ('', $1, 'missing_key', 7)`, [
-    iso(pruned),
-    iso(pruned + 60_000),
-  ]);
+  await client.query(
+    `INSERT INTO usage_rollups (key_id, minute, outcome, count) VALUES ('key_a', $1, 'valid', 40), ('key_a', $2, 'valid', 2), ('', $1, 'missing_key', 7)`,
+    [iso(pruned), iso(pruned + 60_000)],
+  );
 
   await migrate(database.url);
   db = createDb(database.url);
@@ -101,11 +103,19 @@ describe("migration 20261202110000 on a database of the previous layout", () => 
     expect(await total("SELECT sum(requests) AS n FROM usage_hours")).toBe(8 + 49);
     expect(await total("SELECT sum(requests) AS n FROM usage_key_hours")).toBe(8 + 49);
     expect(await total("SELECT sum(credits) AS n FROM usage_key_days")).toBe(8 + 49);
-    expect(await rows("SELECT key_id, outcome, requests, status_4xx, status_5xx, latency FROM usage_key_hours WHERE hour = $1 ORDER BY 1, 2", [iso(pruned - (pruned % 3_600_000))])).toEqual([
+    expect(
+      await rows("SELECT key_id, outcome, requests, status_4xx, status_5xx, latency FROM usage_key_hours WHERE hour = $1 ORDER BY 1, 2", [
+        iso(pruned - (pruned % 3_600_000)),
+      ]),
+    ).toEqual([
       { key_id: "", outcome: "missing_key", requests: 7, status_4xx: 0, status_5xx: 0, latency: null },
       { key_id: "key_a", outcome: "valid", requests: 42, status_4xx: 0, status_5xx: 0, latency: null },
     ]);
-    expect(await rows("SELECT key_id, outcome, requests, status_4xx, status_5xx FROM usage_key_hours WHERE hour = $1 ORDER BY 1, 2", [iso(recent - (recent % 3_600_000))])).toEqual([
+    expect(
+      await rows("SELECT key_id, outcome, requests, status_4xx, status_5xx FROM usage_key_hours WHERE hour = $1 ORDER BY 1, 2", [
+        iso(recent - (recent % 3_600_000)),
+      ]),
+    ).toEqual([
       { key_id: "", outcome: "invalid_key", requests: 2, status_4xx: 2, status_5xx: 0 },
       { key_id: "", outcome: "missing_key", requests: 1, status_4xx: 1, status_5xx: 0 },
       { key_id: "", outcome: "rate_limited", requests: 1, status_4xx: 1, status_5xx: 0 },

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
+
 import { UsageQueryError, usageSeries, type Granularity } from "../../lib/usage/query-usage";
 import { rebuildUsage } from "../../lib/usage/rebuild-usage";
 import { invalidAttemptsByIp, recentEvents, topKeys, topPaths } from "../../lib/usage/usage-summary";
@@ -119,12 +120,8 @@ describe("usageSeries", () => {
       { at: "2026-11-23T12:09:00.000Z", counts: { valid: 1 } },
     ]);
     // Hours are the finest derived bucket for an hourly series: the hour 12:10 cuts counts whole.
-    expect(await series("hour", "2026-11-23T12:00:00Z", "2026-11-23T12:10:00Z")).toEqual([
-      { at: "2026-11-23T12:00:00.000Z", counts: { valid: 3 } },
-    ]);
-    expect(await series("minute", "2026-11-23T12:10:00Z", "2026-11-23T12:10:01Z")).toEqual([
-      { at: "2026-11-23T12:10:00.000Z", counts: { valid: 1 } },
-    ]);
+    expect(await series("hour", "2026-11-23T12:00:00Z", "2026-11-23T12:10:00Z")).toEqual([{ at: "2026-11-23T12:00:00.000Z", counts: { valid: 3 } }]);
+    expect(await series("minute", "2026-11-23T12:10:00Z", "2026-11-23T12:10:01Z")).toEqual([{ at: "2026-11-23T12:10:00.000Z", counts: { valid: 1 } }]);
   });
 
   it("filters by key; null means every key, unknown ones included", async () => {
@@ -142,9 +139,7 @@ describe("usageSeries", () => {
       { at: "2026-11-23T12:00:00.000Z", counts: { rate_limited: 1 } },
       { at: "2026-11-23T12:01:00.000Z", counts: { valid: 1 } },
     ]);
-    expect(await series("hour", from, to, null)).toEqual([
-      { at: "2026-11-23T12:00:00.000Z", counts: { valid: 2, rate_limited: 1, invalid_key: 1 } },
-    ]);
+    expect(await series("hour", from, to, null)).toEqual([{ at: "2026-11-23T12:00:00.000Z", counts: { valid: 2, rate_limited: 1, invalid_key: 1 } }]);
     expect(await series("minute", from, to, "key_nobody")).toEqual([]);
   });
 
@@ -156,18 +151,14 @@ describe("usageSeries", () => {
 
   it("leaves out outcomes whose rollup count is zero", async () => {
     await seed([{ at: "2026-11-23T12:00:00Z" }]);
-    await shared.admin.query(`INSERT INTO usage_rollups (key_id, minute, outcome, count) VALUES ('key_a', '2026-11-23T12:00:00Z', 'revoked_key', 0), ('key_a', '2026-11-23T12:05:00Z', 'valid', 0)`);
-    expect(await series("minute", "2026-11-23T12:00:00Z", "2026-11-23T13:00:00Z")).toEqual([
-      { at: "2026-11-23T12:00:00.000Z", counts: { valid: 1 } },
-    ]);
+    await shared.admin.query(
+      `INSERT INTO usage_rollups (key_id, minute, outcome, count) VALUES ('key_a', '2026-11-23T12:00:00Z', 'revoked_key', 0), ('key_a', '2026-11-23T12:05:00Z', 'valid', 0)`,
+    );
+    expect(await series("minute", "2026-11-23T12:00:00Z", "2026-11-23T13:00:00Z")).toEqual([{ at: "2026-11-23T12:00:00.000Z", counts: { valid: 1 } }]);
   });
 
   it("is computed from the derived tables, not the raw events", async () => {
-    await seed([
-      { at: "2026-11-23T12:00:01Z" },
-      { at: "2026-11-23T12:00:02Z", outcome: "rate_limited" },
-      { at: "2026-11-23T14:10:00Z" },
-    ]);
+    await seed([{ at: "2026-11-23T12:00:01Z" }, { at: "2026-11-23T12:00:02Z", outcome: "rate_limited" }, { at: "2026-11-23T14:10:00Z" }]);
     const before = await Promise.all((["minute", "hour", "day"] as const).map((g) => series(g, "2026-11-23T00:00:00Z", "2026-11-24T00:00:00Z")));
     expect(before.map((points) => points.length)).toEqual([2, 2, 1]);
     const allKeys = await series("day", "2026-11-23T00:00:00Z", "2026-11-24T00:00:00Z", null);
@@ -182,8 +173,12 @@ describe("usageSeries", () => {
     const from = t("2026-11-23T12:00:00Z");
     await expect(usageSeries(shared.db, { keyId: null, from, to: from, granularity: "minute" })).rejects.toThrow(/from must be before to/);
     await expect(usageSeries(shared.db, { keyId: null, from, to: t("2026-11-23T11:00:00Z"), granularity: "minute" })).rejects.toThrow(UsageQueryError);
-    await expect(usageSeries(shared.db, { keyId: null, from: new Date(Number.NaN), to: from, granularity: "minute" })).rejects.toThrow(/from must be a valid date/);
-    await expect(usageSeries(shared.db, { keyId: null, from, to: t("2026-11-24T00:00:00Z"), granularity: "week" as Granularity })).rejects.toThrow(/granularity/);
+    await expect(usageSeries(shared.db, { keyId: null, from: new Date(Number.NaN), to: from, granularity: "minute" })).rejects.toThrow(
+      /from must be a valid date/,
+    );
+    await expect(usageSeries(shared.db, { keyId: null, from, to: t("2026-11-24T00:00:00Z"), granularity: "week" as Granularity })).rejects.toThrow(
+      /granularity/,
+    );
     await expect(usageSeries(shared.db, { keyId: "", from, to: t("2026-11-24T00:00:00Z"), granularity: "minute" })).rejects.toThrow(/keyId/);
     // A year by the minute is more buckets than one answer may hold; by the day it is fine.
     await expect(usageSeries(shared.db, { keyId: null, from, to: t("2027-11-23T12:00:00Z"), granularity: "minute" })).rejects.toThrow(/buckets/);
@@ -298,8 +293,6 @@ describe("dashboard summaries", () => {
   it("orders events of the same millisecond by id as a number", async () => {
     // Ids 1..12 cross from one digit to two, where text order and numeric order differ.
     await seed(Array.from({ length: 12 }, () => ({ at: "2026-11-23T12:00:00Z" })));
-    expect((await recentEvents(shared.db, { limit: 12 })).map((event) => event.id)).toEqual(
-      Array.from({ length: 12 }, (_, i) => String(12 - i)),
-    );
+    expect((await recentEvents(shared.db, { limit: 12 })).map((event) => event.id)).toEqual(Array.from({ length: 12 }, (_, i) => String(12 - i)));
   });
 });

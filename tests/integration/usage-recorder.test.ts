@@ -1,9 +1,10 @@
 import pg from "pg";
 import { afterEach, describe, expect, it, vi } from "vitest";
+
 import { createDb, type Db } from "../../lib/db/client";
 import { migrate } from "../../lib/db/migrate";
 import { runShutdownHooks } from "../../lib/process/shutdown";
-import { UsageRecorder, getUsageRecorder } from "../../lib/usage/recorder";
+import { getUsageRecorder, UsageRecorder } from "../../lib/usage/recorder";
 import type { UsageEventInput } from "../../lib/usage/usage-event";
 import { webhookFlushHook } from "../../lib/webhooks/usage-flush-hook";
 import { startTcpProxy } from "../helpers/tcp-proxy";
@@ -84,8 +85,21 @@ describe("UsageRecorder", () => {
   it("writes every field of each event", async () => {
     const url = await freshDatabase();
     const usage = recorder(client(url));
-    usage.record(event({ keyId: "key_a", outcome: "valid", method: "POST", path: "/api/v1/orders", status: 201, latencyMs: 12.5, ip: "192.0.2.7", at: new Date(BASE + 1_234) }));
-    usage.record(event({ keyId: null, outcome: "invalid_key", method: "GET", path: "/api/v1/me", status: 401, latencyMs: 0.5, ip: null, at: new Date(BASE + 61_001) }));
+    usage.record(
+      event({
+        keyId: "key_a",
+        outcome: "valid",
+        method: "POST",
+        path: "/api/v1/orders",
+        status: 201,
+        latencyMs: 12.5,
+        ip: "192.0.2.7",
+        at: new Date(BASE + 1_234),
+      }),
+    );
+    usage.record(
+      event({ keyId: null, outcome: "invalid_key", method: "GET", path: "/api/v1/me", status: 401, latencyMs: 0.5, ip: null, at: new Date(BASE + 61_001) }),
+    );
     expect(usage.stats().buffered).toBe(2);
 
     await usage.flush();
@@ -249,10 +263,8 @@ describe("UsageRecorder", () => {
     );
     const intervalMs = 2_000;
     const usage = recorder(client(url), { lastUsedIntervalMs: intervalMs });
-    const writes = () =>
-      query<{ key_id: string; n: number }>(url, "SELECT key_id, count(*)::int AS n FROM last_used_writes GROUP BY key_id ORDER BY key_id");
-    const lastUsed = () =>
-      query<{ id: string; last_used_at: Date | null }>(url, "SELECT id, last_used_at FROM api_keys ORDER BY id");
+    const writes = () => query<{ key_id: string; n: number }>(url, "SELECT key_id, count(*)::int AS n FROM last_used_writes GROUP BY key_id ORDER BY key_id");
+    const lastUsed = () => query<{ id: string; last_used_at: Date | null }>(url, "SELECT id, last_used_at FROM api_keys ORDER BY id");
 
     const started = performance.now();
     let t = BASE;
@@ -404,10 +416,7 @@ describe("UsageRecorder", () => {
     await usage.flush();
 
     expect(usage.stats()).toMatchObject({ buffered: 0, written: 2, flushFailures: 0 });
-    const rows = await query<{ path: string; status: number; latency_ms: number }>(
-      url,
-      "SELECT path, status, latency_ms FROM usage_events ORDER BY id",
-    );
+    const rows = await query<{ path: string; status: number; latency_ms: number }>(url, "SELECT path, status, latency_ms FROM usage_events ORDER BY id");
     expect(rows).toEqual([
       { path: "/ab", status: 0, latency_ms: 0 },
       { path: "/fine", status: 200, latency_ms: 1.25 },

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
+
 import type { Db } from "../../lib/db/client";
 import { pruneUsage, startUsageMaintenance } from "../../lib/usage/prune-usage";
 import { dropExpiredUsagePartitions, ensureUsagePartitions, listUsagePartitions } from "../../lib/usage/usage-partitions";
@@ -13,7 +14,9 @@ const shared = databaseForThisFile("keyhold_usage_retention");
 beforeEach(async () => {
   // Only the partitions the tests make: start each from the default partition alone.
   await dropExpiredUsagePartitions(shared.db, { now: new Date("2100-01-01T00:00:00Z"), rawRetentionDays: 1 });
-  await shared.admin.query(`TRUNCATE usage_events, usage_rollups, usage_hours, usage_key_hours, usage_key_days, usage_path_hours, usage_key_addresses, usage_invalid_addresses`);
+  await shared.admin.query(
+    `TRUNCATE usage_events, usage_rollups, usage_hours, usage_key_hours, usage_key_days, usage_path_hours, usage_key_addresses, usage_invalid_addresses`,
+  );
 });
 
 async function insertAt(...ats: string[]): Promise<void> {
@@ -35,8 +38,16 @@ describe("usage_events partitions", () => {
   it("are made for the raw retention period and 7 days ahead, split exactly at midnight UTC", async () => {
     expect(await ensureUsagePartitions(shared.db, { now, rawRetentionDays: 2 })).toBe(10);
     expect(await listUsagePartitions(shared.db)).toEqual([
-      "2026-11-21", "2026-11-22", "2026-11-23", "2026-11-24", "2026-11-25",
-      "2026-11-26", "2026-11-27", "2026-11-28", "2026-11-29", "2026-11-30",
+      "2026-11-21",
+      "2026-11-22",
+      "2026-11-23",
+      "2026-11-24",
+      "2026-11-25",
+      "2026-11-26",
+      "2026-11-27",
+      "2026-11-28",
+      "2026-11-29",
+      "2026-11-30",
     ]);
     // Making them again makes none and moves nothing.
     expect(await ensureUsagePartitions(shared.db, { now, rawRetentionDays: 2 })).toBe(0);
@@ -83,12 +94,20 @@ describe("usage_events partitions", () => {
 describe("pruneUsage", () => {
   it("keeps per-minute counts as long as raw events and hourly and daily rows for the longer period", async () => {
     const minute = (at: string) => `('key_a', '${at}', 'valid', 1)`;
-    await shared.admin.query(`INSERT INTO usage_rollups (key_id, minute, outcome, count) VALUES ${minute("2026-11-16T09:59:00Z")}, ${minute("2026-11-16T10:01:00Z")}`);
+    await shared.admin.query(
+      `INSERT INTO usage_rollups (key_id, minute, outcome, count) VALUES ${minute("2026-11-16T09:59:00Z")}, ${minute("2026-11-16T10:01:00Z")}`,
+    );
     const hour = (at: string) => `('key_a', '${at}', 'valid', 1, 1, 0, 0, '{1}')`;
     await shared.admin.query(`INSERT INTO usage_key_hours VALUES ${hour("2026-11-13T09:00:00Z")}, ${hour("2026-11-13T10:00:00Z")}`);
-    await shared.admin.query(`INSERT INTO usage_hours VALUES ('2026-11-13T09:00:00Z', 'valid', 1, 0, 0, '{1}'), ('2026-11-13T10:00:00Z', 'valid', 1, 0, 0, '{1}')`);
-    await shared.admin.query(`INSERT INTO usage_key_days VALUES ('key_a', '2026-11-12T00:00:00Z', 'valid', 1, 1), ('key_a', '2026-11-14T00:00:00Z', 'valid', 1, 1)`);
-    await shared.admin.query(`INSERT INTO usage_key_addresses VALUES ('key_a', '2026-11-12T00:00:00Z', '192.0.2.1', 1, 0, now()), ('key_a', '2026-11-14T00:00:00Z', '192.0.2.1', 1, 0, now())`);
+    await shared.admin.query(
+      `INSERT INTO usage_hours VALUES ('2026-11-13T09:00:00Z', 'valid', 1, 0, 0, '{1}'), ('2026-11-13T10:00:00Z', 'valid', 1, 0, 0, '{1}')`,
+    );
+    await shared.admin.query(
+      `INSERT INTO usage_key_days VALUES ('key_a', '2026-11-12T00:00:00Z', 'valid', 1, 1), ('key_a', '2026-11-14T00:00:00Z', 'valid', 1, 1)`,
+    );
+    await shared.admin.query(
+      `INSERT INTO usage_key_addresses VALUES ('key_a', '2026-11-12T00:00:00Z', '192.0.2.1', 1, 0, now()), ('key_a', '2026-11-14T00:00:00Z', '192.0.2.1', 1, 0, now())`,
+    );
 
     const result = await pruneUsage(shared.db, { now, rawRetentionDays: 7, retentionDays: 10, batchSize: 1 });
     expect(result).toMatchObject({ rowsDeleted: 5 });

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
+
 import { rebuildUsage } from "../../lib/usage/rebuild-usage";
 import { topKeys } from "../../lib/usage/usage-summary";
 import { databaseForThisFile } from "../helpers/migrated-database";
@@ -12,7 +13,9 @@ const file = databaseForThisFile("keyhold_usage_top_keys", { timezone: "Pacific/
 const t = (iso: string) => new Date(iso);
 
 beforeEach(async () => {
-  await file.admin.query(`TRUNCATE usage_events, usage_rollups, usage_hours, usage_key_hours, usage_key_days, usage_path_hours, usage_key_addresses, usage_invalid_addresses`);
+  await file.admin.query(
+    `TRUNCATE usage_events, usage_rollups, usage_hours, usage_key_hours, usage_key_days, usage_path_hours, usage_key_addresses, usage_invalid_addresses`,
+  );
 });
 
 /** `count` events of `keyId` spread over the hour starting at `hour`, every tenth rate limited. */
@@ -51,7 +54,11 @@ describe("topKeys with many keys", () => {
     const keys = Array.from({ length: 400 }, (_, i) => `key_${String(i + 1).padStart(4, "0")}`);
     for (const day of ["2026-11-20", "2026-11-21", "2026-11-22"]) {
       for (const hour of ["03", "09", "15", "21"]) {
-        await events(keys, keys.map((_, i) => Math.max(1, Math.floor(750 / (i + 1)))), keys.map(() => `${day}T${hour}:00:00Z`));
+        await events(
+          keys,
+          keys.map((_, i) => Math.max(1, Math.floor(750 / (i + 1)))),
+          keys.map(() => `${day}T${hour}:00:00Z`),
+        );
       }
     }
     await rebuild();
@@ -73,7 +80,11 @@ describe("topKeys with many keys", () => {
     // among the day's busiest 50, and the most over the three days.
     for (const [d, day] of ["2026-11-20", "2026-11-21", "2026-11-22"].entries()) {
       const spiky = Array.from({ length: 60 }, (_, i) => `key_spiky_${d}_${String(i).padStart(2, "0")}`);
-      await events([...spiky, "key_steady"], [...spiky.map(() => 70), 65], [...spiky, "key_steady"].map(() => `${day}T12:00:00Z`));
+      await events(
+        [...spiky, "key_steady"],
+        [...spiky.map(() => 70), 65],
+        [...spiky, "key_steady"].map(() => `${day}T12:00:00Z`),
+      );
     }
     await rebuild();
 

@@ -1,9 +1,10 @@
 import bcrypt from "bcryptjs";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+
 import type { Actor } from "../../lib/access/actor";
 import { sharedPasswordHasher } from "../../lib/crypto/password-hasher";
-import { sharedLoginThrottle } from "../../lib/ratelimit/login-throttle";
 import { ApiError } from "../../lib/errors/api-error";
+import { sharedLoginThrottle } from "../../lib/ratelimit/login-throttle";
 import {
   changeOwnPassword,
   changeRole,

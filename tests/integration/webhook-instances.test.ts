@@ -1,13 +1,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+
 import { afterAll, beforeAll, expect, it } from "vitest";
+
 import type { Actor } from "../../lib/access/actor";
 import { issueKey } from "../../lib/keys/service";
 import { createWebhookEndpoint } from "../../lib/webhooks/endpoint-service";
 import { createSecretBox } from "../../lib/webhooks/secret-box";
+import { databaseForThisFile } from "../helpers/migrated-database";
 import { verifyStandardWebhook } from "../helpers/standard-webhooks-verifier";
 import { startWebhookReceiver, type WebhookReceiver } from "../helpers/webhook-receiver";
-import { databaseForThisFile } from "../helpers/migrated-database";
 
 // At-least-once across instances (DESIGN.md section 15.5): an instance SIGKILLed in the middle
 // of its deliveries loses none of them: once its leases run out, the other instances (separate
@@ -71,7 +73,10 @@ it("a SIGKILLed instance's deliveries are sent by the others, each answered once
   receiver.reply = () => 200;
   receiver.release(503);
   await Promise.all([startInstance(), startInstance()]);
-  await until(async () => (await shared.admin.query("SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'delivered'")).rows[0].n === EVENTS, "every delivery");
+  await until(
+    async () => (await shared.admin.query("SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'delivered'")).rows[0].n === EVENTS,
+    "every delivery",
+  );
 
   const answered = receiver.received.filter((request) => request.answered === 200);
   const ids = answered.map((request) => request.headers["webhook-id"]);

@@ -1,22 +1,23 @@
 import pg from "pg";
 import { beforeEach, describe, expect, it } from "vitest";
-import { ApiError } from "../../lib/errors/api-error";
+
 import type { Actor } from "../../lib/access/actor";
+import { ApiError } from "../../lib/errors/api-error";
 import { issueKey, revokeKey, rotateKey, updateKey } from "../../lib/keys/service";
+import { InvalidKeyThrottle } from "../../lib/ratelimit/invalid-key-throttle";
+import { UsageRecorder } from "../../lib/usage/recorder";
 import { listDeliveries, retryDelivery } from "../../lib/webhooks/delivery-log";
 import { DeliveryWorker } from "../../lib/webhooks/delivery-worker";
 import { createWebhookEndpoint, updateWebhookEndpoint } from "../../lib/webhooks/endpoint-service";
 import { WEBHOOK_EVENT_TYPES } from "../../lib/webhooks/event-types";
 import { runExpiryAlerts } from "../../lib/webhooks/expiry-alerts";
 import { createSecretBox } from "../../lib/webhooks/secret-box";
-import { InvalidKeyThrottle } from "../../lib/ratelimit/invalid-key-throttle";
-import { UsageRecorder } from "../../lib/usage/recorder";
 import { deriveUsageAlerts } from "../../lib/webhooks/usage-alerts";
 import { webhookFlushHook } from "../../lib/webhooks/usage-flush-hook";
 import type { WebhookConfig } from "../../lib/webhooks/webhook-config";
+import { databaseForThisFile } from "../helpers/migrated-database";
 import { verifyStandardWebhook } from "../helpers/standard-webhooks-verifier";
 import { startWebhookReceiver, type WebhookReceiver } from "../helpers/webhook-receiver";
-import { databaseForThisFile } from "../helpers/migrated-database";
 
 // Webhooks end to end against a real PostgreSQL and a real HTTP receiver (DESIGN.md section
 // 15.5): every event type arrives once, signed so that an independent verifier accepts it;
@@ -163,7 +164,11 @@ describe("every event type", () => {
     await shared.admin.query("UPDATE api_keys SET remaining = 5 WHERE id = $1", [quota.record.id]);
     await flush([{ keyId: quota.record.id, outcome: "valid" }]);
     while ((await worker().runOnce()) > 0);
-    expect(bodies().slice(5).map((body) => body.type)).toEqual(["key.quota.low"]);
+    expect(
+      bodies()
+        .slice(5)
+        .map((body) => body.type),
+    ).toEqual(["key.quota.low"]);
   });
 });
 
@@ -294,7 +299,9 @@ describe("bad input is 400 naming the field, and nothing changes", () => {
     expect((error as ApiError).code).toBe("bad_request");
     expect((error as ApiError).message).toContain(field);
     expect(JSON.stringify((error as ApiError).details)).toContain(`"path":"${field}"`);
-    const counts = await shared.admin.query("SELECT (SELECT count(*) FROM webhook_endpoints)::int AS endpoints, (SELECT count(*) FROM audit_logs WHERE action LIKE 'webhook.%')::int AS audits");
+    const counts = await shared.admin.query(
+      "SELECT (SELECT count(*) FROM webhook_endpoints)::int AS endpoints, (SELECT count(*) FROM audit_logs WHERE action LIKE 'webhook.%')::int AS audits",
+    );
     expect(counts.rows[0]).toEqual({ endpoints: 0, audits: 0 });
   }
   const strict: WebhookConfig = { ...config, allowPrivate: false };
@@ -304,7 +311,16 @@ describe("bad input is 400 naming the field, and nothing changes", () => {
   });
 
   it("URLs that are or resolve to loopback, private, link-local or metadata addresses", async () => {
-    for (const url of ["https://127.0.0.1/x", "https://localhost/x", "https://10.1.2.3/x", "https://169.254.169.254/latest/meta-data", "https://[::1]/x", "https://[fd00:ec2::254]/x", "https://[::ffff:192.168.0.1]/x", "https://100.100.100.200/x"]) {
+    for (const url of [
+      "https://127.0.0.1/x",
+      "https://localhost/x",
+      "https://10.1.2.3/x",
+      "https://169.254.169.254/latest/meta-data",
+      "https://[::1]/x",
+      "https://[fd00:ec2::254]/x",
+      "https://[::ffff:192.168.0.1]/x",
+      "https://100.100.100.200/x",
+    ]) {
       await refused(createWebhookEndpoint(shared.db, { url, events: ["key.created"] }, cli, strict), "url");
     }
   });
@@ -326,7 +342,9 @@ describe("bad input is 400 naming the field, and nothing changes", () => {
 
   it("a viewer may not create an endpoint", async () => {
     const viewer: Actor = { type: "user", id: "usr_x", role: "VIEWER" };
-    await expect(createWebhookEndpoint(shared.db, { url: receiver.url, events: ["key.created"] }, viewer, config)).rejects.toMatchObject({ code: "insufficient_scope" });
+    await expect(createWebhookEndpoint(shared.db, { url: receiver.url, events: ["key.created"] }, viewer, config)).rejects.toMatchObject({
+      code: "insufficient_scope",
+    });
     expect((await shared.admin.query("SELECT count(*)::int AS n FROM webhook_endpoints")).rows[0].n).toBe(0);
   });
 });

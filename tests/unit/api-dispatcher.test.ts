@@ -1,5 +1,7 @@
 import type { IncomingMessage } from "node:http";
+
 import { describe, expect, it } from "vitest";
+
 import { bindContract } from "../../lib/api/contract/bind-contract";
 import type { RouteContract } from "../../lib/api/contract/route-contract";
 import { createApiDispatcher, type RouteModule } from "../../lib/server/api-dispatcher";
@@ -88,7 +90,9 @@ describe("API dispatcher", () => {
     expect(() => dispatchRoutes(table, { "/api/v1/whoami": modules.whoami })).toThrow(
       /no module for \/api\/v1\/keys\/\{id\}; no module for \/api\/v1\/keys\/verify; no module for \/api\/health\/live/,
     );
-    expect(() => dispatchRoutes([table[3]!], { "/api/v1/whoami": modules.whoami, "/api/v1/extra": modules.key })).toThrow(/\/api\/v1\/extra is not in the table/);
+    expect(() => dispatchRoutes([table[3]!], { "/api/v1/whoami": modules.whoami, "/api/v1/extra": modules.key })).toThrow(
+      /\/api\/v1\/extra is not in the table/,
+    );
     // A handler bound to another contract (or to none) is not the route the table describes.
     expect(() => dispatchRoutes([table[3]!], { "/api/v1/whoami": modules.verify })).toThrow(/GET \/api\/v1\/whoami is not bound to its contract/);
   });

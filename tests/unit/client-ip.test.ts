@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { CLIENT_IP_HEADER, clientIp } from "../../lib/api/client-ip";
 import { parseEnv } from "../../lib/env";
 import type { IpRange } from "../../lib/net/ip-range";

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
+
 import { describe, expect, it } from "vitest";
 
 // Issue 13 item 13: a compose file that falls back to a fixed database password or to

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { ConfigError, parseEnv } from "../../lib/env";
 
 const SECRET = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"; // 32 characters

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { DENIED_OUTCOMES, ERROR_CODES, type ErrorCode } from "../../lib/errors/error-codes";
-import { ApiError } from "../../lib/errors/api-error";
+
 import { badRequest, errorResponse } from "../../lib/api/errors";
 import { rateLimitHeaders, secondsUntil } from "../../lib/api/ratelimit-headers";
+import { ApiError } from "../../lib/errors/api-error";
+import { DENIED_OUTCOMES, ERROR_CODES, type ErrorCode } from "../../lib/errors/error-codes";
 
 // The table of DESIGN.md section 6, written out here rather than read from the code.
 const CONTRACT: Record<string, number> = {
@@ -50,9 +51,19 @@ describe("error codes", () => {
   });
 
   it("count as refused-key outcomes exactly when they are about the key (section 8: `valid` or a section 6 code)", () => {
-    expect([...DENIED_OUTCOMES].sort()).toEqual(
-      ["ambiguous_key", "expired_key", "insufficient_scope", "invalid_key", "ip_not_allowed", "key_in_query", "missing_key", "quota_exceeded", "rate_limited", "revoked_key", "unavailable"],
-    );
+    expect([...DENIED_OUTCOMES].sort()).toEqual([
+      "ambiguous_key",
+      "expired_key",
+      "insufficient_scope",
+      "invalid_key",
+      "ip_not_allowed",
+      "key_in_query",
+      "missing_key",
+      "quota_exceeded",
+      "rate_limited",
+      "revoked_key",
+      "unavailable",
+    ]);
   });
 
   it("each have a non-empty public message", () => {
@@ -89,7 +100,9 @@ describe("errorResponse", () => {
 
   it("passes extra headers through", () => {
     const response = errorResponse(
-      new ApiError("rate_limited", undefined, { headers: { "Retry-After": "7", "RateLimit-Limit": "100", "RateLimit-Remaining": "0", "RateLimit-Reset": "7" } }),
+      new ApiError("rate_limited", undefined, {
+        headers: { "Retry-After": "7", "RateLimit-Limit": "100", "RateLimit-Remaining": "0", "RateLimit-Reset": "7" },
+      }),
     );
     expect(response.status).toBe(429);
     expect(response.headers.get("Retry-After")).toBe("7");

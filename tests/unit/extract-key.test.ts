@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../lib/errors/api-error";
+
 import { extractKey } from "../../lib/api/extract-key";
+import { ApiError } from "../../lib/errors/api-error";
 
 // DESIGN.md section 4: `Authorization: Bearer <key>` or `X-API-Key: <key>`; never in the URL.
 const KEY = "kh_live_0123456789ABCDEFGHIJKLMNOPQRSTUVWX1a2b3c";

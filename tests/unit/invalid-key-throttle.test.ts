@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { InvalidKeyThrottle } from "../../lib/ratelimit/invalid-key-throttle";
 import { takeThrottledAddresses } from "../../lib/webhooks/throttled-addresses";
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { IpAllowlist, normalizeAllowlistEntry, normalizeClientIp } from "../../lib/net/ip-allowlist";
 
 // DESIGN.md section 15.4: IPv4, IPv6 and CIDR entries in one normal form; an IPv4-mapped IPv6

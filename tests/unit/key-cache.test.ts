@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { KEY_CACHE_TTL_MS, KeyCache, sharedKeyCache, type CachedKey } from "../../lib/keys/cache";
 
 const MAX_ENTRIES = 100_000;

@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
+
 import { describe, expect, it } from "vitest";
-import { KEY_PATTERN, KEY_START_PATTERN, generateKey, keyChecksum, keyStart, parseKey, redactKeys, type KeyEnvironment } from "../../lib/keys/format";
+
+import { generateKey, KEY_PATTERN, KEY_START_PATTERN, keyChecksum, keyStart, parseKey, redactKeys, type KeyEnvironment } from "../../lib/keys/format";
 import { hashKey } from "../../lib/keys/hash";
 
 // Written from DESIGN.md section 3 alone, sharing nothing with lib/keys/format.ts, so the tests

@@ -1,5 +1,7 @@
 import { Writable } from "node:stream";
+
 import { describe, expect, it, vi } from "vitest";
+
 import { generateKey } from "../../lib/keys/format";
 import { createLogger, logPath, logRequest, requestLogEntry, type LogLevel } from "../../lib/observability/logger";
 import { noteRequestKey, noteVerifiedKey, requestContextStorage, requestIdFrom, type RequestContext } from "../../lib/observability/request-context";

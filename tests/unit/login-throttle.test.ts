@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { LoginThrottle, type Admission, type Attempt } from "../../lib/ratelimit/login-throttle";
 
 // Sign-in throttling (lib/ratelimit/login-throttle.ts, DESIGN.md section 15.7): per (email, address)

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+
 import type { PoolStats } from "../../lib/db/client";
 import { KeyCache } from "../../lib/keys/cache";
 import { generateKey } from "../../lib/keys/format";

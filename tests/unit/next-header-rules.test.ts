@@ -1,7 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+
 import { afterEach, describe, expect, it } from "vitest";
+
 import { loadHeaderRules } from "../../lib/server/next-header-rules";
 
 // The headers next.config.ts declares, as the API dispatcher reads them from a build.
@@ -23,7 +25,13 @@ function build(manifest: Record<string, unknown>): string {
 }
 
 const headers = [
-  { regex: "^(?:/((?:[^/]+?)(?:/(?:[^/]+?))*))?(?:/)?$", headers: [{ key: "X-Content-Type-Options", value: "nosniff" }, { key: "Cache-Control", value: "public" }] },
+  {
+    regex: "^(?:/((?:[^/]+?)(?:/(?:[^/]+?))*))?(?:/)?$",
+    headers: [
+      { key: "X-Content-Type-Options", value: "nosniff" },
+      { key: "Cache-Control", value: "public" },
+    ],
+  },
   { regex: "^/api(?:/((?:[^/]+?)(?:/(?:[^/]+?))*))?(?:/)?$", headers: [{ key: "Cache-Control", value: "no-store" }] },
 ];
 
@@ -42,10 +50,16 @@ describe("loadHeaderRules", () => {
   });
 
   it("declines what it could not reproduce as Next does, and a missing build", () => {
-    expect(loadHeaderRules(build({ headers: [{ ...headers[0], has: [{ type: "header", key: "x" }] }] }))).toEqual({ unsupported: "next.config.ts has conditional headers" });
-    expect(loadHeaderRules(build({ headers, rewrites: { beforeFiles: [{}], afterFiles: [], fallback: [] } }))).toEqual({ unsupported: "next.config.ts has rewrites" });
+    expect(loadHeaderRules(build({ headers: [{ ...headers[0], has: [{ type: "header", key: "x" }] }] }))).toEqual({
+      unsupported: "next.config.ts has conditional headers",
+    });
+    expect(loadHeaderRules(build({ headers, rewrites: { beforeFiles: [{}], afterFiles: [], fallback: [] } }))).toEqual({
+      unsupported: "next.config.ts has rewrites",
+    });
     expect(loadHeaderRules(build({ headers, redirects: [{ internal: true }, {}] }))).toEqual({ unsupported: "next.config.ts has redirects" });
     expect(loadHeaderRules(build({ headers, basePath: "/keys" }))).toEqual({ unsupported: "next.config.ts sets a basePath" });
-    expect(loadHeaderRules(path.join(tmpdir(), "keyhold-no-such-build"))).toMatchObject({ unsupported: expect.stringContaining("no readable routes manifest") });
+    expect(loadHeaderRules(path.join(tmpdir(), "keyhold-no-such-build"))).toMatchObject({
+      unsupported: expect.stringContaining("no readable routes manifest"),
+    });
   });
 });

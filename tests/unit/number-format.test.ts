@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { formatNumber } from "../../lib/locale/format-number";
 import { viewerLocale } from "../../lib/locale/viewer-locale";
 

@@ -1,8 +1,10 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
+
 import { compileErrors, validate } from "@readme/openapi-parser";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+
 import type { BoundHandler } from "../../lib/api/contract/bind-contract";
 import { errorCodesOf } from "../../lib/api/contract/error-codes-of";
 import { routeFileOf } from "../../lib/api/contract/route-file";
@@ -41,9 +43,7 @@ const OUTSIDE_CONTRACT = ["app/api/auth/[...nextauth]/route.ts", "app/api/[...pa
 const doc = buildOpenApiDocument() as Document;
 
 function operations(): { path: string; method: string; op: Operation }[] {
-  return Object.entries(doc.paths).flatMap(([route, item]) =>
-    Object.entries(item).map(([method, op]) => ({ path: route, method: method.toUpperCase(), op })),
-  );
+  return Object.entries(doc.paths).flatMap(([route, item]) => Object.entries(item).map(([method, op]) => ({ path: route, method: method.toUpperCase(), op })));
 }
 
 /** Every route.ts under app/api, relative to the repository, with / separators. */
@@ -106,7 +106,11 @@ describe("GET /api/openapi.json document", () => {
   });
 
   it("has one operation per contract, named as in the contract table", () => {
-    expect(operations().map(({ op }) => op.operationId).sort()).toEqual(API_CONTRACTS.map((contract) => contract.operationId).sort());
+    expect(
+      operations()
+        .map(({ op }) => op.operationId)
+        .sort(),
+    ).toEqual(API_CONTRACTS.map((contract) => contract.operationId).sort());
     for (const [name, contract] of Object.entries(contracts)) expect(contract.operationId).toBe(name);
   });
 

@@ -1,11 +1,15 @@
 import { describe, expect, it } from "vitest";
+
 import { pageSecurityHeaders } from "../../lib/server/page-security-headers";
 
 // DESIGN.md section 15.7: the CSP uses nonces, with no 'unsafe-inline' scripts; HSTS only when
 // NEXTAUTH_URL is https.
 
 function directive(policy: string, name: string): string[] {
-  const found = policy.split(";").map((part) => part.trim().split(/\s+/)).find(([first]) => first === name);
+  const found = policy
+    .split(";")
+    .map((part) => part.trim().split(/\s+/))
+    .find(([first]) => first === name);
   return found ? found.slice(1) : [];
 }
 

@@ -1,6 +1,8 @@
 import { threadId } from "node:worker_threads";
+
 import bcrypt from "bcryptjs";
 import { describe, expect, it } from "vitest";
+
 import { PasswordHasher, PasswordHasherBusyError } from "../../lib/crypto/password-hasher";
 
 // DESIGN.md section 15.7 and issue 13 item 7: password hashing has a concurrency cap and never

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import type { Actor } from "../../lib/access/actor";
 import { can, type Permission } from "../../lib/access/permissions";
 import { ROLES } from "../../lib/access/roles";

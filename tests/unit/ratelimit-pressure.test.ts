@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import type { UsagePoint } from "../../lib/usage/query-usage";
 import { ratelimitPressure } from "../../lib/usage/ratelimit-pressure";
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { ApiError } from "../../lib/errors/api-error";
+
 import { MAX_BODY_BYTES, readJson } from "../../lib/api/read-json";
+import { ApiError } from "../../lib/errors/api-error";
 
 const URL_ = "https://keyhold.test/api/v1/keys";
 const schema = z.strictObject({

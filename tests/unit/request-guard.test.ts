@@ -1,6 +1,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+
 import { guardRequest } from "../../lib/server/request-guard";
 
 // DESIGN.md section 15.7: every route, /api/auth/* included, refuses a body over 64 KiB with 413

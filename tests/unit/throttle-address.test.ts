@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { InvalidKeyThrottle } from "../../lib/ratelimit/invalid-key-throttle";
 import { throttleAddress } from "../../lib/ratelimit/throttle-address";
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { ApiError } from "../../lib/errors/api-error";
 import { usageRange } from "../../lib/usage/usage-range";
 

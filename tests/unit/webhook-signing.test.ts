@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+
 import { GIVE_UP_AFTER_MS, retryDelayMs } from "../../lib/webhooks/delivery-worker";
 import { createSecretBox, generateWebhookSecret } from "../../lib/webhooks/secret-box";
 import { signWebhook } from "../../lib/webhooks/sign-webhook";
@@ -54,7 +55,22 @@ describe("retry schedule", () => {
 
 describe("isPublicAddress", () => {
   it("refuses loopback, private, link-local, metadata, CGNAT, unique-local and mapped forms of them", () => {
-    for (const address of ["127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fd00:ec2::254", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "64:ff9b::a00:1", "not an ip"]) {
+    for (const address of [
+      "127.0.0.1",
+      "10.0.0.1",
+      "172.16.5.4",
+      "192.168.1.1",
+      "169.254.169.254",
+      "100.64.0.1",
+      "0.0.0.0",
+      "::1",
+      "fe80::1",
+      "fd00:ec2::254",
+      "::ffff:127.0.0.1",
+      "::ffff:10.0.0.1",
+      "64:ff9b::a00:1",
+      "not an ip",
+    ]) {
       expect(isPublicAddress(address), address).toBe(false);
     }
     for (const address of ["93.184.215.14", "1.1.1.1", "2606:4700:4700::1111", "::ffff:93.184.215.14"]) expect(isPublicAddress(address), address).toBe(true);

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+
 import { KeyStatusBadge } from "@/components/keys/key-status-badge";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Num } from "@/components/ui/number";
@@ -9,10 +10,10 @@ import { EventsTable } from "@/components/usage/events-table";
 import { UsageChart } from "@/components/usage/usage-chart";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
+import { DENIED_OUTCOMES } from "@/lib/errors/error-codes";
 import { countActiveKeys } from "@/lib/keys/count-active-keys";
 import { keysExpiringWithin } from "@/lib/keys/key-overview";
 import { EXPIRING_SOON_MS } from "@/lib/keys/key-status";
-import { DENIED_OUTCOMES } from "@/lib/errors/error-codes";
 import { usageSeries } from "@/lib/usage/query-usage";
 import { recentEvents } from "@/lib/usage/usage-summary";
 

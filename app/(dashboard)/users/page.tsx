@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+
 import { Badge } from "@/components/ui/badge";
 import { card, DataTable } from "@/components/ui/data-table";
 import { PageHeader } from "@/components/ui/page-header";
@@ -29,14 +30,22 @@ export default async function UsersPage() {
             <td className="px-3 py-2 max-md:order-3">
               {/* Also for the OWNER themselves: handing ownership over means making someone
                   else OWNER and then stepping down. The service refuses to leave no active OWNER. */}
-              {member.disabledAt ? member.role.toLowerCase() : <RoleSelect userId={member.id} role={member.role} email={member.email} self={member.id === user.id} />}
+              {member.disabledAt ? (
+                member.role.toLowerCase()
+              ) : (
+                <RoleSelect userId={member.id} role={member.role} email={member.email} self={member.id === user.id} />
+              )}
             </td>
-            <td className={`px-3 py-2 max-md:order-2 ${card.end}`}>{member.disabledAt ? <Badge tone="zinc">disabled</Badge> : <Badge tone="green">active</Badge>}</td>
+            <td className={`px-3 py-2 max-md:order-2 ${card.end}`}>
+              {member.disabledAt ? <Badge tone="zinc">disabled</Badge> : <Badge tone="green">active</Badge>}
+            </td>
             {/* Users have no page of their own, so a card keeps the date. */}
             <td className={`px-3 py-2 whitespace-nowrap max-md:order-5 max-md:text-xs max-md:text-zinc-600 max-md:before:content-['Added_'] ${card.full}`}>
               <Time date={member.createdAt} />
             </td>
-            <td className={`px-3 py-2 text-right max-md:order-4 ${card.end}`}>{!member.disabledAt && <DisableUserButton email={member.email} self={member.id === user.id} />}</td>
+            <td className={`px-3 py-2 text-right max-md:order-4 ${card.end}`}>
+              {!member.disabledAt && <DisableUserButton email={member.email} self={member.id === user.id} />}
+            </td>
           </tr>
         ))}
       </DataTable>

@@ -1,4 +1,5 @@
 import { notFound } from "next/navigation";
+
 import { can } from "@/lib/access/permissions";
 import { requireUser } from "@/lib/auth/session";
 

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+
 import { Badge } from "@/components/ui/badge";
 import { card, DataTable } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -43,7 +44,11 @@ export default async function WebhooksPage() {
               </td>
               <td className="px-3 py-2 text-xs max-md:order-3">{endpoint.events.length === WEBHOOK_EVENT_TYPES.length ? "all" : endpoint.events.join(", ")}</td>
               <td className={`px-3 py-2 ${card.end}`}>
-                {endpoint.enabled ? <Badge tone="green">enabled</Badge> : <Badge tone={endpoint.disabledReason === AUTO_DISABLED_REASON ? "red" : "zinc"}>disabled</Badge>}
+                {endpoint.enabled ? (
+                  <Badge tone="green">enabled</Badge>
+                ) : (
+                  <Badge tone={endpoint.disabledReason === AUTO_DISABLED_REASON ? "red" : "zinc"}>disabled</Badge>
+                )}
                 {!endpoint.enabled && endpoint.disabledReason && <span className={`block text-xs text-zinc-600 ${card.hide}`}>{endpoint.disabledReason}</span>}
               </td>
               <td className={`px-3 py-2 whitespace-nowrap max-md:order-4 ${card.end}`}>

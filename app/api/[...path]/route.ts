@@ -1,5 +1,5 @@
-import { ApiError } from "@/lib/errors/api-error";
 import { errorResponse } from "@/lib/api/errors";
+import { ApiError } from "@/lib/errors/api-error";
 
 // Any /api path without a route answers the JSON error contract, not Next's HTML 404.
 function notFound() {

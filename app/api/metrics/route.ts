@@ -1,7 +1,7 @@
 import { errorResponse } from "@/lib/api/errors";
+import { methodNotAllowed } from "@/lib/api/method-not-allowed";
 import { env } from "@/lib/env";
 import { refuseMetrics, scrapeMetrics } from "@/lib/observability/metrics-endpoint";
-import { methodNotAllowed } from "@/lib/api/method-not-allowed";
 
 export const dynamic = "force-dynamic";
 

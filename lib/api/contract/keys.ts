@@ -120,7 +120,8 @@ export const getKeyUsage = defineRoute({
   queryDocs: {
     from: "Start of the range, ISO 8601. Defaults to 24 hours before `to`.",
     to: "End of the range, ISO 8601. Defaults to now.",
-    granularity: "Bucket size. `minute` answers only for the raw retention period (`KEYHOLD_USAGE_RAW_RETENTION_DAYS`, default 7 days); further back it is 400.",
+    granularity:
+      "Bucket size. `minute` answers only for the raw retention period (`KEYHOLD_USAGE_RAW_RETENTION_DAYS`, default 7 days); further back it is 400.",
     include: "`latency` adds `latency: {p50, p95, p99}` in milliseconds to each bucket, from hourly histograms: granularity `hour` or `day` only.",
   },
   success: { status: 200, schema: usageResponse, description: "The series over the effective range, which is echoed." },

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+
 import type { ErrorCode } from "../../errors/error-codes";
 import type { ManagementScope } from "../../keys/management-scopes";
 
@@ -44,14 +45,10 @@ export function defineRoute<const Contract extends RouteContract>(contract: Cont
 }
 
 /** `{id: string}` for `/api/v1/keys/{id}`. */
-export type PathParams<Path extends string> = Path extends `${string}{${infer Name}}${infer Rest}`
-  ? { [K in Name]: string } & PathParams<Rest>
-  : unknown;
+export type PathParams<Path extends string> = Path extends `${string}{${infer Name}}${infer Rest}` ? { [K in Name]: string } & PathParams<Rest> : unknown;
 
 export type BodyOf<Contract extends RouteContract> = Contract["body"] extends { schema: infer Schema extends z.ZodType } ? z.output<Schema> : never;
 
 export type QueryOf<Contract extends RouteContract> = Contract["query"] extends infer Schema extends z.ZodObject ? z.output<Schema> : never;
 
-export type ResponseOf<Contract extends RouteContract> = Contract["success"]["schema"] extends infer Schema extends z.ZodType
-  ? z.input<Schema>
-  : unknown;
+export type ResponseOf<Contract extends RouteContract> = Contract["success"]["schema"] extends infer Schema extends z.ZodType ? z.input<Schema> : unknown;

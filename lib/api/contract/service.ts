@@ -1,4 +1,5 @@
 import { z } from "zod";
+
 import { defineRoute } from "./route-contract";
 
 // The routes that need no key: health and the API's own description.

@@ -21,9 +21,9 @@ export const verifyKey = defineRoute({
   description:
     "An invalid key is not an error here: the answer is 200 `{valid: false, code}` with a code from the error contract. " +
     "The verification counts against the verified key's rate limit and quota and is a usage event of that key. " +
-      "`cost` (1 to 1000, default 1) is what it spends from the quota: more than `remaining` is `quota_exceeded` and spends nothing. " +
-      "`ip` is the address the key was presented from, checked against the key's `ipAllowlist`; a key with an allowlist " +
-      "verified without `ip` is `{valid: false, code: \"ip_not_allowed\"}`.",
+    "`cost` (1 to 1000, default 1) is what it spends from the quota: more than `remaining` is `quota_exceeded` and spends nothing. " +
+    "`ip` is the address the key was presented from, checked against the key's `ipAllowlist`; a key with an allowlist " +
+    'verified without `ip` is `{valid: false, code: "ip_not_allowed"}`.',
   tag: "verification",
   scopes: ["keys:verify"],
   body: { schema: verifyKeyRequest },

@@ -1,4 +1,6 @@
 import type { z } from "zod";
+
+import { auditEntry, auditListResponse } from "../../audit/schemas";
 import {
   createKeyRequest,
   keyAddressesResponse,
@@ -12,7 +14,6 @@ import {
 } from "../../keys/schemas";
 import { verifyKeyRequest, verifyKeyResponse, whoamiResponse } from "../../keys/verify-schemas";
 import { createScopeRequest, listScopesResponse, scopeRecord } from "../../scopes/schemas";
-import { auditEntry, auditListResponse } from "../../audit/schemas";
 import {
   createWebhookRequest,
   deliveryListResponse,

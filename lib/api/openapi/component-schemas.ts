@@ -1,4 +1,5 @@
 import { z } from "zod";
+
 import { REQUEST_SCHEMAS, RESPONSE_SCHEMAS } from "./component-names";
 
 // Zod schemas rendered as the document's #/components/schemas with zod's own JSON Schema output.

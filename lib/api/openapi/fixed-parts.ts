@@ -46,7 +46,7 @@ export const HEADERS = {
   "RateLimit-Remaining": { description: "Requests left in the current window.", schema: { type: "integer" } },
   "RateLimit-Reset": { description: "Whole seconds until the window resets.", schema: { type: "integer" } },
   "Retry-After": { description: "Whole seconds to wait before retrying.", schema: { type: "integer" } },
-  "WWW-Authenticate": { description: "`Bearer realm=\"keyhold\"`, with `error=\"invalid_token\"` when a key was sent.", schema: { type: "string" } },
+  "WWW-Authenticate": { description: '`Bearer realm="keyhold"`, with `error="invalid_token"` when a key was sent.', schema: { type: "string" } },
 };
 
 export const STATUS_TEXT: Record<number, string> = {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+
 import { ERROR_CODES, type ErrorCode } from "../../errors/error-codes";
 import { errorCodesOf } from "../contract/error-codes-of";
 import type { RouteContract } from "../contract/route-contract";

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+
 import { PageHeader } from "@/components/ui/page-header";
 import { ChangePasswordForm } from "@/components/users/user-forms";
 import { requireUser } from "@/lib/auth/session";

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+
 import { AuditTable } from "@/components/audit/audit-table";
 import { buttonClass } from "@/components/ui/button";
 import { CursorPager } from "@/components/ui/cursor-pager";
@@ -6,8 +7,8 @@ import { Input, Select } from "@/components/ui/field";
 import { FilterActions } from "@/components/ui/filter-actions";
 import { FilterChips } from "@/components/ui/filter-chips";
 import { PageHeader } from "@/components/ui/page-header";
-import { requireUser } from "@/lib/auth/session";
 import { AuditQueryError, listAuditEntries, type AuditQuery } from "@/lib/audit/query-audit";
+import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
 
 export const metadata: Metadata = { title: "Audit log" };
@@ -16,7 +17,25 @@ const ACTOR_TYPES = ["user", "key", "cli", "system"] as const;
 const TARGET_TYPES = ["key", "scope", "user", "webhook"] as const;
 const FILTER_LABELS = { actorType: "Actor", actorId: "Actor id", action: "Action", targetType: "Target", targetId: "Target id" };
 // Suggestions only: the filter takes any action name, including ones added later.
-const ACTIONS = ["key.create", "key.update", "key.rotate", "key.revoke", "scope.create", "scope.update", "user.create", "user.role_change", "user.disable", "user.password_change", "user.password_reset", "webhook.create", "webhook.update", "webhook.delete", "webhook.roll_secret", "webhook.retry", "webhook.disable"];
+const ACTIONS = [
+  "key.create",
+  "key.update",
+  "key.rotate",
+  "key.revoke",
+  "scope.create",
+  "scope.update",
+  "user.create",
+  "user.role_change",
+  "user.disable",
+  "user.password_change",
+  "user.password_reset",
+  "webhook.create",
+  "webhook.update",
+  "webhook.delete",
+  "webhook.roll_secret",
+  "webhook.retry",
+  "webhook.disable",
+];
 
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   await requireUser();
@@ -33,7 +52,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
     if (query.cursor && error instanceof AuditQueryError) return listAuditEntries(getDb(), { ...query, cursor: undefined });
     throw error;
   });
-  const applied = Object.fromEntries(Object.entries(query).filter((entry): entry is [string, string] => entry[0] in FILTER_LABELS && typeof entry[1] === "string"));
+  const applied = Object.fromEntries(
+    Object.entries(query).filter((entry): entry is [string, string] => entry[0] in FILTER_LABELS && typeof entry[1] === "string"),
+  );
   const filtered = Object.keys(applied).length > 0;
   const inUrl = Object.fromEntries(Object.entries(params).filter((entry): entry is [string, string] => Boolean(entry[1])));
   const exportFilters = new URLSearchParams(Object.entries(inUrl).filter(([name]) => name !== "cursor")).toString();

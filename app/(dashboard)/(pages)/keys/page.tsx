@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+
 import { KeysTable } from "@/components/keys/keys-table";
 import { SearchAsYouType } from "@/components/keys/search-as-you-type";
 import { buttonClass } from "@/components/ui/button";
@@ -10,10 +11,10 @@ import { FilterActions } from "@/components/ui/filter-actions";
 import { FilterChips } from "@/components/ui/filter-chips";
 import { Num } from "@/components/ui/number";
 import { PageHeader } from "@/components/ui/page-header";
-import { ApiError } from "@/lib/errors/api-error";
 import { can } from "@/lib/access/permissions";
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
+import { ApiError } from "@/lib/errors/api-error";
 import { countKeys, type KeyCount } from "@/lib/keys/count-keys";
 import { listKeys } from "@/lib/keys/list-keys";
 import { MANAGEMENT_SCOPES } from "@/lib/keys/management-scopes";
@@ -29,9 +30,7 @@ type Search = Record<string, string | string[] | undefined>;
 export default async function KeysPage({ searchParams }: { searchParams: Promise<Search> }) {
   const user = await requireUser();
   const raw = await searchParams;
-  const values = Object.fromEntries(
-    Object.entries(raw).flatMap(([name, value]) => (typeof value === "string" && value !== "" ? [[name, value]] : [])),
-  );
+  const values = Object.fromEntries(Object.entries(raw).flatMap(([name, value]) => (typeof value === "string" && value !== "" ? [[name, value]] : [])));
   // The filters live in the URL; anything malformed there is dropped rather than failing the page.
   const parsed = listKeysQuery.safeParse({ ...values, limit: "25" });
   const filters = parsed.success ? parsed.data : listKeysQuery.parse({ limit: "25" });
@@ -43,7 +42,9 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
       throw error;
     });
   const [{ data, nextCursor }, scopes, count] = await Promise.all([page(filters), listScopes(db), countKeys(db, filters)]);
-  const applied = Object.fromEntries(Object.entries(filters).filter((entry): entry is [string, string] => entry[0] in FILTER_LABELS && typeof entry[1] === "string"));
+  const applied = Object.fromEntries(
+    Object.entries(filters).filter((entry): entry is [string, string] => entry[0] in FILTER_LABELS && typeof entry[1] === "string"),
+  );
   const filtered = Object.keys(applied).length > 0;
 
   return (
@@ -60,7 +61,13 @@ export default async function KeysPage({ searchParams }: { searchParams: Promise
         }
       />
       <form className="mb-4 grid grid-cols-2 gap-2 lg:grid-cols-[minmax(0,2fr)_repeat(4,minmax(0,1fr))_auto]" role="search" aria-label="Filter keys">
-        <SearchAsYouType name="q" defaultValue={filters.q ?? ""} placeholder="Name or kh_live_…" aria-label="Search by name or key start" className="col-span-2 lg:col-span-1" />
+        <SearchAsYouType
+          name="q"
+          defaultValue={filters.q ?? ""}
+          placeholder="Name or kh_live_…"
+          aria-label="Search by name or key start"
+          className="col-span-2 lg:col-span-1"
+        />
         {/* Keyed by their values so that a chip clearing a filter resets the field too. */}
         <Select key={`status-${filters.status}`} name="status" defaultValue={filters.status ?? ""} aria-label="Status">
           <option value="">Any status</option>

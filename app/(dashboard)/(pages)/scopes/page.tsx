@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+
 import { AddScopeButton, EditScopeButton } from "@/components/scopes/scope-forms";
 import { card, DataTable, numeric } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -28,7 +29,11 @@ export default async function ScopesPage() {
       {scopes.length === 0 ? (
         <EmptyState title="The catalogue is empty.">{editable && "Add scopes like orders:read, then give them to keys."}</EmptyState>
       ) : (
-        <DataTable label="Scope catalogue" columns={["Scope", "Description", { title: "Keys", numeric: true }, "Added", editable && { title: "Actions", srOnly: true }]} cards>
+        <DataTable
+          label="Scope catalogue"
+          columns={["Scope", "Description", { title: "Keys", numeric: true }, "Added", editable && { title: "Actions", srOnly: true }]}
+          cards
+        >
           {scopes.map((scope) => (
             <tr key={scope.id}>
               <td className="px-3 py-2 font-mono text-xs wrap-anywhere max-md:order-1 max-md:font-semibold">{scope.name}</td>

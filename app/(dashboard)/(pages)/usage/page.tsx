@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { type Column, DataTable, numeric } from "@/components/ui/data-table";
+
+import { DataTable, numeric, type Column } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Num } from "@/components/ui/number";
 import { PageHeader } from "@/components/ui/page-header";
@@ -62,7 +63,13 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
         <h2 id="chart" className="mb-2 font-semibold">
           Requests by outcome
         </h2>
-        <UsageChart series={series} granularity={RANGES[range].granularity} from={from.toISOString()} to={to.toISOString()} label={`Requests in the last ${RANGES[range].label} by outcome`} />
+        <UsageChart
+          series={series}
+          granularity={RANGES[range].granularity}
+          from={from.toISOString()}
+          to={to.toISOString()}
+          label={`Requests in the last ${RANGES[range].label} by outcome`}
+        />
         <div className="mt-3">
           <PerformanceCharts series={performance} granularity={performanceGranularity} label={`all keys, last ${RANGES[range].label}`} />
         </div>
@@ -85,7 +92,9 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
                     {key.name} <span className="font-mono text-xs text-zinc-600">{key.start}…</span>
                   </Link>
                 ) : (
-                  <span key="k" className="font-mono text-xs">{key.keyId}</span>
+                  <span key="k" className="font-mono text-xs">
+                    {key.keyId}
+                  </span>
                 ),
                 <Num key="n" value={key.total} />,
                 <Num key="d" value={key.total - (key.counts.valid ?? 0)} />,
@@ -124,7 +133,9 @@ export default async function UsagePage({ searchParams }: { searchParams: Promis
               label="Invalid-key attempts table"
               head={["Address", { title: "Attempts", numeric: true }, "Last"]}
               rows={attempts.map((attempt) => [
-                <span key="ip" className="font-mono text-xs">{attempt.ip ?? "unknown"}</span>,
+                <span key="ip" className="font-mono text-xs">
+                  {attempt.ip ?? "unknown"}
+                </span>,
                 <Num key="n" value={attempt.count} />,
                 <Time key="t" date={attempt.lastAt} />,
               ])}

@@ -1,7 +1,8 @@
 import { notFound } from "next/navigation";
-import { ApiError } from "@/lib/errors/api-error";
+
 import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
+import { ApiError } from "@/lib/errors/api-error";
 import { getKey } from "@/lib/keys/service";
 
 // An unknown id answers 404 from here: this layout renders before the page's loading boundary

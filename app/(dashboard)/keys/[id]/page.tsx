@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+
 import { AuditTable } from "@/components/audit/audit-table";
 import { KeyActions } from "@/components/keys/key-actions";
 import { KeyVitals } from "@/components/keys/key-vitals";
@@ -12,13 +13,14 @@ import { AddressesTable } from "@/components/usage/addresses-table";
 import { EventsTable } from "@/components/usage/events-table";
 import { PerformanceCharts } from "@/components/usage/performance-charts";
 import { UsageChart } from "@/components/usage/usage-chart";
-import { ApiError } from "@/lib/errors/api-error";
 import { can } from "@/lib/access/permissions";
-import { requireUser } from "@/lib/auth/session";
 import { listAuditEntries } from "@/lib/audit/query-audit";
+import { requireUser } from "@/lib/auth/session";
 import { getDb } from "@/lib/db/client";
-import { keyStatus } from "@/lib/keys/key-status";
+import { ApiError } from "@/lib/errors/api-error";
 import { describeRefill } from "@/lib/keys/describe-refill";
+import { metaOf } from "@/lib/keys/key-meta";
+import { keyStatus } from "@/lib/keys/key-status";
 import { ratelimitOf } from "@/lib/keys/ratelimit-of";
 import { refillOf } from "@/lib/keys/refill-of";
 import { getKey } from "@/lib/keys/service";
@@ -27,7 +29,6 @@ import { keyAddresses } from "@/lib/usage/key-addresses";
 import { latencySeries, usageSeries } from "@/lib/usage/query-usage";
 import { ratelimitPressure } from "@/lib/usage/ratelimit-pressure";
 import { recentEvents } from "@/lib/usage/usage-summary";
-import { metaOf } from "@/lib/keys/key-meta";
 
 export const metadata: Metadata = { title: "Key" };
 
@@ -100,9 +101,21 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
         <div role="status" className="mb-4 rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950">
           This key was rotated and stops working <Time date={key.expiresAt} />.{" "}
           {lastHourCount > 0 ? (
-            <strong>It is still in use: <Num value={lastHourCount} /> successful requests in the last hour (last used <Time date={key.lastUsedAt} />).</strong>
+            <strong>
+              It is still in use: <Num value={lastHourCount} /> successful requests in the last hour (last used <Time date={key.lastUsedAt} />
+              ).
+            </strong>
           ) : (
-            <>No successful requests in the last hour{key.lastUsedAt && <> (last used <Time date={key.lastUsedAt} />)</>}.</>
+            <>
+              No successful requests in the last hour
+              {key.lastUsedAt && (
+                <>
+                  {" "}
+                  (last used <Time date={key.lastUsedAt} />)
+                </>
+              )}
+              .
+            </>
           )}
         </div>
       )}
@@ -190,7 +203,13 @@ export default async function KeyPage({ params, searchParams }: { params: Promis
             ))}
           </nav>
         </div>
-        <UsageChart series={series} granularity={RANGES[range].granularity} from={from.toISOString()} to={now.toISOString()} label={`Requests with this key in the last ${RANGES[range].label}, by outcome`} />
+        <UsageChart
+          series={series}
+          granularity={RANGES[range].granularity}
+          from={from.toISOString()}
+          to={now.toISOString()}
+          label={`Requests with this key in the last ${RANGES[range].label}, by outcome`}
+        />
         {creditsSpent && (
           <div className="mt-3">
             <UsageChart

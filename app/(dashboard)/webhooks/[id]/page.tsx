@@ -1,12 +1,13 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+
 import { Badge } from "@/components/ui/badge";
 import { CursorPager } from "@/components/ui/cursor-pager";
 import { PageHeader } from "@/components/ui/page-header";
 import { DeliveriesTable } from "@/components/webhooks/deliveries-table";
 import { EndpointActions } from "@/components/webhooks/endpoint-actions";
-import { ApiError } from "@/lib/errors/api-error";
 import { getDb } from "@/lib/db/client";
+import { ApiError } from "@/lib/errors/api-error";
 import { listDeliveries } from "@/lib/webhooks/delivery-log";
 import { getWebhookEndpoint } from "@/lib/webhooks/endpoint-service";
 
@@ -26,7 +27,11 @@ export default async function WebhookPage({ params, searchParams }: { params: Pr
   });
   return (
     <>
-      <PageHeader title={endpoint.description || "Webhook endpoint"} description={endpoint.url} actions={<EndpointActions id={endpoint.id} enabled={endpoint.enabled} />} />
+      <PageHeader
+        title={endpoint.description || "Webhook endpoint"}
+        description={endpoint.url}
+        actions={<EndpointActions id={endpoint.id} enabled={endpoint.enabled} />}
+      />
       {!endpoint.enabled && (
         <p role="status" className="mb-4 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-950">
           Disabled: it gets no events. {endpoint.disabledReason}

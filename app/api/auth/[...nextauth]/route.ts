@@ -1,4 +1,5 @@
 import NextAuth from "next-auth";
+
 import { authOptions } from "@/lib/auth/options";
 
 // /api/auth/* - next-auth's sign-in, sign-out, session and CSRF endpoints

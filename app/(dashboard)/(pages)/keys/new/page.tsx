@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
+
 import { CreateKeyForm } from "@/components/keys/create-key-form";
 import { PageHeader } from "@/components/ui/page-header";
 import { can } from "@/lib/access/permissions";

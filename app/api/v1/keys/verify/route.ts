@@ -1,5 +1,5 @@
-import { methodNotAllowed } from "@/lib/api/method-not-allowed";
 import { contracts } from "@/lib/api/contract/routes";
+import { methodNotAllowed } from "@/lib/api/method-not-allowed";
 import { withApiKey } from "@/lib/api/with-api-key";
 import { verifyKeyForService } from "@/lib/keys/verify-for-service";
 
