@@ -18,6 +18,9 @@ import { leaseWindow, type LeaseAnswer } from "./lease-window";
 // sliding weight must count what was admitted, not what was leased ahead. When the
 // database cannot be reached the window falls back to an exact per-instance counter, because a
 // key that is fresh in the cache must keep working (section 9).
+// Over 300 lines on purpose: window state, admission, leasing and the local fallback share one
+// state machine whose invariants (never past the limit, answers in arrival order) only hold
+// together; the SQL lives apart (lease-window.ts, delete-ended-windows.ts).
 
 export interface RateLimitResult {
   allowed: boolean;
