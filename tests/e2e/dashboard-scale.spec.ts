@@ -4,6 +4,7 @@ import { expect, test, type Locator, type Page } from "@playwright/test";
 
 import { createScope } from "../../lib/scopes/service";
 import { createUser } from "../../lib/users/service";
+import { WEBHOOK_EVENT_TYPES } from "../../lib/webhooks/event-types";
 import { createTestUser, signIn, type TestUser } from "../helpers/dashboard-users";
 import { e2eDb } from "../helpers/e2e-database";
 import { checkPage, expectNoSeriousViolations, heading, SCREENSHOTS } from "../helpers/page-check";
@@ -59,19 +60,7 @@ async function seedSettings() {
       {
         id: FAILING_WEBHOOK,
         url: "https://old-receiver.example.net/hooks",
-        events: [
-          "key.created",
-          "key.updated",
-          "key.rotated",
-          "key.revoked",
-          "key.expiring",
-          "key.expired",
-          "key.quota.low",
-          "key.quota.exhausted",
-          "key.ratelimit.exceeded",
-          "security.invalid_key_flood",
-          "usage.spike",
-        ],
+        events: [...WEBHOOK_EVENT_TYPES],
         enabled: false,
         disabledReason: "Disabled automatically: every delivery failed for 24 hours.",
         secretEncrypted: "unused",
