@@ -127,15 +127,9 @@ export function createApiDispatcher(options: { routes: readonly DispatchRoute[];
       const cookies = response.headers.getSetCookie();
       if (cookies.length > 0) res.setHeader("set-cookie", cookies);
       const body = match.head || response.body === null ? null : new Uint8Array(await response.arrayBuffer());
-      if (body && body.byteLength > 0) {
-        // Chunked, never with a Content-Length, as Next streams a body; given to end() in one
-        // piece so headers, body and the last chunk leave in one write (the top self-time entry
-        // of the profile was writev).
-        res.setHeader("Transfer-Encoding", "chunked");
-        res.end(body);
-      } else {
-        res.end();
-      }
+      // Written, then ended, as Next streams a body: chunked, never with a Content-Length.
+      if (body && body.byteLength > 0) res.write(body);
+      res.end();
       // A body the handler did not read (refused by its Content-Length) is read and dropped, so
       // the connection can carry the next request.
       if (!req.readableEnded) {
