@@ -7,6 +7,7 @@ import { processSingleton } from "../process/process-singleton";
 import { InvalidKeyThrottle } from "../ratelimit/invalid-key-throttle";
 import type { RateLimitResult } from "../ratelimit/limiter";
 import { throttleAddress } from "../ratelimit/throttle-address";
+import type { RequestUrl } from "./api-request";
 import { extractKey } from "./extract-key";
 import { rateLimitHeaders, secondsUntil } from "./ratelimit-headers";
 
@@ -18,7 +19,7 @@ function throttle(): InvalidKeyThrottle {
 }
 
 /** Who is calling: the key presented in the headers, verified for `scopes` from `ip`. Never throws. */
-export async function authenticate(headers: Headers, url: URL, ip: string | null, scopes: readonly string[], cost = 1): Promise<Authentication> {
+export async function authenticate(headers: Headers, url: RequestUrl, ip: string | null, scopes: readonly string[], cost = 1): Promise<Authentication> {
   const address = throttleAddress(ip);
   const blockedMs = throttle().blockedFor(address);
   if (blockedMs > 0) {

@@ -2,6 +2,7 @@ import { z, ZodError } from "zod";
 
 import { ApiError } from "../errors/api-error";
 import { ERROR_CODES, type ErrorCode } from "../errors/error-codes";
+import { jsonResponse } from "./json-response";
 
 // How an ApiError (lib/errors/api-error.ts) becomes an HTTP response. Anything else thrown becomes a
 // generic 500 that reveals nothing.
@@ -33,7 +34,7 @@ export function errorResponse(error: unknown): Response {
     error: { code: apiError.code, message: apiError.message },
   };
   if (apiError.details !== undefined) body.error.details = apiError.details;
-  return Response.json(body, { status: apiError.status, headers });
+  return jsonResponse(body, { status: apiError.status, headers });
 }
 
 function toApiError(error: unknown): ApiError {

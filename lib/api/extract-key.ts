@@ -1,4 +1,5 @@
 import { ApiError } from "../errors/api-error";
+import type { RequestUrl } from "./api-request";
 
 // How a key is presented (DESIGN.md section 4): `Authorization: Bearer <key>` or
 // `X-API-Key: <key>`. Anything else is refused with a message that says what was wrong.
@@ -8,7 +9,7 @@ const QUERY_KEY_PARAMS = ["api_key", "apikey", "key", "token"];
 const KEY_INSIDE = /kh_(?:live|test)_[0-9A-Za-z]{38}/;
 
 /** A query parameter named like a key, or whose name or (decoded) value holds a key-format string. */
-export function queryCarriesKey(url: URL): boolean {
+export function queryCarriesKey(url: RequestUrl): boolean {
   if (url.search === "") return false;
   for (const [name, value] of url.searchParams) {
     if (QUERY_KEY_PARAMS.includes(name.toLowerCase()) || KEY_INSIDE.test(name) || KEY_INSIDE.test(value)) return true;
@@ -16,7 +17,7 @@ export function queryCarriesKey(url: URL): boolean {
   return false;
 }
 
-export function extractKey(headers: Headers, url: URL): string {
+export function extractKey(headers: Headers, url: RequestUrl): string {
   if (queryCarriesKey(url)) throw new ApiError("key_in_query");
   const authorization = headers.get("authorization");
   const apiKeyHeader = headers.get("x-api-key");

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 
 import { ApiError } from "../errors/api-error";
+import type { ApiRequest } from "./api-request";
 import { badRequest } from "./errors";
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from "./storable-text";
 
@@ -13,7 +14,11 @@ export const MAX_BODY_DEPTH = 64;
  * The request body parsed as JSON and validated by `schema`; 413 over 64 KiB, 400 otherwise.
  * With `optional`, an empty body counts as `{}` (a revocation needs no reason).
  */
-export async function readJson<Schema extends z.ZodType>(request: Request, schema: Schema, options: { optional?: boolean } = {}): Promise<z.infer<Schema>> {
+export async function readJson<Schema extends z.ZodType>(
+  request: Pick<ApiRequest, "headers" | "body">,
+  schema: Schema,
+  options: { optional?: boolean } = {},
+): Promise<z.infer<Schema>> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) throw new ApiError("payload_too_large");
   let text = await readLimited(request);
@@ -39,7 +44,7 @@ export async function readJson<Schema extends z.ZodType>(request: Request, schem
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 // A body sent chunked has no content-length, so the limit is also enforced while reading.
-async function readLimited(request: Request): Promise<string> {
+async function readLimited(request: Pick<ApiRequest, "body">): Promise<string> {
   if (!request.body) return "";
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -1,16 +1,16 @@
-import type { NextRequest } from "next/server";
-
 import type { Actor } from "../access/actor";
 import { env } from "../env";
 import type { CachedKey } from "../keys/cache";
 import { useCost } from "../keys/verify-schemas";
 import { recordKeyUse } from "../observability/record-key-use";
 import { noteRequestKey } from "../observability/request-context";
+import type { ApiRequest } from "./api-request";
 import { authenticate } from "./authenticate";
 import { clientIp } from "./client-ip";
 import { bindContract } from "./contract/bind-contract";
 import type { BodyOf, PathParams, QueryOf, ResponseOf, RouteContract } from "./contract/route-contract";
 import { errorResponse } from "./errors";
+import { jsonResponse } from "./json-response";
 import { rateLimitHeaders } from "./ratelimit-headers";
 import { readJson } from "./read-json";
 import { readQuery } from "./read-query";
@@ -29,7 +29,7 @@ export interface ApiKeyContext<Contract extends RouteContract> {
   respond(data: ResponseOf<Contract>): Response;
 }
 
-type Handler<Contract extends RouteContract> = (request: NextRequest, context: ApiKeyContext<Contract>) => Promise<Response>;
+type Handler<Contract extends RouteContract> = (request: ApiRequest, context: ApiKeyContext<Contract>) => Promise<Response>;
 
 /**
  * Protects a route handler: `export const GET = withApiKey(contracts.listKeys, handler)`.
@@ -41,7 +41,7 @@ export function withApiKey<const Contract extends RouteContract>(contract: Contr
   const scopes = contract.scopes ?? [];
   // A cost outside 1..1000 is a programming error: refuse it when the route loads, not per request.
   const cost = useCost.parse(contract.cost ?? 1);
-  return bindContract(contract, async (request: NextRequest, route: { params: Promise<PathParams<Contract["path"]>> }): Promise<Response> => {
+  return bindContract(contract, async (request: ApiRequest, route: { params: Promise<PathParams<Contract["path"]>> }): Promise<Response> => {
     const started = performance.now();
     const ip = clientIp(request.headers, env().KEYHOLD_TRUSTED_PROXIES);
     const auth = await authenticate(request.headers, request.nextUrl, ip, scopes, cost);
@@ -82,7 +82,7 @@ export function withApiKey<const Contract extends RouteContract>(contract: Contr
   });
 }
 
-function parsers<Contract extends RouteContract>(contract: Contract, request: NextRequest) {
+function parsers<Contract extends RouteContract>(contract: Contract, request: ApiRequest) {
   return {
     body: async () => {
       if (!contract.body) throw new Error(`${contract.operationId} declares no body`);
@@ -100,5 +100,5 @@ function parsers<Contract extends RouteContract>(contract: Contract, request: Ne
 export function respond(contract: RouteContract, data: unknown): Response {
   if (contract.success.status === 202 || contract.success.status === 204) return new Response(null, { status: contract.success.status });
   const body = contract.success.schema ? contract.success.schema.parse(data) : data;
-  return Response.json(body, { status: contract.success.status });
+  return jsonResponse(body, { status: contract.success.status });
 }

@@ -20,9 +20,22 @@ export function parseIpRange(text: string): IpRange | null {
   return address ? [address, address.kind() === "ipv4" ? 32 : 128] : null;
 }
 
+// Parsing costs more than the rest of a cached verification, and every request parses its
+// socket address (and an allowlisted key the address again): the few addresses a server sees
+// again and again are kept. Cleared when full, so a client cycling through addresses costs
+// memory up to the bound, never beyond. The parsed objects are shared: nothing may change them.
+const PARSED_LIMIT = 4_096;
+const parsed = new Map<string, ipaddr.IPv4 | ipaddr.IPv6 | null>();
+
 /** The address in canonical form (IPv4-mapped as IPv4), or null when it is not one. */
 export function parseIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
-  return ipaddr.isValid(text) ? ipaddr.process(text) : null;
+  let address = parsed.get(text);
+  if (address === undefined) {
+    address = ipaddr.isValid(text) ? ipaddr.process(text) : null;
+    if (parsed.size >= PARSED_LIMIT) parsed.clear();
+    parsed.set(text, address);
+  }
+  return address;
 }
 
 export function inRanges(address: ipaddr.IPv4 | ipaddr.IPv6, ranges: readonly IpRange[]): boolean {

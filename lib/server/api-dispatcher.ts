@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
 
-import type { NextRequest } from "next/server";
-
+import type { ApiRequest } from "../api/api-request";
 import { errorResponse } from "../api/errors";
+import { jsonTextOf } from "../api/json-response";
+import { DispatchedRequest } from "./dispatched-request";
 import type { HeaderRules } from "./next-header-rules";
 
 // Serves the HTTP API (DESIGN.md section 15.1a) by calling the app's route handlers directly,
@@ -17,7 +18,7 @@ type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 // Route files export handlers typed for their own contract; the dispatcher calls each one as Next
 // does, with the request and the path's parameters.
 type RouteHandler = (...args: never[]) => Response | Promise<Response>;
-type NextRouteHandler = (request: NextRequest, context: { params: Promise<Record<string, string>> }) => Response | Promise<Response>;
+type DispatchedHandler = (request: ApiRequest, context: { params: Promise<Record<string, string>> }) => Response | Promise<Response>;
 export type RouteModule = Partial<Record<Method, RouteHandler>>;
 
 /** One route of the API table: its OpenAPI path (`/api/v1/keys/{id}`) and its route file's module. */
@@ -46,7 +47,6 @@ const NEXT_REQUEST_HEADERS = ["rsc", "next-router-state-tree", "next-router-pref
 // What Next's app router puts in Vary on every route handler response.
 const NEXT_VARY = "rsc, next-router-state-tree, next-router-prefetch, next-router-segment-prefetch";
 const CANONICAL_SEGMENT = /^[A-Za-z0-9_\-~]+(\.[A-Za-z0-9_\-~]+)*$/;
-const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]);
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
@@ -64,9 +64,6 @@ interface CompiledRoute {
 }
 
 export function createApiDispatcher(options: { routes: readonly DispatchRoute[]; notFound: RouteModule; headers: HeaderRules }): ApiDispatcher {
-  // Loaded at the first request, once Next has prepared: Next's server modules expect the
-  // AsyncLocalStorage it installs.
-  let Request: typeof NextRequest | undefined;
   const routes: CompiledRoute[] = options.routes.map((route) => ({ segments: route.path.split("/").slice(1), module: route.module }));
 
   const find = (segments: string[]): { module: RouteModule; params: Record<string, string> } => {
@@ -102,8 +99,6 @@ export function createApiDispatcher(options: { routes: readonly DispatchRoute[];
     },
 
     async serve(req, res, match) {
-      // next/server re-exports it from here; a standalone build traces only this file.
-      Request ??= (load("next/dist/server/web/spec-extension/request") as { NextRequest: typeof NextRequest }).NextRequest;
       compress(req, res, () => undefined);
       res.once("close", () => {
         if (!res.writableFinished) releaseCompressionStream(res);
@@ -111,8 +106,7 @@ export function createApiDispatcher(options: { routes: readonly DispatchRoute[];
       let response: Response;
       try {
         // Handlers catch their own errors (withApiKey); this is for one that does not.
-        const handler = match.handler as unknown as NextRouteHandler;
-        response = await handler(toNextRequest(Request, req), { params: Promise.resolve(match.params) });
+        response = await (match.handler as unknown as DispatchedHandler)(new DispatchedRequest(req), { params: Promise.resolve(match.params) });
       } catch (error) {
         response = errorResponse(error);
       }
@@ -126,10 +120,13 @@ export function createApiDispatcher(options: { routes: readonly DispatchRoute[];
       }
       const cookies = response.headers.getSetCookie();
       if (cookies.length > 0) res.setHeader("set-cookie", cookies);
-      const body = match.head || response.body === null ? null : new Uint8Array(await response.arrayBuffer());
-      // Written, then ended, as Next streams a body: chunked, never with a Content-Length.
-      if (body && body.byteLength > 0) res.write(body);
+      const body = match.head ? null : await bodyOf(response);
+      // Written, then ended, as Next streams a body: chunked, never with a Content-Length. Corked,
+      // so that headers, the chunk and the last chunk leave in one write.
+      res.cork();
+      if (body && body.length > 0) res.write(body);
       res.end();
+      res.uncork();
       // A body the handler did not read (refused by its Content-Length) is read and dropped, so
       // the connection can carry the next request.
       if (!req.readableEnded) {
@@ -140,55 +137,9 @@ export function createApiDispatcher(options: { routes: readonly DispatchRoute[];
   };
 }
 
-function toNextRequest(Request: typeof NextRequest, req: IncomingMessage): NextRequest {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-    else headers.set(name, value);
-  }
-  const method = req.method ?? "GET";
-  const hasBody = method !== "GET" && method !== "HEAD";
-  // Next builds the URL from the Host header too; one that is not a host name cannot make a URL.
-  const host = req.headers.host !== undefined && HOST.test(req.headers.host) ? req.headers.host : "localhost";
-  return new Request(`http://${host}${req.url ?? "/"}`, {
-    method,
-    headers,
-    body: hasBody ? bodyStream(req) : undefined,
-    // undici needs it for a streamed body.
-    duplex: hasBody ? "half" : undefined,
-  });
-}
-
-/**
- * The request body as a web stream. A handler that stops reading (a body over the limit) cancels
- * it; the rest is then read and dropped, as Next does, so the answer still reaches the client:
- * destroying the request would reset the connection first.
- */
-function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
-  let open = true;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      req.on("data", (chunk: Buffer) => {
-        if (!open) return;
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        if ((controller.desiredSize ?? 0) <= 0) req.pause();
-      });
-      req.once("end", () => {
-        if (open) controller.close();
-        open = false;
-      });
-      req.once("error", (error) => {
-        if (open) controller.error(error);
-        open = false;
-      });
-    },
-    pull() {
-      req.resume();
-    },
-    cancel() {
-      open = false;
-      req.resume();
-    },
-  });
+// A JSON answer of ours is written from its text; any other is read as Next reads it.
+async function bodyOf(response: Response): Promise<string | Uint8Array | null> {
+  const text = jsonTextOf(response);
+  if (text !== undefined) return text;
+  return response.body === null ? null : new Uint8Array(await response.arrayBuffer());
 }

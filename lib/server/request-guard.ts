@@ -27,7 +27,8 @@ export function guardRequest(req: IncomingMessage, res: ServerResponse): boolean
     refuse(req, res, "payload_too_large");
     return true;
   }
-  if (isApi(req.url)) {
+  // Only a query string can carry a key; most requests have none, and skip parsing a URL.
+  if (isApi(req.url) && req.url!.includes("?")) {
     const url = new URL(req.url ?? "/", "http://keyhold.invalid");
     if (queryCarriesKey(url)) {
       // A verification attempt like those withApiKey refuses, recorded the same way (metrics,

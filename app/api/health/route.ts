@@ -1,4 +1,5 @@
 import { contracts } from "@/lib/api/contract/routes";
+import { jsonResponse } from "@/lib/api/json-response";
 import { methodNotAllowed } from "@/lib/api/method-not-allowed";
 import { publicRoute } from "@/lib/api/public-route";
 import { getDb } from "@/lib/db/client";
@@ -9,7 +10,7 @@ export const dynamic = "force-dynamic";
 // GET /api/health - liveness and database reachability, no auth
 export const GET = publicRoute(contracts.getHealth, async () => {
   const up = await isDatabaseUp(getDb());
-  return Response.json(up ? { status: "ok", database: "up" } : { status: "degraded", database: "down" }, {
+  return jsonResponse(up ? { status: "ok", database: "up" } : { status: "degraded", database: "down" }, {
     status: up ? 200 : 503,
   });
 });

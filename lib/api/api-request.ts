@@ -1,0 +1,15 @@
+// What the API's handlers read of a request: withApiKey, readJson, readQuery and the public
+// routes use this much and no more. Next hands them a NextRequest, which has it all; Keyhold's
+// dispatcher (lib/server/dispatched-request.ts) builds only this, because a NextRequest costs
+// more CPU than the rest of a verification (an undici Request, an AbortSignal, headers copied
+// twice, the URL parsed twice).
+export interface ApiRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Headers;
+  readonly nextUrl: RequestUrl;
+  readonly body: ReadableStream<Uint8Array> | null;
+}
+
+/** The parts of a request's URL the API reads. */
+export type RequestUrl = Pick<URL, "pathname" | "search" | "searchParams" | "href">;

@@ -1,0 +1,143 @@
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+
+import type { ApiRequest } from "../api/api-request";
+
+// The request the dispatcher hands a route handler: what ApiRequest promises, read straight off
+// Node's IncomingMessage. Headers are looked up in Node's own (already lower-cased, duplicates
+// already joined) object instead of being copied into an undici Headers; the URL and the body
+// stream are built only if the handler asks. The same idea as @hono/node-server's lightweight
+// Request, for the same reason: building web-standard objects cost more than the verification.
+
+const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+export class DispatchedRequest implements ApiRequest {
+  readonly method: string;
+  readonly headers: Headers;
+  #req: IncomingMessage;
+  #url: URL | undefined;
+  #body: ReadableStream<Uint8Array> | null | undefined;
+
+  constructor(req: IncomingMessage) {
+    this.#req = req;
+    this.method = req.method ?? "GET";
+    this.headers = new IncomingHeaders(req.headers);
+  }
+
+  get url(): string {
+    return this.nextUrl.href;
+  }
+
+  get nextUrl(): URL {
+    // As Next builds it: from the Host header, unless that is no host name.
+    const host = this.#req.headers.host;
+    this.#url ??= new URL(`http://${host !== undefined && HOST.test(host) ? host : "localhost"}${this.#req.url ?? "/"}`);
+    return this.#url;
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    if (this.#body === undefined) this.#body = this.method === "GET" || this.method === "HEAD" ? null : bodyStream(this.#req);
+    return this.#body;
+  }
+}
+
+/** The request's headers as a Headers, backed by Node's object; changes stay in this copy's view. */
+class IncomingHeaders implements Headers {
+  #raw: IncomingHttpHeaders;
+  #copied = false;
+
+  constructor(raw: IncomingHttpHeaders) {
+    this.#raw = raw;
+  }
+
+  get(name: string): string | null {
+    const value = this.#raw[name.toLowerCase()];
+    if (value === undefined) return null;
+    return Array.isArray(value) ? value.join(", ") : value;
+  }
+
+  has(name: string): boolean {
+    return this.#raw[name.toLowerCase()] !== undefined;
+  }
+
+  getSetCookie(): string[] {
+    return this.#raw["set-cookie"] ?? [];
+  }
+
+  set(name: string, value: string): void {
+    this.#own()[name.toLowerCase()] = value;
+  }
+
+  append(name: string, value: string): void {
+    const current = this.get(name);
+    this.set(name, current === null ? value : `${current}, ${value}`);
+  }
+
+  delete(name: string): void {
+    delete this.#own()[name.toLowerCase()];
+  }
+
+  forEach(callback: (value: string, key: string, parent: Headers) => void, thisArg?: unknown): void {
+    for (const [name, value] of this.entries()) callback.call(thisArg, value, name, this);
+  }
+
+  *entries(): HeadersIterator<[string, string]> {
+    // Sorted by name, as Headers iterates.
+    for (const name of Object.keys(this.#raw).sort()) {
+      const value = this.get(name);
+      if (value !== null) yield [name, value];
+    }
+  }
+
+  *keys(): HeadersIterator<string> {
+    for (const [name] of this.entries()) yield name;
+  }
+
+  *values(): HeadersIterator<string> {
+    for (const [, value] of this.entries()) yield value;
+  }
+
+  [Symbol.iterator](): HeadersIterator<[string, string]> {
+    return this.entries();
+  }
+
+  // A handler that changes a header changes its own view, never the IncomingMessage the request
+  // log and the guard read.
+  #own(): IncomingHttpHeaders {
+    if (!this.#copied) this.#raw = { ...this.#raw };
+    this.#copied = true;
+    return this.#raw;
+  }
+}
+
+/**
+ * The request body as a web stream. A handler that stops reading (a body over the limit) cancels
+ * it; the rest is then read and dropped, as Next does, so the answer still reaches the client:
+ * destroying the request would reset the connection first.
+ */
+function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let open = true;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      req.on("data", (chunk: Buffer) => {
+        if (!open) return;
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 0) <= 0) req.pause();
+      });
+      req.once("end", () => {
+        if (open) controller.close();
+        open = false;
+      });
+      req.once("error", (error) => {
+        if (open) controller.error(error);
+        open = false;
+      });
+    },
+    pull() {
+      req.resume();
+    },
+    cancel() {
+      open = false;
+      req.resume();
+    },
+  });
+}
