@@ -1,11 +1,11 @@
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 
-import type { ApiRequest } from "../api/api-request";
+import type { ApiRequest, BodySource } from "../api/api-request";
 
 // The request the dispatcher hands a route handler: what ApiRequest promises, read straight off
 // Node's IncomingMessage. Headers are looked up in Node's own (already lower-cased, duplicates
-// already joined) object instead of being copied into an undici Headers; the URL and the body
-// stream are built only if the handler asks. The same idea as @hono/node-server's lightweight
+// already joined) object instead of being copied into an undici Headers; the URL is built
+// only if the handler asks, and the body is read without a web stream. The same idea as @hono/node-server's lightweight
 // Request, for the same reason: building web-standard objects cost more than the verification.
 
 const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
@@ -15,7 +15,7 @@ export class DispatchedRequest implements ApiRequest {
   readonly headers: Headers;
   #req: IncomingMessage;
   #url: URL | undefined;
-  #body: ReadableStream<Uint8Array> | null | undefined;
+  #body: IncomingBody | null | undefined;
 
   constructor(req: IncomingMessage) {
     this.#req = req;
@@ -34,8 +34,8 @@ export class DispatchedRequest implements ApiRequest {
     return this.#url;
   }
 
-  get body(): ReadableStream<Uint8Array> | null {
-    if (this.#body === undefined) this.#body = this.method === "GET" || this.method === "HEAD" ? null : bodyStream(this.#req);
+  get body(): IncomingBody | null {
+    if (this.#body === undefined) this.#body = this.method === "GET" || this.method === "HEAD" ? null : new IncomingBody(this.#req);
     return this.#body;
   }
 }
@@ -110,34 +110,43 @@ class IncomingHeaders implements Headers {
 }
 
 /**
- * The request body as a web stream. A handler that stops reading (a body over the limit) cancels
- * it; the rest is then read and dropped, as Next does, so the answer still reaches the client:
- * destroying the request would reset the connection first.
+ * The request body, read chunk by chunk as a ReadableStream's reader would give it, without
+ * building one (a web stream costs more to set up than a verification). A handler that stops
+ * reading (a body over the limit) cancels it; the rest is then read and dropped, as Next does, so
+ * the answer still reaches the client: destroying the request would reset the connection first.
  */
-function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
-  let open = true;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      req.on("data", (chunk: Buffer) => {
-        if (!open) return;
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        if ((controller.desiredSize ?? 0) <= 0) req.pause();
-      });
-      req.once("end", () => {
-        if (open) controller.close();
-        open = false;
-      });
-      req.once("error", (error) => {
-        if (open) controller.error(error);
-        open = false;
-      });
-    },
-    pull() {
-      req.resume();
-    },
-    cancel() {
-      open = false;
-      req.resume();
-    },
-  });
+class IncomingBody implements BodySource {
+  #req: IncomingMessage;
+
+  constructor(req: IncomingMessage) {
+    this.#req = req;
+  }
+
+  getReader() {
+    return this;
+  }
+
+  read(): Promise<ReadableStreamReadResult<Uint8Array>> {
+    const req = this.#req;
+    const chunk = req.read() as Buffer | null;
+    if (chunk !== null) return Promise.resolve({ done: false, value: chunk });
+    if (req.readableEnded) return Promise.resolve({ done: true, value: undefined });
+    return new Promise((resolve, reject) => {
+      const settle = (then: () => void) => () => {
+        req.off("readable", onReadable).off("end", onEnd).off("error", onError).off("close", onClose);
+        then();
+      };
+      const onReadable = settle(() => resolve(this.read()));
+      const onEnd = settle(() => resolve({ done: true, value: undefined }));
+      const onError = (error: Error) => settle(() => reject(error))();
+      // The client hung up, or the request guard refused the rest of a streamed body.
+      const onClose = settle(() => reject(new Error("the request body ended early")));
+      req.once("readable", onReadable).once("end", onEnd).once("error", onError).once("close", onClose);
+    });
+  }
+
+  cancel(): Promise<void> {
+    this.#req.resume();
+    return Promise.resolve();
+  }
 }
