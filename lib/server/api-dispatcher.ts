@@ -48,6 +48,10 @@ const NEXT_REQUEST_HEADERS = ["rsc", "next-router-state-tree", "next-router-pref
 const NEXT_VARY = "rsc, next-router-state-tree, next-router-prefetch, next-router-segment-prefetch";
 const CANONICAL_SEGMENT = /^[A-Za-z0-9_\-~]+(\.[A-Za-z0-9_\-~]+)*$/;
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]);
+// Next's compression middleware leaves bodies under this many bytes alone, and answers with
+// Cache-Control: no-transform uncompressed.
+const COMPRESSION_THRESHOLD = 1024;
+const NO_TRANSFORM = /(?:^|,)\s*?no-transform\s*?(?:,|$)/;
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 // Next's own compression middleware, so that compressed answers are Next's byte for byte.
@@ -99,10 +103,6 @@ export function createApiDispatcher(options: { routes: readonly DispatchRoute[];
     },
 
     async serve(req, res, match) {
-      compress(req, res, () => undefined);
-      res.once("close", () => {
-        if (!res.writableFinished) releaseCompressionStream(res);
-      });
       let response: Response;
       try {
         // Handlers catch their own errors (withApiKey); this is for one that does not.
@@ -120,13 +120,20 @@ export function createApiDispatcher(options: { routes: readonly DispatchRoute[];
       }
       const cookies = response.headers.getSetCookie();
       if (cookies.length > 0) res.setHeader("set-cookie", cookies);
-      const body = match.head ? null : await bodyOf(response);
-      // Written, then ended, as Next streams a body: chunked, never with a Content-Length. Corked,
-      // so that headers, the chunk and the last chunk leave in one write.
-      res.cork();
-      if (body && body.length > 0) res.write(body);
-      res.end();
-      res.uncork();
+      const text = jsonTextOf(response);
+      if (text !== undefined && Buffer.byteLength(text) < COMPRESSION_THRESHOLD && response.headers.get("content-type") === "application/json") {
+        // What Next's compression does to a JSON answer too small to compress: Vary, no more.
+        if (!NO_TRANSFORM.test(String(res.getHeader("cache-control") ?? ""))) res.setHeader("Vary", `${String(res.getHeader("vary"))}, Accept-Encoding`);
+        writeWhole(res, match.head ? null : text);
+      } else {
+        compress(req, res, () => undefined);
+        res.once("close", () => {
+          if (!res.writableFinished) releaseCompressionStream(res);
+        });
+        if (match.head || response.body === null) writeWhole(res, null);
+        else if (text !== undefined) writeWhole(res, text);
+        else await pipeBody(response.body, res);
+      }
       // A body the handler did not read (refused by its Content-Length) is read and dropped, so
       // the connection can carry the next request.
       if (!req.readableEnded) {
@@ -137,9 +144,31 @@ export function createApiDispatcher(options: { routes: readonly DispatchRoute[];
   };
 }
 
-// A JSON answer of ours is written from its text; any other is read as Next reads it.
-async function bodyOf(response: Response): Promise<string | Uint8Array | null> {
-  const text = jsonTextOf(response);
-  if (text !== undefined) return text;
-  return response.body === null ? null : new Uint8Array(await response.arrayBuffer());
+// Written, then ended, as Next streams a body: chunked, never with a Content-Length. Corked, so
+// that headers, the chunk and the last chunk leave in one write.
+function writeWhole(res: ServerResponse, body: string | null): void {
+  res.cork();
+  if (body) res.write(body);
+  res.end();
+  res.uncork();
+}
+
+// A streamed body (the audit export) is passed on as it comes, as Next does, never held whole:
+// chunk by chunk, flushed through compression, waiting while the client is slow to read.
+async function pipeBody(body: ReadableStream<Uint8Array>, res: ServerResponse): Promise<void> {
+  const reader = body.getReader();
+  const hungUp = () => void reader.cancel().catch(() => undefined);
+  res.once("close", hungUp);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || res.destroyed) break;
+      const more = res.write(value);
+      (res as ServerResponse & { flush?: () => void }).flush?.();
+      if (!more) await new Promise<void>((resolve) => res.once("drain", resolve).once("close", resolve));
+    }
+  } finally {
+    res.off("close", hungUp);
+  }
+  if (!res.destroyed) res.end();
 }
