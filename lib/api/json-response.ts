@@ -50,11 +50,19 @@ for (const name of (["arrayBuffer", "blob", "bytes", "clone", "formData", "json"
   });
 }
 
+const NULL_BODY_STATUS = new Set([204, 205, 304]);
+
 /** `Response.json(data, init)`, built lazily. */
 export function jsonResponse(data: unknown, init: { status?: number; headers?: HeadersInit } = {}): Response {
+  const text = JSON.stringify(data) as string | undefined;
+  const status = init.status ?? 200;
+  // What Response.json refuses (undefined, a function; a status out of 200-599 or one that has
+  // no body) or rounds (a fractional status), it answers itself: thrown here, not when Next
+  // reads the body, and never written by the dispatcher.
+  if (text === undefined || !Number.isInteger(status) || status < 200 || status > 599 || NULL_BODY_STATUS.has(status)) return Response.json(data, init);
   const headers = new Headers(init.headers);
   if (!headers.has("content-type")) headers.set("content-type", "application/json");
-  return new JsonResponse(JSON.stringify(data), init.status ?? 200, headers) as unknown as Response;
+  return new JsonResponse(text, status, headers) as unknown as Response;
 }
 
 /** The body of a jsonResponse as text, or undefined for any other Response. */

@@ -28,9 +28,14 @@ export class DispatchedRequest implements ApiRequest {
   }
 
   get nextUrl(): URL {
-    // As Next builds it: from the Host header, unless that is no host name.
-    const host = this.#req.headers.host;
-    this.#url ??= new URL(`http://${host !== undefined && HOST.test(host) ? host : "localhost"}${this.#req.url ?? "/"}`);
+    // As Next builds it: from the Host header, unless that is no host name. Some that look like
+    // one are not (a port over 65535, 999.1.1.1, [1.2.3.4]): URL refuses them, and a header the
+    // client chose must not make the request fail.
+    if (this.#url === undefined) {
+      const host = this.#req.headers.host;
+      const path = this.#req.url ?? "/";
+      this.#url = (host !== undefined && HOST.test(host) && URL.parse(`http://${host}${path}`)) || new URL(`http://localhost${path}`);
+    }
     return this.#url;
   }
 
@@ -60,7 +65,9 @@ class IncomingHeaders implements Headers {
   }
 
   getSetCookie(): string[] {
-    return this.#raw["set-cookie"] ?? [];
+    // A copy, as Headers gives: the caller's to change. A string once set() replaced the list.
+    const value = this.#raw["set-cookie"] as string[] | string | undefined;
+    return value === undefined ? [] : typeof value === "string" ? [value] : [...value];
   }
 
   set(name: string, value: string): void {
@@ -83,8 +90,12 @@ class IncomingHeaders implements Headers {
   *entries(): HeadersIterator<[string, string]> {
     // Sorted by name, as Headers iterates.
     for (const name of Object.keys(this.#raw).sort()) {
-      const value = this.get(name);
-      if (value !== null) yield [name, value];
+      // Set-Cookie values one by one, as Headers iterates them.
+      if (name === "set-cookie") for (const value of this.getSetCookie()) yield [name, value];
+      else {
+        const value = this.get(name);
+        if (value !== null) yield [name, value];
+      }
     }
   }
 
@@ -131,6 +142,8 @@ class IncomingBody implements BodySource {
     const chunk = req.read() as Buffer | null;
     if (chunk !== null) return Promise.resolve({ done: false, value: chunk });
     if (req.readableEnded) return Promise.resolve({ done: true, value: undefined });
+    // Gone before this read: its close (or error) has been and will not come again.
+    if (req.destroyed) return Promise.reject(req.errored ?? new Error("the request body ended early"));
     return new Promise((resolve, reject) => {
       const settle = (then: () => void) => () => {
         req.off("readable", onReadable).off("end", onEnd).off("error", onError).off("close", onClose);
