@@ -28,9 +28,9 @@ export class DispatchedRequest implements ApiRequest {
   }
 
   get nextUrl(): URL {
-    // As Next builds it: from the Host header, unless that is no host name. Some that look like
-    // one are not (a port over 65535, 999.1.1.1, [1.2.3.4]): URL refuses them, and a header the
-    // client chose must not make the request fail.
+    // The handlers read only its path and query. The host is the Host header's when that names
+    // one, else localhost: some that look like one are not (a port over 65535, 999.1.1.1,
+    // [1.2.3.4]) and URL refuses them, and a header the client chose must not fail the request.
     if (this.#url === undefined) {
       const host = this.#req.headers.host;
       const path = this.#req.url ?? "/";
