@@ -48,9 +48,7 @@ const NEXT_REQUEST_HEADERS = ["rsc", "next-router-state-tree", "next-router-pref
 const NEXT_VARY = "rsc, next-router-state-tree, next-router-prefetch, next-router-segment-prefetch";
 const CANONICAL_SEGMENT = /^[A-Za-z0-9_\-~]+(\.[A-Za-z0-9_\-~]+)*$/;
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]);
-// Next's compression middleware leaves bodies under this many bytes alone, and answers with
-// Cache-Control: no-transform uncompressed.
-const COMPRESSION_THRESHOLD = 1024;
+// Next's compression middleware leaves answers with Cache-Control: no-transform uncompressed.
 const NO_TRANSFORM = /(?:^|,)\s*?no-transform\s*?(?:,|$)/;
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
@@ -121,8 +119,11 @@ export function createApiDispatcher(options: { routes: readonly DispatchRoute[];
       const cookies = response.headers.getSetCookie();
       if (cookies.length > 0) res.setHeader("set-cookie", cookies);
       const text = jsonTextOf(response);
-      if (text !== undefined && Buffer.byteLength(text) < COMPRESSION_THRESHOLD && response.headers.get("content-type") === "application/json") {
-        // What Next's compression does to a JSON answer too small to compress: Vary, no more.
+      if (text !== undefined && req.headers["accept-encoding"] === undefined && response.headers.get("content-type") === "application/json") {
+        // What Next's compression middleware does to a JSON answer for a client that accepts no
+        // encoding: Vary, no more. (To one that accepts gzip it gzips even a 60-byte answer, its
+        // streaming defeating the middleware's 1 KiB threshold; so does the dispatcher, since
+        // DESIGN.md section 15.1a wants the same headers either way.)
         if (!NO_TRANSFORM.test(String(res.getHeader("cache-control") ?? ""))) res.setHeader("Vary", `${String(res.getHeader("vary"))}, Accept-Encoding`);
         writeWhole(res, match.head ? null : text);
       } else {

@@ -120,6 +120,17 @@ async function main() {
       body: JSON.stringify({ key: plain.key }),
       rounds: [],
     },
+    // Most HTTP clients accept gzip, and get even a small answer gzipped, as Next gives it.
+    {
+      label: "verify, gzip accepted",
+      server: "dispatcher",
+      method: "POST",
+      path: "/api/v1/keys/verify",
+      keys: [verifier.record.id, plain.record.id],
+      headers: { ...bearer(verifier.key), "content-type": "application/json", "accept-encoding": "gzip" },
+      body: JSON.stringify({ key: plain.key }),
+      rounds: [],
+    },
     live("next"),
     whoami("whoami, plain key", "next", plain),
   ];

@@ -100,6 +100,10 @@ test("the dispatcher answers every API request as Next does", async () => {
         { method: "GET", path: "/api/v1/whoami", headers: bearer(plain.key) },
         { method: "GET", path: "/api/v1/whoami", headers: { "x-api-key": limited.key } },
         { method: "GET", path: "/api/v1/whoami", headers: { ...bearer(plain.key), "accept-encoding": "gzip" } },
+        { method: "GET", path: "/api/v1/whoami", headers: { "accept-encoding": "identity" } },
+        { method: "GET", path: "/api/v1/whoami", headers: { ...bearer(plain.key), "accept-encoding": "br" } },
+        { method: "HEAD", path: "/api/openapi.json" },
+        { method: "HEAD", path: "/api/openapi.json", headers: { "accept-encoding": "gzip" } },
         { method: "HEAD", path: "/api/v1/whoami", headers: bearer(plain.key) },
         { method: "GET", path: "/api/v1/whoami" },
         { method: "GET", path: "/api/v1/whoami", headers: bearer("kh_live_0000000000000000000000000000000000000a") },
@@ -152,36 +156,8 @@ test("the dispatcher answers every API request as Next does", async () => {
       const b = nextCases[i]!;
       const fromDirect = normalize(await send(direct.base, a.method, a.path, a.headers, a.body), own[direct.base]!);
       const fromNext = normalize(await send(throughNext.base, b.method, b.path, b.headers, b.body), own[throughNext.base]!);
-      // The one difference by design: Next gzips even an answer of a few bytes (its streaming
-      // defeats the compression middleware's 1 KiB threshold); the dispatcher does not.
-      if (fromNext.headers["content-encoding"] === "gzip" && Buffer.byteLength(fromNext.body) < 1024) {
-        expect(fromDirect.headers["content-encoding"], `${a.method} ${a.path}`).toBeUndefined();
-        delete fromNext.headers["content-encoding"];
-      }
       expect(fromDirect, `${a.method} ${a.path}`).toEqual(fromNext);
     }
-  } finally {
-    await harness.close();
-  }
-});
-
-test("answers under 1 KiB are sent as they are, larger ones compressed for a client that accepts it", async () => {
-  test.setTimeout(120_000);
-  const harness = new Harness();
-  try {
-    const database = await harness.database();
-    const direct = harness.launch(3225, database.url);
-    await ready(direct);
-    const plain = await issueKey(database.db, { name: "plain" }, system);
-    const small = await send(direct.base, "GET", "/api/v1/whoami", { authorization: `Bearer ${plain.key}`, "accept-encoding": "gzip" });
-    expect(small.status).toBe(200);
-    expect(small.headers["content-encoding"]).toBeUndefined();
-    // Caches must still keep the two apart: a larger answer to the same URL could be gzipped.
-    expect(small.headers.vary).toContain("Accept-Encoding");
-    expect(JSON.parse(small.body)).toMatchObject({ name: "plain" });
-    const large = await send(direct.base, "GET", "/api/openapi.json", { "accept-encoding": "gzip" });
-    expect(large.headers["content-encoding"]).toBe("gzip");
-    expect(JSON.parse(large.body)).toMatchObject({ openapi: expect.any(String) });
   } finally {
     await harness.close();
   }
