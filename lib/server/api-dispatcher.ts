@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRequire } from "node:module";
+import { gzipSync } from "node:zlib";
 
 import type { ApiRequest } from "../api/api-request";
 import { errorResponse } from "../api/errors";
@@ -49,6 +50,8 @@ const NEXT_VARY = "rsc, next-router-state-tree, next-router-prefetch, next-route
 const CANONICAL_SEGMENT = /^[A-Za-z0-9_\-~]+(\.[A-Za-z0-9_\-~]+)*$/;
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]);
 // Next's compression middleware leaves answers with Cache-Control: no-transform uncompressed.
+// Larger JSON answers than this are compressed by the middleware, off the event loop.
+const INLINE_GZIP_LIMIT = 16 * 1024;
 const NO_TRANSFORM = /(?:^|,)\s*?no-transform\s*?(?:,|$)/;
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
@@ -119,13 +122,20 @@ export function createApiDispatcher(options: { routes: readonly DispatchRoute[];
       const cookies = response.headers.getSetCookie();
       if (cookies.length > 0) res.setHeader("set-cookie", cookies);
       const text = jsonTextOf(response);
-      if (text !== undefined && req.headers["accept-encoding"] === undefined && response.headers.get("content-type") === "application/json") {
-        // What Next's compression middleware does to a JSON answer for a client that accepts no
-        // encoding: Vary, no more. (To one that accepts gzip it gzips even a 60-byte answer, its
-        // streaming defeating the middleware's 1 KiB threshold; so does the dispatcher, since
-        // DESIGN.md section 15.1a wants the same headers either way.)
-        if (!NO_TRANSFORM.test(String(res.getHeader("cache-control") ?? ""))) res.setHeader("Vary", `${String(res.getHeader("vary"))}, Accept-Encoding`);
-        writeWhole(res, match.head ? null : text);
+      const coding = text !== undefined && text.length <= INLINE_GZIP_LIMIT ? plainCoding(req.headers["accept-encoding"]) : null;
+      if (coding !== null && response.headers.get("content-type") === "application/json") {
+        // What Next's compression middleware does to a JSON answer, without its zlib stream (which
+        // cost more than the verification behind a 200-byte answer): Vary, and gzip for a client
+        // that accepts it, even for a few bytes, as Next's streaming defeats the middleware's 1 KiB
+        // threshold (DESIGN.md section 15.1a wants the same headers either way).
+        const transform = !NO_TRANSFORM.test(String(res.getHeader("cache-control") ?? ""));
+        const vary = String(res.getHeader("vary"));
+        if (transform && vary !== "*" && !/(^|,)\s*accept-encoding\s*(,|$)/i.test(vary)) res.setHeader("Vary", `${vary}, Accept-Encoding`);
+        if (match.head) writeWhole(res, null);
+        else if (coding === "gzip" && transform) {
+          res.setHeader("Content-Encoding", "gzip");
+          writeWhole(res, gzipSync(text!));
+        } else writeWhole(res, text!);
       } else {
         compress(req, res, () => undefined);
         res.once("close", () => {
@@ -145,9 +155,23 @@ export function createApiDispatcher(options: { routes: readonly DispatchRoute[];
   };
 }
 
+/**
+ * The coding Next's compression middleware would choose for this Accept-Encoding, where that is
+ * plain to see: none asked for, or a list of bare names (no weights, no `*`): gzip if listed (it
+ * prefers gzip to deflate), else identity unless deflate is listed. Null for anything else, which
+ * the middleware itself then negotiates.
+ */
+function plainCoding(header: string | undefined): "gzip" | "identity" | null {
+  if (header === undefined) return "identity";
+  if (header.includes(";") || header.includes("*")) return null;
+  const names = header.split(",").map((name) => name.trim().toLowerCase());
+  if (names.includes("gzip")) return "gzip";
+  return names.includes("deflate") ? null : "identity";
+}
+
 // Written, then ended, as Next streams a body: chunked, never with a Content-Length. Corked, so
 // that headers, the chunk and the last chunk leave in one write.
-function writeWhole(res: ServerResponse, body: string | null): void {
+function writeWhole(res: ServerResponse, body: string | Uint8Array | null): void {
   res.cork();
   if (body) res.write(body);
   res.end();

@@ -1,4 +1,4 @@
-// `npm run bench:profile -- [live|whoami|verify]`: a CPU profile of one dispatcher route under
+// `npm run bench:profile -- [live|whoami|verify|verify-gzip]`: a CPU profile of one dispatcher route under
 // load (autocannon, 50 connections, BENCH_SECONDS default 10 after 2 s of warm-up) on a fresh
 // PostgreSQL database, then its top functions by self time and by inclusive time. For finding
 // where a request's CPU goes (issue 12 item 8); `npm run bench` is for the figures.
@@ -15,7 +15,7 @@ import { issueKey } from "../../lib/keys/service";
 import { createTestDatabase } from "../../tests/helpers/test-database";
 import { startBenchServer } from "./bench-server";
 
-const ROUTES = ["live", "whoami", "verify"] as const;
+const ROUTES = ["live", "whoami", "verify", "verify-gzip"] as const;
 const route = (process.argv[2] ?? "verify") as (typeof ROUTES)[number];
 if (!ROUTES.includes(route)) {
   console.error(`usage: npm run bench:profile -- [${ROUTES.join("|")}]`);
@@ -41,6 +41,12 @@ const load = {
     url: `${server.base}/api/v1/keys/verify`,
     method: "POST" as const,
     headers: { authorization: `Bearer ${verifier.key}`, "content-type": "application/json" },
+    body: JSON.stringify({ key: plain.key }),
+  },
+  "verify-gzip": {
+    url: `${server.base}/api/v1/keys/verify`,
+    method: "POST" as const,
+    headers: { authorization: `Bearer ${verifier.key}`, "content-type": "application/json", "accept-encoding": "gzip" },
     body: JSON.stringify({ key: plain.key }),
   },
 }[route];

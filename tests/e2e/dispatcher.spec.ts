@@ -1,5 +1,5 @@
 import http from "node:http";
-import { gunzipSync } from "node:zlib";
+import { gunzipSync, inflateSync } from "node:zlib";
 
 import { expect, test } from "@playwright/test";
 
@@ -27,7 +27,7 @@ function send(base: string, method: string, path: string, headers: Record<string
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
       response.on("end", () => {
         const raw = Buffer.concat(chunks);
-        const gzip = response.headers["content-encoding"] === "gzip";
+        const encoding = response.headers["content-encoding"];
         const answerHeaders: Record<string, string> = {};
         for (let i = 0; i < response.rawHeaders.length; i += 2) {
           const name = response.rawHeaders[i]!.toLowerCase();
@@ -35,7 +35,11 @@ function send(base: string, method: string, path: string, headers: Record<string
         }
         // Compressed bodies are compared decompressed: Next streams its prerendered documents in
         // several chunks, so the deflate blocks differ while the content is the same.
-        resolve({ status: response.statusCode!, headers: answerHeaders, body: (gzip ? gunzipSync(raw) : raw).toString("utf8") });
+        resolve({
+          status: response.statusCode!,
+          headers: answerHeaders,
+          body: (encoding === "gzip" ? gunzipSync(raw) : encoding === "deflate" ? inflateSync(raw) : raw).toString("utf8"),
+        });
       });
     });
     request.on("error", reject);
@@ -101,6 +105,17 @@ test("the dispatcher answers every API request as Next does", async () => {
         { method: "GET", path: "/api/v1/whoami", headers: { "x-api-key": limited.key } },
         { method: "GET", path: "/api/v1/whoami", headers: { ...bearer(plain.key), "accept-encoding": "gzip" } },
         { method: "GET", path: "/api/v1/whoami", headers: { "accept-encoding": "identity" } },
+        { method: "GET", path: "/api/v1/whoami", headers: { "accept-encoding": "gzip, deflate, br, zstd" } },
+        { method: "GET", path: "/api/v1/whoami", headers: { ...bearer(plain.key), "accept-encoding": "deflate" } },
+        { method: "GET", path: "/api/v1/whoami", headers: { ...bearer(plain.key), "accept-encoding": "gzip;q=0.5, identity" } },
+        { method: "GET", path: "/api/v1/whoami", headers: { ...bearer(plain.key), "accept-encoding": "*" } },
+        { method: "HEAD", path: "/api/v1/whoami", headers: { ...bearer(plain.key), "accept-encoding": "gzip" } },
+        {
+          method: "POST",
+          path: "/api/v1/keys/verify",
+          headers: { ...bearer(root.key), ...json, "accept-encoding": "gzip, deflate" },
+          body: JSON.stringify({ key: plain.key }),
+        },
         { method: "GET", path: "/api/v1/whoami", headers: { ...bearer(plain.key), "accept-encoding": "br" } },
         { method: "HEAD", path: "/api/openapi.json" },
         { method: "HEAD", path: "/api/openapi.json", headers: { "accept-encoding": "gzip" } },
