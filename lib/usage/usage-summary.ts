@@ -59,6 +59,20 @@ function addCount(counts: Record<string, number>, outcome: string, value: unknow
 
 const floorTo = (ms: number, size: number) => ms - (ms % size);
 
+/**
+ * [from, to) as the derived tables answer it: the whole UTC days inside from the daily rows,
+ * the hours at either edge, [hoursFrom, daysFrom) and [daysTo, to), from the hourly rows (an
+ * hour cut by `from` counts whole, as does one cut by `to`). Within one day, all of it is hours.
+ * Instants as ISO strings (see `instant`).
+ */
+function daysAndEdgeHours(from: Date, to: Date): { hoursFrom: string; daysFrom: string; daysTo: string; to: string } {
+  const hoursFrom = floorTo(from.getTime(), HOUR_MS);
+  let daysFrom = Math.ceil(hoursFrom / DAY_MS) * DAY_MS;
+  let daysTo = floorTo(to.getTime(), DAY_MS);
+  if (daysFrom >= daysTo) daysFrom = daysTo = hoursFrom;
+  return { hoursFrom: instant(new Date(hoursFrom)), daysFrom: instant(new Date(daysFrom)), daysTo: instant(new Date(daysTo)), to: instant(to) };
+}
+
 // How many of each day's busiest keys per outcome topKeys reads before it computes exact totals,
 // and how many of those it computes them for.
 const LISTED_PER_DAY = 50;
@@ -77,12 +91,8 @@ const SHORTLISTED = 200;
 export async function topKeys(db: Db, query: RangeQuery): Promise<KeyUsage[]> {
   checkRange(query.from, query.to);
   const limit = checkLimit(query.limit);
-  const hoursFrom = floorTo(query.from.getTime(), HOUR_MS);
-  const to = query.to.getTime();
-  let daysFrom = Math.ceil(hoursFrom / DAY_MS) * DAY_MS;
-  let daysTo = floorTo(to, DAY_MS);
-  if (daysFrom >= daysTo) daysFrom = daysTo = hoursFrom;
-  const [h1, d1, d2, end, cover] = [hoursFrom, daysFrom, daysTo, to, floorTo(hoursFrom, DAY_MS)].map((ms) => instant(new Date(ms)));
+  const { hoursFrom: h1, daysFrom: d1, daysTo: d2, to: end } = daysAndEdgeHours(query.from, query.to);
+  const cover = instant(new Date(floorTo(query.from.getTime(), DAY_MS)));
 
   // Unknown keys ("") are not a key to rank; invalidAttemptsByIp covers them.
   const ranked = async (keys: string[] | null) => {
@@ -158,16 +168,27 @@ export async function topKeys(db: Db, query: RangeQuery): Promise<KeyUsage[]> {
   return ranked(null);
 }
 
-/** Most requested method and path pairs in the hours overlapping [from, to), from the per-path hours. */
+/**
+ * Most requested method and path pairs in the hours overlapping [from, to): whole UTC days from
+ * the per-path days, the hours at either edge from the per-path hours.
+ */
 export async function topPaths(db: Db, query: RangeQuery): Promise<PathUsage[]> {
   checkRange(query.from, query.to);
   const limit = checkLimit(query.limit);
-  const from = instant(new Date(floorTo(query.from.getTime(), HOUR_MS)));
+  const { hoursFrom, daysFrom, daysTo, to } = daysAndEdgeHours(query.from, query.to);
   const rows = await db.$queryRaw<{ method: string; path: string; total: bigint; outcome: string; n: bigint }[]>`
     WITH per_outcome AS (
-      SELECT method, path, outcome, sum(requests)::bigint AS n
-      FROM usage_path_hours
-      WHERE hour >= ${from}::timestamptz AND hour < ${instant(query.to)}::timestamptz
+      SELECT method, path, outcome, sum(n)::bigint AS n
+      FROM (
+        SELECT method, path, outcome, requests AS n FROM usage_path_days
+        WHERE day >= ${daysFrom}::timestamptz AND day < ${daysTo}::timestamptz
+        UNION ALL
+        SELECT method, path, outcome, requests FROM usage_path_hours
+        WHERE hour >= ${hoursFrom}::timestamptz AND hour < ${daysFrom}::timestamptz
+        UNION ALL
+        SELECT method, path, outcome, requests FROM usage_path_hours
+        WHERE hour >= ${daysTo}::timestamptz AND hour < ${to}::timestamptz
+      ) u
       GROUP BY method, path, outcome
     ), top AS (
       SELECT method, path, sum(n)::bigint AS total

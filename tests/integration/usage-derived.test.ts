@@ -7,6 +7,7 @@ import { latencySeries } from "../../lib/usage/query-usage";
 import { rebuildUsage } from "../../lib/usage/rebuild-usage";
 import { UsageRecorder } from "../../lib/usage/recorder";
 import type { UsageEventInput } from "../../lib/usage/usage-event";
+import { topPaths } from "../../lib/usage/usage-summary";
 import { databaseForThisFile } from "../helpers/migrated-database";
 
 // DESIGN.md section 15.2: the flush writes the derived tables in the raw rows' transaction, and
@@ -15,7 +16,16 @@ import { databaseForThisFile } from "../helpers/migrated-database";
 
 const shared = databaseForThisFile("keyhold_usage_derived");
 
-const DERIVED = ["usage_rollups", "usage_hours", "usage_key_hours", "usage_key_days", "usage_path_hours", "usage_key_addresses", "usage_invalid_addresses"];
+const DERIVED = [
+  "usage_rollups",
+  "usage_hours",
+  "usage_key_hours",
+  "usage_key_days",
+  "usage_path_hours",
+  "usage_path_days",
+  "usage_key_addresses",
+  "usage_invalid_addresses",
+];
 
 beforeEach(async () => {
   await shared.admin.query(`TRUNCATE usage_events, audit_logs, ${DERIVED.join(", ")} RESTART IDENTITY`);
@@ -130,6 +140,12 @@ describe("the flush's derived tables", () => {
       await rows(
         `SELECT date_trunc('hour', at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour, method, path, outcome, count(*)::int AS requests,
                 count(*) FILTER (WHERE status BETWEEN 400 AND 499)::int AS status_4xx, count(*) FILTER (WHERE status >= 500)::int AS status_5xx
+         FROM usage_events GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+      ),
+    );
+    expect(await rows(`SELECT day, method, path, outcome, requests::int FROM usage_path_days ORDER BY 1, 2, 3, 4`)).toEqual(
+      await rows(
+        `SELECT date_trunc('day', at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS day, method, path, outcome, count(*)::int AS requests
          FROM usage_events GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
       ),
     );
@@ -295,6 +311,40 @@ describe("flush hooks", () => {
       { outcome: "missing_key", requests: 1 },
       { outcome: "valid", requests: 1 },
     ]);
+  });
+});
+
+describe("what the usage page reads", () => {
+  it("ranks paths over ranges cut inside days at both ends as the raw events of the hours they overlap do, after a rebuild too", async () => {
+    await recordAll(workload(6_000, 4), 900);
+    const hour = 3_600_000;
+    // An hour cut by either end counts whole, as the hourly rows it was read from before.
+    const counted = async (from: Date, to: Date, limit: number) =>
+      rows(
+        `SELECT method, path, sum(n)::int AS total, jsonb_object_agg(outcome, n) AS counts
+         FROM (SELECT method, path, outcome, count(*)::int AS n FROM usage_events
+               WHERE at >= date_trunc('hour', $1::timestamptz, 'UTC') AND date_trunc('hour', at, 'UTC') < $2::timestamptz
+               GROUP BY 1, 2, 3) o
+         GROUP BY 1, 2 ORDER BY total DESC, path, method LIMIT $3`,
+        [from.toISOString(), to.toISOString(), limit],
+      );
+    const ranges = [
+      // Cut days at both ends around a whole one.
+      [DAY + 5.5 * hour, DAY + 2 * 86_400_000 + 7.25 * hour],
+      // Across one midnight, no whole day: hours only.
+      [DAY + 12.5 * hour, DAY + 86_400_000 + 6.25 * hour],
+      // Whole days only, and beyond the traffic.
+      [DAY - 86_400_000, DAY + 3 * 86_400_000],
+      // Inside one hour.
+      [DAY + 10 * hour + 1, DAY + 10.5 * hour],
+    ].map(([from, to]) => ({ from: new Date(from), to: new Date(to) }));
+    const read = () => Promise.all(ranges.flatMap((range) => [10, 3].map((limit) => topPaths(shared.db, { ...range, limit }))));
+
+    const answers = await read();
+    expect(answers.map((answer) => answer.length)).toEqual([6, 3, 6, 3, 6, 3, 6, 3]);
+    expect(answers).toEqual(await Promise.all(ranges.flatMap((range) => [10, 3].map((limit) => counted(range.from, range.to, limit)))));
+    await rebuild();
+    expect(await read()).toEqual(answers);
   });
 });
 

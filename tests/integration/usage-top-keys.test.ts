@@ -14,7 +14,7 @@ const t = (iso: string) => new Date(iso);
 
 beforeEach(async () => {
   await file.admin.query(
-    `TRUNCATE usage_events, usage_rollups, usage_hours, usage_key_hours, usage_key_days, usage_path_hours, usage_key_addresses, usage_invalid_addresses`,
+    `TRUNCATE usage_events, usage_rollups, usage_hours, usage_key_hours, usage_key_days, usage_path_hours, usage_path_days, usage_key_addresses, usage_invalid_addresses`,
   );
 });
 
