@@ -376,6 +376,67 @@ describe("what the key page and the API read", () => {
     expect(await keyAddresses(shared.db, "key_nobody", now)).toEqual([]);
   });
 
+  it("picks and sums a key's addresses as grouping all of its rows does, ties at the 100th included", async () => {
+    const now = new Date(DAY + 40 * 86_400_000 + 3_600_000);
+    const next = random(5);
+    const usage = new UsageRecorder(shared.db);
+    // 260 addresses, each on a few of the last 36 days (some before the window, one a day ahead
+    // of this instance's clock), at one of two times a day, so many addresses share their last
+    // time; key_b uses some of the same addresses.
+    const events: UsageEventInput[] = [];
+    for (let i = 0; i < 260; i++) {
+      const ip = i % 7 === 0 ? `2001:db8::${i.toString(16)}` : `10.0.${i >> 8}.${i & 255}`;
+      for (let use = 0; use < 1 + Math.floor(next() * 6); use++) {
+        const ahead = i === 13 && use === 0;
+        const day = Math.floor(now.getTime() / 86_400_000) + (ahead ? 1 : -Math.floor(next() * 36));
+        const at = new Date(day * 86_400_000 + Math.floor(next() * 2) * 12 * 3_600_000);
+        const keyId = ahead || next() < 0.9 ? "key_a" : "key_b";
+        events.push({ keyId, outcome: next() < 0.8 ? "valid" : "rate_limited", method: "GET", path: "/x", status: 200, latencyMs: 1, ip, at });
+      }
+    }
+    events.forEach((event) => usage.record(event));
+    await usage.stop();
+
+    // The answer as it was computed before: every row of the window grouped by address.
+    const grouped = async (keyId: string, limit: number) =>
+      (
+        await rows<{ ip: string; requests: number; denied: number; last: Date }>(
+          `SELECT ip, sum(requests)::int AS requests, sum(denied)::int AS denied, max(last_seen_at) AS last
+           FROM usage_key_addresses WHERE key_id = $1 AND day >= $2::timestamptz
+           GROUP BY ip ORDER BY max(last_seen_at) DESC, ip LIMIT $3`,
+          [keyId, new Date(now.getTime() - (now.getTime() % 86_400_000) - 29 * 86_400_000).toISOString(), limit],
+        )
+      ).map(({ last, ...address }) => ({ ...address, lastSeenAt: last.toISOString() }));
+    const expected = await grouped("key_a", 101);
+    expect(expected).toHaveLength(101);
+    expect(expected[99].lastSeenAt).toBe(expected[100].lastSeenAt);
+    expect(expected[0].ip).toBe("10.0.0.13");
+    expect(await keyAddresses(shared.db, "key_a", now)).toEqual(expected.slice(0, 100));
+
+    const fewer = await grouped("key_b", 101);
+    expect(fewer.length).toBeGreaterThan(0);
+    expect(fewer.length).toBeLessThan(100);
+    expect(await keyAddresses(shared.db, "key_b", now)).toEqual(fewer);
+  });
+
+  it("finds the 100th address among the last rows its walk may read, by ip among equal times", async () => {
+    // 99 addresses on each of the 30 days, then 40 seen once, at one instant on the first day:
+    // 2,970 rows come before those 40, and the walk reads 100 x 30.
+    const now = new Date(DAY + 40 * 86_400_000 + 3_600_000);
+    const first = now.getTime() - (now.getTime() % 86_400_000) - 29 * 86_400_000;
+    const usage = new UsageRecorder(shared.db);
+    const use = (ip: string, at: number) =>
+      usage.record({ keyId: "key_a", outcome: "valid", method: "GET", path: "/x", status: 200, latencyMs: 1, ip, at: new Date(at) });
+    for (let day = 0; day < 30; day++) for (let i = 0; i < 99; i++) use(`10.1.0.${i}`, first + day * 86_400_000 + 12 * 3_600_000);
+    for (let i = 0; i < 40; i++) use(`10.2.0.${i}`, first + 6 * 3_600_000);
+    await usage.stop();
+
+    const addresses = await keyAddresses(shared.db, "key_a", now);
+    expect(addresses).toHaveLength(100);
+    expect(addresses[0]).toEqual({ ip: "10.1.0.0", requests: 30, denied: 0, lastSeenAt: new Date(first + 29 * 86_400_000 + 12 * 3_600_000).toISOString() });
+    expect(addresses[99]).toEqual({ ip: "10.2.0.0", requests: 1, denied: 0, lastSeenAt: new Date(first + 6 * 3_600_000).toISOString() });
+  });
+
   it("adds p50, p95 and p99 to each bucket of a key's series only when asked", async () => {
     const usage = new UsageRecorder(shared.db);
     for (let i = 1; i <= 100; i++) {
