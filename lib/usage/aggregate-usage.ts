@@ -77,6 +77,7 @@ export class UsageAggregate {
   private readonly keyDays = new Map<string, Row<KeyBucket>>();
   private readonly hours = new Map<string, Row<{ at: number; outcome: string }>>();
   private readonly pathHours = new Map<string, Row<PathBucket>>();
+  private readonly pathDays = new Map<string, Row<PathBucket>>();
   private readonly addresses = new Map<string, Address & { requests: number }>();
   private readonly invalid = new Map<string, Invalid & { attempts: number }>();
 
@@ -110,6 +111,10 @@ export class UsageAggregate {
       const { method, path } = event;
       measure(
         upsert(this.pathHours, `${hour}\0${method}\0${path}\0${outcome}`, () => ({ at: hour, method, path, outcome })),
+        event,
+      );
+      measure(
+        upsert(this.pathDays, `${day}\0${method}\0${path}\0${outcome}`, () => ({ at: day, method, path, outcome })),
         event,
       );
     }
@@ -264,6 +269,26 @@ export class UsageAggregate {
     "text",
   )}) AS u(h, m, pa, o, r, s4, s5, l)
   ON CONFLICT (hour, method, path, outcome) DO UPDATE SET ${add("usage_path_hours", ["requests", "status_4xx", "status_5xx"])}, ${hist("usage_path_hours")}`);
+
+    const pathDays = sorted(this.pathDays);
+    ctes.push(`INSERT INTO usage_path_days (day, method, path, outcome, requests)
+  SELECT * FROM unnest(${p(
+    pathDays.map((r) => iso(r.key.at)),
+    "timestamptz",
+  )}, ${p(
+    pathDays.map((r) => r.key.method),
+    "text",
+  )}, ${p(
+    pathDays.map((r) => r.key.path),
+    "text",
+  )}, ${p(
+    pathDays.map((r) => r.key.outcome),
+    "text",
+  )}, ${p(
+    pathDays.map((r) => r.measures.requests),
+    "int8",
+  )})
+  ON CONFLICT (day, method, path, outcome) DO UPDATE SET ${add("usage_path_days", ["requests"])}`);
 
     const addresses = [...this.addresses.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
     ctes.push(`INSERT INTO usage_key_addresses (key_id, day, ip, requests, denied, last_seen_at)

@@ -34,6 +34,7 @@ const DERIVED_TABLES = [
   { table: "usage_path_hours", column: "hour", raw: false },
   { table: "usage_invalid_addresses", column: "hour", raw: false },
   { table: "usage_key_days", column: "day", raw: false },
+  { table: "usage_path_days", column: "day", raw: false },
   { table: "usage_key_addresses", column: "day", raw: false },
 ] as const;
 

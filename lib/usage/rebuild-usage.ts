@@ -50,13 +50,20 @@ const DELETES_RAW_ONLY = [
   `DELETE FROM usage_invalid_addresses WHERE hour >= $1::timestamptz AND hour < $2::timestamptz`,
 ];
 
-// The all-keys hours are the sum of the per-key hours, the kept counts included.
-const GLOBAL_HOURS = [
+// Sums of another derived table, made from it once it is rebuilt: the all-keys hours sum the
+// per-key hours (the kept counts included), the path days the path hours of the range's whole
+// days, which is one pass over a few thousand rows instead of another over the raw events.
+const SUMS = [
   `DELETE FROM usage_hours WHERE hour >= $1::timestamptz AND hour < $2::timestamptz`,
   `INSERT INTO usage_hours (hour, outcome, requests, status_4xx, status_5xx, latency)
    SELECT hour, outcome, sum(requests)::int, sum(status_4xx)::int, sum(status_5xx)::int, usage_hist_sum(latency)
    FROM usage_key_hours WHERE hour >= $1::timestamptz AND hour < $2::timestamptz
    GROUP BY hour, outcome`,
+  `DELETE FROM usage_path_days WHERE day >= $1::timestamptz AND day < $2::timestamptz`,
+  `INSERT INTO usage_path_days (day, method, path, outcome, requests)
+   SELECT date_trunc('day', hour, 'UTC'), method, path, outcome, sum(requests)
+   FROM usage_path_hours WHERE hour >= $1::timestamptz AND hour < $2::timestamptz
+   GROUP BY 1, 2, 3, 4`,
 ];
 
 const IN_RANGE = "at >= $1::timestamptz AND at < $2::timestamptz";
@@ -103,7 +110,7 @@ async function rebuildIn(tx: Prisma.TransactionClient, from: string, to: string)
   for (const sql of DELETES_RAW_ONLY) await tx.$executeRawUnsafe(sql, from, to);
   // Only the statements with latency buckets take the bounds as their third parameter.
   for (const sql of INSERTS) await tx.$executeRawUnsafe(sql, from, to, ...(sql.includes(BUCKET) ? [BUCKET_BOUNDS] : []));
-  for (const sql of GLOBAL_HOURS) await tx.$executeRawUnsafe(sql, from, to);
+  for (const sql of SUMS) await tx.$executeRawUnsafe(sql, from, to);
   const [{ n }] = await tx.$queryRawUnsafe<{ n: bigint }[]>(`SELECT count(*) AS n FROM usage_events WHERE ${IN_RANGE}`, from, to);
   return Number(n);
 }

@@ -314,7 +314,16 @@ async function compareVerify(bigBase: string, bigKey: string, smallBase: string,
   }
 }
 
-const DERIVED = ["usage_rollups", "usage_hours", "usage_key_hours", "usage_key_days", "usage_path_hours", "usage_key_addresses", "usage_invalid_addresses"];
+const DERIVED = [
+  "usage_rollups",
+  "usage_hours",
+  "usage_key_hours",
+  "usage_key_days",
+  "usage_path_hours",
+  "usage_path_days",
+  "usage_key_addresses",
+  "usage_invalid_addresses",
+];
 
 async function rowWrites(client: pg.Client): Promise<Record<string, { inserted: number; updated: number }>> {
   const { rows } = await client.query<{ relname: string; ins: string; upd: string }>(

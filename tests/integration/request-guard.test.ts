@@ -94,6 +94,7 @@ describe("guardRequest: keys in the query string of any API route", () => {
     const stored = await migrated.admin.query<{ row: string }>(
       `SELECT row_to_json(t)::text AS row FROM usage_events t
        UNION ALL SELECT row_to_json(t)::text FROM usage_path_hours t
+       UNION ALL SELECT row_to_json(t)::text FROM usage_path_days t
        UNION ALL SELECT row_to_json(t)::text FROM usage_hours t`,
     );
     expect(stored.rows.length).toBeGreaterThan(0);

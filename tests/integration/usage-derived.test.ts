@@ -7,6 +7,7 @@ import { latencySeries } from "../../lib/usage/query-usage";
 import { rebuildUsage } from "../../lib/usage/rebuild-usage";
 import { UsageRecorder } from "../../lib/usage/recorder";
 import type { UsageEventInput } from "../../lib/usage/usage-event";
+import { topPaths } from "../../lib/usage/usage-summary";
 import { databaseForThisFile } from "../helpers/migrated-database";
 
 // DESIGN.md section 15.2: the flush writes the derived tables in the raw rows' transaction, and
@@ -15,7 +16,16 @@ import { databaseForThisFile } from "../helpers/migrated-database";
 
 const shared = databaseForThisFile("keyhold_usage_derived");
 
-const DERIVED = ["usage_rollups", "usage_hours", "usage_key_hours", "usage_key_days", "usage_path_hours", "usage_key_addresses", "usage_invalid_addresses"];
+const DERIVED = [
+  "usage_rollups",
+  "usage_hours",
+  "usage_key_hours",
+  "usage_key_days",
+  "usage_path_hours",
+  "usage_path_days",
+  "usage_key_addresses",
+  "usage_invalid_addresses",
+];
 
 beforeEach(async () => {
   await shared.admin.query(`TRUNCATE usage_events, audit_logs, ${DERIVED.join(", ")} RESTART IDENTITY`);
@@ -130,6 +140,12 @@ describe("the flush's derived tables", () => {
       await rows(
         `SELECT date_trunc('hour', at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour, method, path, outcome, count(*)::int AS requests,
                 count(*) FILTER (WHERE status BETWEEN 400 AND 499)::int AS status_4xx, count(*) FILTER (WHERE status >= 500)::int AS status_5xx
+         FROM usage_events GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+      ),
+    );
+    expect(await rows(`SELECT day, method, path, outcome, requests::int FROM usage_path_days ORDER BY 1, 2, 3, 4`)).toEqual(
+      await rows(
+        `SELECT date_trunc('day', at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS day, method, path, outcome, count(*)::int AS requests
          FROM usage_events GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
       ),
     );
@@ -298,6 +314,40 @@ describe("flush hooks", () => {
   });
 });
 
+describe("what the usage page reads", () => {
+  it("ranks paths over ranges cut inside days at both ends as the raw events of the hours they overlap do, after a rebuild too", async () => {
+    await recordAll(workload(6_000, 4), 900);
+    const hour = 3_600_000;
+    // An hour cut by either end counts whole, as the hourly rows it was read from before.
+    const counted = async (from: Date, to: Date, limit: number) =>
+      rows(
+        `SELECT method, path, sum(n)::int AS total, jsonb_object_agg(outcome, n) AS counts
+         FROM (SELECT method, path, outcome, count(*)::int AS n FROM usage_events
+               WHERE at >= date_trunc('hour', $1::timestamptz, 'UTC') AND date_trunc('hour', at, 'UTC') < $2::timestamptz
+               GROUP BY 1, 2, 3) o
+         GROUP BY 1, 2 ORDER BY total DESC, path, method LIMIT $3`,
+        [from.toISOString(), to.toISOString(), limit],
+      );
+    const ranges = [
+      // Cut days at both ends around a whole one.
+      [DAY + 5.5 * hour, DAY + 2 * 86_400_000 + 7.25 * hour],
+      // Across one midnight, no whole day: hours only.
+      [DAY + 12.5 * hour, DAY + 86_400_000 + 6.25 * hour],
+      // Whole days only, and beyond the traffic.
+      [DAY - 86_400_000, DAY + 3 * 86_400_000],
+      // Inside one hour.
+      [DAY + 10 * hour + 1, DAY + 10.5 * hour],
+    ].map(([from, to]) => ({ from: new Date(from), to: new Date(to) }));
+    const read = () => Promise.all(ranges.flatMap((range) => [10, 3].map((limit) => topPaths(shared.db, { ...range, limit }))));
+
+    const answers = await read();
+    expect(answers.map((answer) => answer.length)).toEqual([6, 3, 6, 3, 6, 3, 6, 3]);
+    expect(answers).toEqual(await Promise.all(ranges.flatMap((range) => [10, 3].map((limit) => counted(range.from, range.to, limit)))));
+    await rebuild();
+    expect(await read()).toEqual(answers);
+  });
+});
+
 describe("what the key page and the API read", () => {
   it("lists a key's addresses of the last 30 UTC days, most recent first, at most 100", async () => {
     const now = new Date(DAY + 40 * 86_400_000 + 3_600_000);
@@ -324,6 +374,67 @@ describe("what the key page and the API read", () => {
     expect(addresses.map((a) => a.ip)).not.toContain("192.0.2.9");
     expect(addresses.at(-1)!.ip).toBe("198.51.100.97");
     expect(await keyAddresses(shared.db, "key_nobody", now)).toEqual([]);
+  });
+
+  it("picks and sums a key's addresses as grouping all of its rows does, ties at the 100th included", async () => {
+    const now = new Date(DAY + 40 * 86_400_000 + 3_600_000);
+    const next = random(5);
+    const usage = new UsageRecorder(shared.db);
+    // 260 addresses, each on a few of the last 36 days (some before the window, one a day ahead
+    // of this instance's clock), at one of two times a day, so many addresses share their last
+    // time; key_b uses some of the same addresses.
+    const events: UsageEventInput[] = [];
+    for (let i = 0; i < 260; i++) {
+      const ip = i % 7 === 0 ? `2001:db8::${i.toString(16)}` : `10.0.${i >> 8}.${i & 255}`;
+      for (let use = 0; use < 1 + Math.floor(next() * 6); use++) {
+        const ahead = i === 13 && use === 0;
+        const day = Math.floor(now.getTime() / 86_400_000) + (ahead ? 1 : -Math.floor(next() * 36));
+        const at = new Date(day * 86_400_000 + Math.floor(next() * 2) * 12 * 3_600_000);
+        const keyId = ahead || next() < 0.9 ? "key_a" : "key_b";
+        events.push({ keyId, outcome: next() < 0.8 ? "valid" : "rate_limited", method: "GET", path: "/x", status: 200, latencyMs: 1, ip, at });
+      }
+    }
+    events.forEach((event) => usage.record(event));
+    await usage.stop();
+
+    // The answer as it was computed before: every row of the window grouped by address.
+    const grouped = async (keyId: string, limit: number) =>
+      (
+        await rows<{ ip: string; requests: number; denied: number; last: Date }>(
+          `SELECT ip, sum(requests)::int AS requests, sum(denied)::int AS denied, max(last_seen_at) AS last
+           FROM usage_key_addresses WHERE key_id = $1 AND day >= $2::timestamptz
+           GROUP BY ip ORDER BY max(last_seen_at) DESC, ip LIMIT $3`,
+          [keyId, new Date(now.getTime() - (now.getTime() % 86_400_000) - 29 * 86_400_000).toISOString(), limit],
+        )
+      ).map(({ last, ...address }) => ({ ...address, lastSeenAt: last.toISOString() }));
+    const expected = await grouped("key_a", 101);
+    expect(expected).toHaveLength(101);
+    expect(expected[99].lastSeenAt).toBe(expected[100].lastSeenAt);
+    expect(expected[0].ip).toBe("10.0.0.13");
+    expect(await keyAddresses(shared.db, "key_a", now)).toEqual(expected.slice(0, 100));
+
+    const fewer = await grouped("key_b", 101);
+    expect(fewer.length).toBeGreaterThan(0);
+    expect(fewer.length).toBeLessThan(100);
+    expect(await keyAddresses(shared.db, "key_b", now)).toEqual(fewer);
+  });
+
+  it("finds the 100th address among the last rows its walk may read, by ip among equal times", async () => {
+    // 99 addresses on each of the 30 days, then 40 seen once, at one instant on the first day:
+    // 2,970 rows come before those 40, and the walk reads 100 x 30.
+    const now = new Date(DAY + 40 * 86_400_000 + 3_600_000);
+    const first = now.getTime() - (now.getTime() % 86_400_000) - 29 * 86_400_000;
+    const usage = new UsageRecorder(shared.db);
+    const use = (ip: string, at: number) =>
+      usage.record({ keyId: "key_a", outcome: "valid", method: "GET", path: "/x", status: 200, latencyMs: 1, ip, at: new Date(at) });
+    for (let day = 0; day < 30; day++) for (let i = 0; i < 99; i++) use(`10.1.0.${i}`, first + day * 86_400_000 + 12 * 3_600_000);
+    for (let i = 0; i < 40; i++) use(`10.2.0.${i}`, first + 6 * 3_600_000);
+    await usage.stop();
+
+    const addresses = await keyAddresses(shared.db, "key_a", now);
+    expect(addresses).toHaveLength(100);
+    expect(addresses[0]).toEqual({ ip: "10.1.0.0", requests: 30, denied: 0, lastSeenAt: new Date(first + 29 * 86_400_000 + 12 * 3_600_000).toISOString() });
+    expect(addresses[99]).toEqual({ ip: "10.2.0.0", requests: 1, denied: 0, lastSeenAt: new Date(first + 6 * 3_600_000).toISOString() });
   });
 
   it("adds p50, p95 and p99 to each bucket of a key's series only when asked", async () => {

@@ -129,6 +129,11 @@ describe("migration 20261202110000 on a database of the previous layout", () => 
       { key_id: "key_b", ip: "192.0.2.3", requests: 1, denied: 0 },
     ]);
     expect(await total("SELECT sum(requests) AS n FROM usage_path_hours")).toBe(6);
+    // Migration 20261202170000 sums the path hours into days.
+    expect(await rows("SELECT method, path, outcome, sum(requests)::int AS n FROM usage_path_days GROUP BY 1, 2, 3 ORDER BY 1, 2, 3")).toEqual(
+      await rows("SELECT method, path, outcome, sum(requests)::int AS n FROM usage_path_hours GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"),
+    );
+    expect(await total("SELECT count(DISTINCT day) AS n FROM usage_path_days")).toBe(2);
   });
 
   it("computes the latency histograms as the flush does: a rebuild of the raw days changes nothing", async () => {

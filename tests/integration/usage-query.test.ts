@@ -15,7 +15,7 @@ const shared = databaseForThisFile("keyhold_usage_query", { timezone: "Pacific/C
 
 beforeEach(async () => {
   await shared.admin.query(
-    `TRUNCATE usage_events, usage_rollups, usage_hours, usage_key_hours, usage_key_days, usage_path_hours,
+    `TRUNCATE usage_events, usage_rollups, usage_hours, usage_key_hours, usage_key_days, usage_path_hours, usage_path_days,
               usage_key_addresses, usage_invalid_addresses, api_keys RESTART IDENTITY CASCADE`,
   );
 });

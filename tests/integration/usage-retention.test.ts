@@ -15,7 +15,7 @@ beforeEach(async () => {
   // Only the partitions the tests make: start each from the default partition alone.
   await dropExpiredUsagePartitions(shared.db, { now: new Date("2100-01-01T00:00:00Z"), rawRetentionDays: 1 });
   await shared.admin.query(
-    `TRUNCATE usage_events, usage_rollups, usage_hours, usage_key_hours, usage_key_days, usage_path_hours, usage_key_addresses, usage_invalid_addresses`,
+    `TRUNCATE usage_events, usage_rollups, usage_hours, usage_key_hours, usage_key_days, usage_path_hours, usage_path_days, usage_key_addresses, usage_invalid_addresses`,
   );
 });
 
@@ -106,17 +106,21 @@ describe("pruneUsage", () => {
       `INSERT INTO usage_key_days VALUES ('key_a', '2026-11-12T00:00:00Z', 'valid', 1, 1), ('key_a', '2026-11-14T00:00:00Z', 'valid', 1, 1)`,
     );
     await shared.admin.query(
+      `INSERT INTO usage_path_days VALUES ('2026-11-12T00:00:00Z', 'GET', '/x', 'valid', 1), ('2026-11-14T00:00:00Z', 'GET', '/x', 'valid', 1)`,
+    );
+    await shared.admin.query(
       `INSERT INTO usage_key_addresses VALUES ('key_a', '2026-11-12T00:00:00Z', '192.0.2.1', 1, 0, now()), ('key_a', '2026-11-14T00:00:00Z', '192.0.2.1', 1, 0, now())`,
     );
 
     const result = await pruneUsage(shared.db, { now, rawRetentionDays: 7, retentionDays: 10, batchSize: 1 });
-    expect(result).toMatchObject({ rowsDeleted: 5 });
+    expect(result).toMatchObject({ rowsDeleted: 6 });
     const times = async (table: string, column: string) =>
       (await shared.admin.query<{ t: Date }>(`SELECT ${column} AS t FROM ${table} ORDER BY 1`)).rows.map((row) => row.t.toISOString());
     expect(await times("usage_rollups", "minute")).toEqual(["2026-11-16T10:01:00.000Z"]);
     expect(await times("usage_key_hours", "hour")).toEqual(["2026-11-13T10:00:00.000Z"]);
     expect(await times("usage_hours", "hour")).toEqual(["2026-11-13T10:00:00.000Z"]);
     expect(await times("usage_key_days", "day")).toEqual(["2026-11-14T00:00:00.000Z"]);
+    expect(await times("usage_path_days", "day")).toEqual(["2026-11-14T00:00:00.000Z"]);
     expect(await times("usage_key_addresses", "day")).toEqual(["2026-11-14T00:00:00.000Z"]);
     // The same run made the partitions of the coming days.
     expect(await listUsagePartitions(shared.db)).toContain("2026-11-30");

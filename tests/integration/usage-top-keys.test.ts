@@ -14,7 +14,7 @@ const t = (iso: string) => new Date(iso);
 
 beforeEach(async () => {
   await file.admin.query(
-    `TRUNCATE usage_events, usage_rollups, usage_hours, usage_key_hours, usage_key_days, usage_path_hours, usage_key_addresses, usage_invalid_addresses`,
+    `TRUNCATE usage_events, usage_rollups, usage_hours, usage_key_hours, usage_key_days, usage_path_hours, usage_path_days, usage_key_addresses, usage_invalid_addresses`,
   );
 });
 
@@ -91,6 +91,42 @@ describe("topKeys with many keys", () => {
     const top = await ranked("2026-11-20T00:00:00Z", "2026-11-23T00:00:00Z", 10);
     expect(top[0]).toEqual({ keyId: "key_steady", total: 195 });
     expect(top).toEqual(await counted("2026-11-20T00:00:00Z", "2026-11-23T00:00:00Z", 10));
+  });
+
+  it("names the busiest keys exactly when more keys than a day's short list are alike at the cut", async () => {
+    // Three busy keys, then 120 making 100 requests each, as a fleet polling on a timer would:
+    // the tenth place is one of the 120, and the day's 50 busiest cannot rule the others out.
+    const fleet = Array.from({ length: 120 }, (_, i) => `key_fleet_${String(i).padStart(3, "0")}`);
+    const keys = ["key_busy_1", "key_busy_2", "key_busy_3", ...fleet];
+    await events(
+      keys,
+      [1_000, 900, 800, ...fleet.map(() => 100)],
+      keys.map(() => "2026-11-20T12:00:00Z"),
+    );
+    await rebuild();
+
+    for (const [from, to] of [
+      ["2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z"],
+      ["2026-11-19T18:30:00Z", "2026-11-20T13:00:00Z"],
+    ] as const) {
+      const expected = await counted(from, to, 10);
+      expect(expected.slice(3).map((key) => key.keyId)).toEqual(fleet.slice(0, 7));
+      expect(await ranked(from, to, 10)).toEqual(expected);
+    }
+  });
+
+  it("sums every key when even the long lists end among keys alike", async () => {
+    const fleet = Array.from({ length: 1_100 }, (_, i) => `key_fleet_${String(i).padStart(4, "0")}`);
+    await events(
+      ["key_busy", ...fleet],
+      [3, ...fleet.map(() => 2)],
+      ["key_busy", ...fleet].map(() => "2026-11-20T12:00:00Z"),
+    );
+    await rebuild();
+
+    const expected = await counted("2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z", 10);
+    expect(expected.map((key) => key.keyId)).toEqual(["key_busy", ...fleet.slice(0, 9)]);
+    expect(await ranked("2026-11-20T00:00:00Z", "2026-11-21T00:00:00Z", 10)).toEqual(expected);
   });
 
   it("lists nothing for a range without requests", async () => {
