@@ -55,7 +55,8 @@ const INLINE_GZIP_LIMIT = 16 * 1024;
 const NO_TRANSFORM = /(?:^|,)\s*?no-transform\s*?(?:,|$)/;
 
 type Middleware = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
-// Next's own compression middleware, so that compressed answers are Next's byte for byte.
+// Next's own compression middleware, for whatever the plain cases below do not cover, so that
+// such answers get exactly Next's headers.
 const load = createRequire(import.meta.url);
 const compress = (load("next/dist/compiled/compression") as () => Middleware)();
 // On a client that hangs up, the middleware never ends its zlib stream; Next releases it so.
