@@ -3,6 +3,8 @@ import { addToHistogram, histogramLiteral, type Histogram } from "./latency-hist
 // Folds a flush's usage events into the rows of the derived tables (DESIGN.md section 15.2) and
 // writes them as additive upserts. `usage rebuild` computes the same rows in SQL
 // (rebuild-usage.ts); tests/integration/usage-derived.test.ts holds the two to equality.
+// Each column's parameter has the column's type: int8 for the bigint counters (migration
+// 20261202180000), int4 for the hourly and per-minute counts (see that migration for why).
 // Over 300 lines on purpose: one fold per derived table, kept side by side so that adding a
 // column to one shows where the others stand.
 
@@ -185,7 +187,7 @@ export class UsageAggregate {
     "int4",
   )}, ${p(
     keyHours.map((r) => r.measures.credits),
-    "int4",
+    "int8",
   )}, ${p(
     keyHours.map((r) => r.measures.status4xx),
     "int4",
@@ -211,10 +213,10 @@ export class UsageAggregate {
     "text",
   )}, ${p(
     keyDays.map((r) => r.measures.requests),
-    "int4",
+    "int8",
   )}, ${p(
     keyDays.map((r) => r.measures.credits),
-    "int4",
+    "int8",
   )})
   ON CONFLICT (key_id, day, outcome) DO UPDATE SET ${add("usage_key_days", ["requests", "credits"])}`);
 
@@ -303,10 +305,10 @@ export class UsageAggregate {
     "text",
   )}, ${p(
     addresses.map((r) => r.requests),
-    "int4",
+    "int8",
   )}, ${p(
     addresses.map((r) => r.denied),
-    "int4",
+    "int8",
   )}, ${p(
     addresses.map((r) => iso(r.lastSeen)),
     "timestamptz",

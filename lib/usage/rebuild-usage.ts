@@ -74,22 +74,23 @@ const STATUS_CLASSES = `count(*) FILTER (WHERE status BETWEEN 400 AND 499)::int 
 
 // What the flush's UsageAggregate writes, computed in SQL over the raw rows of the range. Each
 // adds to a row that is still there (the counts kept above), as the flush would. Credits are the
-// raw events' costs (DESIGN.md section 15.3).
+// raw events' costs (DESIGN.md section 15.3). Sums are cast to their column's type: int8 for the
+// bigint counters (migration 20261202180000), whose sums of a day can pass an int4.
 const INSERTS = [
   `INSERT INTO usage_rollups (key_id, minute, outcome, count)
    SELECT coalesce(key_id, ''), date_trunc('minute', at, 'UTC'), outcome, count(*)::int
    FROM usage_events WHERE ${IN_RANGE} GROUP BY 1, 2, 3
    ON CONFLICT (key_id, minute, outcome) DO UPDATE SET count = usage_rollups.count + EXCLUDED.count`,
   `INSERT INTO usage_key_hours (key_id, hour, outcome, requests, credits, status_4xx, status_5xx, latency)
-   SELECT key_id, hour, outcome, sum(n)::int, sum(c)::int, sum(s4)::int, sum(s5)::int, ${HISTOGRAM}
-   FROM (SELECT coalesce(key_id, '') AS key_id, date_trunc('hour', at, 'UTC') AS hour, outcome, ${BUCKET} AS bucket, count(*)::int AS n, sum(cost)::int AS c, ${STATUS_CLASSES}
+   SELECT key_id, hour, outcome, sum(n)::int, sum(c)::int8, sum(s4)::int, sum(s5)::int, ${HISTOGRAM}
+   FROM (SELECT coalesce(key_id, '') AS key_id, date_trunc('hour', at, 'UTC') AS hour, outcome, ${BUCKET} AS bucket, count(*)::int AS n, sum(cost)::int8 AS c, ${STATUS_CLASSES}
          FROM usage_events WHERE ${IN_RANGE} GROUP BY 1, 2, 3, 4) b
    GROUP BY 1, 2, 3
    ON CONFLICT (key_id, hour, outcome) DO UPDATE SET requests = usage_key_hours.requests + EXCLUDED.requests, credits = usage_key_hours.credits + EXCLUDED.credits,
      status_4xx = usage_key_hours.status_4xx + EXCLUDED.status_4xx, status_5xx = usage_key_hours.status_5xx + EXCLUDED.status_5xx,
      latency = usage_hist_add(usage_key_hours.latency, EXCLUDED.latency)`,
   `INSERT INTO usage_key_days (key_id, day, outcome, requests, credits)
-   SELECT coalesce(key_id, ''), date_trunc('day', at, 'UTC'), outcome, count(*)::int, sum(cost)::int
+   SELECT coalesce(key_id, ''), date_trunc('day', at, 'UTC'), outcome, count(*)::int8, sum(cost)::int8
    FROM usage_events WHERE ${IN_RANGE} GROUP BY 1, 2, 3
    ON CONFLICT (key_id, day, outcome) DO UPDATE SET requests = usage_key_days.requests + EXCLUDED.requests, credits = usage_key_days.credits + EXCLUDED.credits`,
   `INSERT INTO usage_path_hours (hour, method, path, outcome, requests, status_4xx, status_5xx, latency)
@@ -98,7 +99,7 @@ const INSERTS = [
          FROM usage_events WHERE ${IN_RANGE} GROUP BY 1, 2, 3, 4, 5) b
    GROUP BY 1, 2, 3, 4`,
   `INSERT INTO usage_key_addresses (key_id, day, ip, requests, denied, last_seen_at)
-   SELECT key_id, date_trunc('day', at, 'UTC'), ip, count(*)::int, count(*) FILTER (WHERE outcome <> 'valid')::int, max(at)
+   SELECT key_id, date_trunc('day', at, 'UTC'), ip, count(*)::int8, count(*) FILTER (WHERE outcome <> 'valid')::int8, max(at)
    FROM usage_events WHERE ${IN_RANGE} AND key_id IS NOT NULL AND ip IS NOT NULL GROUP BY 1, 2, 3`,
   `INSERT INTO usage_invalid_addresses (hour, ip, attempts, first_at, last_at)
    SELECT date_trunc('hour', at, 'UTC'), coalesce(ip, ''), count(*)::int, min(at), max(at)

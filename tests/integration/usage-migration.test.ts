@@ -123,7 +123,7 @@ describe("migration 20261202110000 on a database of the previous layout", () => 
       { key_id: "key_a", outcome: "valid", requests: 2, status_4xx: 0, status_5xx: 1 },
     ]);
     expect(await rows("SELECT ip, attempts FROM usage_invalid_addresses")).toEqual([{ ip: "198.51.100.7", attempts: 2 }]);
-    expect(await rows("SELECT key_id, ip, requests, denied FROM usage_key_addresses ORDER BY 1, 2")).toEqual([
+    expect(await rows("SELECT key_id, ip, requests::int, denied::int FROM usage_key_addresses ORDER BY 1, 2")).toEqual([
       { key_id: "key_a", ip: "192.0.2.1", requests: 2, denied: 0 },
       { key_id: "key_a", ip: "192.0.2.2", requests: 1, denied: 1 },
       { key_id: "key_b", ip: "192.0.2.3", requests: 1, denied: 0 },
