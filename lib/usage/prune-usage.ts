@@ -1,4 +1,5 @@
 import type { Db } from "../db/client";
+import { DERIVED_USAGE_TABLES } from "./derived-tables";
 import { dropExpiredUsagePartitions, ensureUsagePartitions } from "./usage-partitions";
 
 // Usage retention (DESIGN.md section 15.2): raw events are kept rawRetentionDays and go a whole
@@ -26,18 +27,6 @@ export interface PruneResult {
   rowsDeleted: number;
 }
 
-// Each table with its time column and which retention applies to it.
-const DERIVED_TABLES = [
-  { table: "usage_rollups", column: "minute", raw: true },
-  { table: "usage_hours", column: "hour", raw: false },
-  { table: "usage_key_hours", column: "hour", raw: false },
-  { table: "usage_path_hours", column: "hour", raw: false },
-  { table: "usage_invalid_addresses", column: "hour", raw: false },
-  { table: "usage_key_days", column: "day", raw: false },
-  { table: "usage_path_days", column: "day", raw: false },
-  { table: "usage_key_addresses", column: "day", raw: false },
-] as const;
-
 function checkRetention(options: UsageRetention): void {
   for (const [name, days] of Object.entries(options)) {
     if (!Number.isInteger(days) || days < 1) throw new Error(`${name} must be a whole number of at least 1`);
@@ -54,7 +43,7 @@ export async function pruneUsage(db: Db, options: PruneOptions): Promise<PruneRe
     partitionsDropped: await dropExpiredUsagePartitions(db, options),
     rowsDeleted: 0,
   };
-  for (const { table, column, raw } of DERIVED_TABLES) {
+  for (const { table, column, raw } of DERIVED_USAGE_TABLES) {
     const cutoff = new Date(now.getTime() - (raw ? options.rawRetentionDays : options.retentionDays) * DAY_MS).toISOString();
     // Short batches, each its own transaction: the flush's upserts never wait behind a long delete.
     while (!signal?.aborted) {

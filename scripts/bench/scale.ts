@@ -21,6 +21,7 @@ import pg from "pg";
 import { createDb } from "../../lib/db/client";
 import { migrate } from "../../lib/db/migrate";
 import { issueKey } from "../../lib/keys/service";
+import { DERIVED_USAGE_TABLES } from "../../lib/usage/derived-tables";
 import { launch, waitForHealthy, type Launched } from "../../tests/helpers/launcher";
 import { seedScale } from "./scale-seed";
 
@@ -314,16 +315,7 @@ async function compareVerify(bigBase: string, bigKey: string, smallBase: string,
   }
 }
 
-const DERIVED = [
-  "usage_rollups",
-  "usage_hours",
-  "usage_key_hours",
-  "usage_key_days",
-  "usage_path_hours",
-  "usage_path_days",
-  "usage_key_addresses",
-  "usage_invalid_addresses",
-];
+const DERIVED: string[] = DERIVED_USAGE_TABLES.map(({ table }) => table);
 
 async function rowWrites(client: pg.Client): Promise<Record<string, { inserted: number; updated: number }>> {
   const { rows } = await client.query<{ relname: string; ins: string; upd: string }>(

@@ -1,6 +1,7 @@
 import pg from "pg";
 import { beforeEach, describe, expect, it } from "vitest";
 
+import { DERIVED_USAGE_TABLES } from "../../lib/usage/derived-tables";
 import { keyAddresses } from "../../lib/usage/key-addresses";
 import { keyUsageWithLatency } from "../../lib/usage/key-usage";
 import { latencySeries } from "../../lib/usage/query-usage";
@@ -16,16 +17,7 @@ import { databaseForThisFile } from "../helpers/migrated-database";
 
 const shared = databaseForThisFile("keyhold_usage_derived");
 
-const DERIVED = [
-  "usage_rollups",
-  "usage_hours",
-  "usage_key_hours",
-  "usage_key_days",
-  "usage_path_hours",
-  "usage_path_days",
-  "usage_key_addresses",
-  "usage_invalid_addresses",
-];
+const DERIVED: string[] = DERIVED_USAGE_TABLES.map(({ table }) => table);
 
 beforeEach(async () => {
   await shared.admin.query(`TRUNCATE usage_events, audit_logs, ${DERIVED.join(", ")} RESTART IDENTITY`);
