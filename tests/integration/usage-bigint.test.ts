@@ -14,6 +14,7 @@ import { rebuildUsage } from "../../lib/usage/rebuild-usage";
 import { UsageRecorder } from "../../lib/usage/recorder";
 import { topKeys } from "../../lib/usage/usage-summary";
 import { webhookFlushHook } from "../../lib/webhooks/usage-flush-hook";
+import { queryRows } from "../helpers/sql-rows";
 import { createTestDatabase } from "../helpers/test-database";
 
 // Derived counters past int4 (2,147,483,647): a key spending 1,000 credits a request 25 times a
@@ -56,16 +57,6 @@ function client(url: string): Db {
   return db;
 }
 
-async function query<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const connection = new pg.Client({ connectionString: url });
-  await connection.connect();
-  try {
-    return (await connection.query<T>(sql, params)).rows;
-  } finally {
-    await connection.end();
-  }
-}
-
 const INT4_MAX = 2_147_483_647;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -74,7 +65,7 @@ const BASE = DAY + 12 * HOUR_MS;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 async function insertKey(url: string, id: string): Promise<void> {
-  await query(
+  await queryRows(
     url,
     `INSERT INTO api_keys (id, name, start, hash, environment, scopes, meta, updated_at)
      VALUES ($1, $1, 'kh_live_abcd', $2, 'live', '{}', '{}', now())`,
@@ -89,17 +80,17 @@ describe.each(["postgres", "pglite"] as const)("usage counters past int4 (%s)", 
     // The key's counts so far, just under the int4 limit.
     const requestsBefore = INT4_MAX - 5;
     const creditsBefore = INT4_MAX - 500;
-    await query(url, `INSERT INTO usage_key_days (key_id, day, outcome, requests, credits) VALUES ('key_big', $1, 'valid', $2, $3)`, [
+    await queryRows(url, `INSERT INTO usage_key_days (key_id, day, outcome, requests, credits) VALUES ('key_big', $1, 'valid', $2, $3)`, [
       iso(DAY),
       requestsBefore,
       creditsBefore,
     ]);
-    await query(
+    await queryRows(
       url,
       `INSERT INTO usage_key_hours (key_id, hour, outcome, requests, credits, status_4xx, status_5xx) VALUES ('key_big', $1, 'valid', 1000, $2, 0, 0)`,
       [iso(BASE), creditsBefore],
     );
-    await query(url, `INSERT INTO usage_key_addresses (key_id, day, ip, requests, denied, last_seen_at) VALUES ('key_big', $1, '192.0.2.9', $2, $2, $3)`, [
+    await queryRows(url, `INSERT INTO usage_key_addresses (key_id, day, ip, requests, denied, last_seen_at) VALUES ('key_big', $1, '192.0.2.9', $2, $2, $3)`, [
       iso(DAY),
       requestsBefore,
       iso(BASE),
@@ -131,14 +122,14 @@ describe.each(["postgres", "pglite"] as const)("usage counters past int4 (%s)", 
     const creditsAfter = creditsBefore + valid * 1000;
     expect(requestsAfter).toBeGreaterThan(INT4_MAX);
     expect(creditsAfter).toBeGreaterThan(INT4_MAX);
-    expect(await query(url, "SELECT outcome, requests::text, credits::text FROM usage_key_days WHERE key_id = 'key_big' ORDER BY outcome")).toEqual([
+    expect(await queryRows(url, "SELECT outcome, requests::text, credits::text FROM usage_key_days WHERE key_id = 'key_big' ORDER BY outcome")).toEqual([
       { outcome: "rate_limited", requests: String(valid), credits: String(valid * 1000) },
       { outcome: "valid", requests: String(requestsAfter), credits: String(creditsAfter) },
     ]);
-    expect(await query(url, "SELECT credits::text FROM usage_key_hours WHERE key_id = 'key_big' AND outcome = 'valid'")).toEqual([
+    expect(await queryRows(url, "SELECT credits::text FROM usage_key_hours WHERE key_id = 'key_big' AND outcome = 'valid'")).toEqual([
       { credits: String(creditsAfter) },
     ]);
-    expect(await query(url, "SELECT requests::text, denied::text FROM usage_key_addresses WHERE key_id = 'key_big'")).toEqual([
+    expect(await queryRows(url, "SELECT requests::text, denied::text FROM usage_key_addresses WHERE key_id = 'key_big'")).toEqual([
       { requests: String(requestsBefore + uses), denied: String(requestsBefore + valid) },
     ]);
 
@@ -178,7 +169,7 @@ describe.each(["postgres", "pglite"] as const)("usage counters past int4 (%s)", 
   it("rebuilds a day whose raw events spent more than 2^31 credits", async () => {
     const url = await freshDatabase(backend);
     // Three uses of a billion credits each stand in for a day of 1,000-credit uses.
-    await query(
+    await queryRows(
       url,
       `INSERT INTO usage_events (key_id, outcome, method, path, status, latency_ms, ip, at, cost)
        SELECT 'key_big', 'valid', 'POST', '/api/v1/jobs', 200, 2, '192.0.2.9', $1::timestamptz + n * interval '1 second', 1000000000
@@ -187,10 +178,10 @@ describe.each(["postgres", "pglite"] as const)("usage counters past int4 (%s)", 
     );
     const db = client(url);
     await rebuildUsage(db, { from: new Date(DAY), to: new Date(DAY + DAY_MS), actor: { type: "cli", id: null }, rawRetentionDays: 4000 });
-    expect(await query(url, "SELECT requests::text, credits::text FROM usage_key_days WHERE key_id = 'key_big'")).toEqual([
+    expect(await queryRows(url, "SELECT requests::text, credits::text FROM usage_key_days WHERE key_id = 'key_big'")).toEqual([
       { requests: "3", credits: "3000000000" },
     ]);
-    expect(await query(url, "SELECT requests::text, credits::text FROM usage_key_hours WHERE key_id = 'key_big'")).toEqual([
+    expect(await queryRows(url, "SELECT requests::text, credits::text FROM usage_key_hours WHERE key_id = 'key_big'")).toEqual([
       { requests: "3", credits: "3000000000" },
     ]);
     const range = { from: new Date(DAY), to: new Date(DAY + DAY_MS) };
@@ -207,17 +198,17 @@ describe.each(["postgres", "pglite"] as const)("usage counters past int4 (%s)", 
     }
     const url = await emptyDatabase(backend);
     await migrate(url, previousDir);
-    await query(
+    await queryRows(
       url,
       `INSERT INTO usage_key_days (key_id, day, outcome, requests, credits) VALUES ('key_a', $1, 'valid', $2, $3), ('key_b', $1, 'valid', 5, 7)`,
       [iso(DAY), INT4_MAX, INT4_MAX - 1],
     );
-    await query(
+    await queryRows(
       url,
       `INSERT INTO usage_key_hours (key_id, hour, outcome, requests, credits, status_4xx, status_5xx, latency) VALUES ('key_a', $1, 'valid', 3, $2, 1, 2, '[5:6]={1,2}')`,
       [iso(BASE), INT4_MAX],
     );
-    await query(url, `INSERT INTO usage_key_addresses (key_id, day, ip, requests, denied, last_seen_at) VALUES ('key_a', $1, '192.0.2.9', $2, 12, $3)`, [
+    await queryRows(url, `INSERT INTO usage_key_addresses (key_id, day, ip, requests, denied, last_seen_at) VALUES ('key_a', $1, '192.0.2.9', $2, 12, $3)`, [
       iso(DAY),
       INT4_MAX,
       iso(BASE),
@@ -225,7 +216,7 @@ describe.each(["postgres", "pglite"] as const)("usage counters past int4 (%s)", 
 
     expect((await migrate(url)).applied).toEqual([MIGRATION]);
 
-    const types = await query<{ table_name: string; column_name: string; data_type: string }>(
+    const types = await queryRows<{ table_name: string; column_name: string; data_type: string }>(
       url,
       `SELECT table_name, column_name, data_type FROM information_schema.columns
        WHERE table_name IN ('usage_key_days', 'usage_key_hours', 'usage_key_addresses') AND column_name IN ('requests', 'credits', 'denied', 'status_4xx', 'latency')
@@ -241,18 +232,18 @@ describe.each(["postgres", "pglite"] as const)("usage counters past int4 (%s)", 
       "usage_key_hours.requests integer",
       "usage_key_hours.status_4xx integer",
     ]);
-    expect(await query(url, "SELECT key_id, requests::text, credits::text FROM usage_key_days ORDER BY 1")).toEqual([
+    expect(await queryRows(url, "SELECT key_id, requests::text, credits::text FROM usage_key_days ORDER BY 1")).toEqual([
       { key_id: "key_a", requests: String(INT4_MAX), credits: String(INT4_MAX - 1) },
       { key_id: "key_b", requests: "5", credits: "7" },
     ]);
-    expect(await query(url, "SELECT requests, credits::text, status_4xx, status_5xx, latency::text FROM usage_key_hours")).toEqual([
+    expect(await queryRows(url, "SELECT requests, credits::text, status_4xx, status_5xx, latency::text FROM usage_key_hours")).toEqual([
       { requests: 3, credits: String(INT4_MAX), status_4xx: 1, status_5xx: 2, latency: "[5:6]={1,2}" },
     ]);
-    expect(await query(url, "SELECT requests::text, denied::text FROM usage_key_addresses")).toEqual([{ requests: String(INT4_MAX), denied: "12" }]);
+    expect(await queryRows(url, "SELECT requests::text, denied::text FROM usage_key_addresses")).toEqual([{ requests: String(INT4_MAX), denied: "12" }]);
 
     // The counts go on past int4, and each day's ranking index still orders them.
-    await query(url, "UPDATE usage_key_days SET requests = requests + 10, credits = credits + 10 WHERE key_id = 'key_a'");
-    const indexes = await query<{ indexname: string }>(url, "SELECT indexname FROM pg_indexes WHERE tablename = 'usage_key_days' ORDER BY 1");
+    await queryRows(url, "UPDATE usage_key_days SET requests = requests + 10, credits = credits + 10 WHERE key_id = 'key_a'");
+    const indexes = await queryRows<{ indexname: string }>(url, "SELECT indexname FROM pg_indexes WHERE tablename = 'usage_key_days' ORDER BY 1");
     expect(indexes.map((row) => row.indexname)).toEqual(["usage_key_days_day_key_id_idx", "usage_key_days_day_outcome_requests_idx", "usage_key_days_pkey"]);
     const connection = new pg.Client({ connectionString: url });
     await connection.connect();

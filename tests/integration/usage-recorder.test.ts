@@ -1,4 +1,3 @@
-import pg from "pg";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { createDb, type Db } from "../../lib/db/client";
@@ -7,6 +6,7 @@ import { runShutdownHooks } from "../../lib/process/shutdown";
 import { getUsageRecorder, UsageRecorder } from "../../lib/usage/recorder";
 import type { UsageEventInput } from "../../lib/usage/usage-event";
 import { webhookFlushHook } from "../../lib/webhooks/usage-flush-hook";
+import { queryRows } from "../helpers/sql-rows";
 import { startTcpProxy } from "../helpers/tcp-proxy";
 import { createTestDatabase } from "../helpers/test-database";
 
@@ -41,18 +41,8 @@ function recorder(db: Db, options?: ConstructorParameters<typeof UsageRecorder>[
   return usage;
 }
 
-async function query<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const connection = new pg.Client({ connectionString: url });
-  await connection.connect();
-  try {
-    return (await connection.query<T>(sql, params)).rows;
-  } finally {
-    await connection.end();
-  }
-}
-
 async function countEvents(url: string): Promise<number> {
-  const [row] = await query<{ n: number }>(url, "SELECT count(*)::int AS n FROM usage_events");
+  const [row] = await queryRows<{ n: number }>(url, "SELECT count(*)::int AS n FROM usage_events");
   return row.n;
 }
 
@@ -73,7 +63,7 @@ function event(overrides: Partial<UsageEventInput> = {}): UsageEventInput {
 }
 
 async function insertKey(url: string, id: string): Promise<void> {
-  await query(
+  await queryRows(
     url,
     `INSERT INTO api_keys (id, name, start, hash, environment, scopes, meta, updated_at)
      VALUES ($1, $1, 'kh_live_abcd', $2, 'live', '{}', '{}', now())`,
@@ -104,7 +94,7 @@ describe("UsageRecorder", () => {
 
     await usage.flush();
 
-    const rows = await query(url, "SELECT key_id, outcome, method, path, status, latency_ms, ip, at FROM usage_events ORDER BY id");
+    const rows = await queryRows(url, "SELECT key_id, outcome, method, path, status, latency_ms, ip, at FROM usage_events ORDER BY id");
     expect(rows).toEqual([
       { key_id: "key_a", outcome: "valid", method: "POST", path: "/api/v1/orders", status: 201, latency_ms: 12.5, ip: "192.0.2.7", at: new Date(BASE + 1_234) },
       { key_id: null, outcome: "invalid_key", method: "GET", path: "/api/v1/me", status: 401, latency_ms: 0.5, ip: null, at: new Date(BASE + 61_001) },
@@ -117,12 +107,12 @@ describe("UsageRecorder", () => {
     await insertKey(url, "key_big");
     // The quota-low check once multiplied remaining by 10 in int4: every flush then failed,
     // the buffer filled and all usage, of every key, was dropped.
-    await query(url, "UPDATE api_keys SET remaining = 2000000000 WHERE id = 'key_big'");
+    await queryRows(url, "UPDATE api_keys SET remaining = 2000000000 WHERE id = 'key_big'");
     const usage = recorder(client(url));
     usage.addFlushHook(webhookFlushHook);
     usage.record(event({ keyId: "key_big" }));
     await usage.flush();
-    await query(url, "UPDATE api_keys SET remaining = 199999999 WHERE id = 'key_big'");
+    await queryRows(url, "UPDATE api_keys SET remaining = 199999999 WHERE id = 'key_big'");
     usage.record(event({ keyId: "key_big" }));
     await usage.flush();
     expect(await countEvents(url)).toBe(2);
@@ -146,7 +136,7 @@ describe("UsageRecorder", () => {
     expect(usage.stats()).toMatchObject({ written: 0, buffered: 1, flushFailures: 3 });
     await usage.flush();
     expect(await countEvents(url)).toBe(1);
-    expect(await query(url, "SELECT kind, subject FROM alert_marks")).toEqual([{ kind: "test", subject: "after" }]);
+    expect(await queryRows(url, "SELECT kind, subject FROM alert_marks")).toEqual([{ kind: "test", subject: "after" }]);
     expect(usage.stats()).toMatchObject({ written: 1, buffered: 0, flushFailures: 3 });
     expect(errors).toHaveBeenCalledWith(expect.stringContaining("the events are written without it"));
     errors.mockRestore();
@@ -173,7 +163,7 @@ describe("UsageRecorder", () => {
       await usage.flush();
     }
 
-    const rollups = await query<{ key_id: string; minute: Date; outcome: string; count: number }>(
+    const rollups = await queryRows<{ key_id: string; minute: Date; outcome: string; count: number }>(
       url,
       "SELECT key_id, minute, outcome, count FROM usage_rollups",
     );
@@ -182,7 +172,7 @@ describe("UsageRecorder", () => {
     // Every key (the unknown one too) x four minutes x three outcomes.
     expect(actual.size).toBe(36);
 
-    const raw = await query<{ key_id: string; minute: Date; outcome: string; count: number }>(
+    const raw = await queryRows<{ key_id: string; minute: Date; outcome: string; count: number }>(
       url,
       `SELECT coalesce(key_id, '') AS key_id, date_trunc('minute', at) AS minute, outcome, count(*)::int AS count
        FROM usage_events GROUP BY 1, 2, 3`,
@@ -219,7 +209,7 @@ describe("UsageRecorder", () => {
 
     await usage.stop();
 
-    const [row] = await query<{ n: number; distinct_paths: number; rolled: number }>(
+    const [row] = await queryRows<{ n: number; distinct_paths: number; rolled: number }>(
       url,
       `SELECT count(*)::int AS n, count(DISTINCT path)::int AS distinct_paths,
               (SELECT sum(count)::int FROM usage_rollups) AS rolled
@@ -241,7 +231,7 @@ describe("UsageRecorder", () => {
     await Promise.all(flushes);
     await usage.flush();
 
-    const [row] = await query<{ n: number; distinct_paths: number }>(
+    const [row] = await queryRows<{ n: number; distinct_paths: number }>(
       url,
       "SELECT count(*)::int AS n, count(DISTINCT path)::int AS distinct_paths FROM usage_events",
     );
@@ -254,7 +244,7 @@ describe("UsageRecorder", () => {
     await insertKey(url, "key_a");
     await insertKey(url, "key_b");
     // Every write of last_used_at leaves a row here, so the test counts writes, not just values.
-    await query(
+    await queryRows(
       url,
       `CREATE TABLE last_used_writes (key_id text NOT NULL, last_used_at timestamptz(3));
        CREATE FUNCTION note_last_used() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -263,8 +253,9 @@ describe("UsageRecorder", () => {
     );
     const intervalMs = 2_000;
     const usage = recorder(client(url), { lastUsedIntervalMs: intervalMs });
-    const writes = () => query<{ key_id: string; n: number }>(url, "SELECT key_id, count(*)::int AS n FROM last_used_writes GROUP BY key_id ORDER BY key_id");
-    const lastUsed = () => query<{ id: string; last_used_at: Date | null }>(url, "SELECT id, last_used_at FROM api_keys ORDER BY id");
+    const writes = () =>
+      queryRows<{ key_id: string; n: number }>(url, "SELECT key_id, count(*)::int AS n FROM last_used_writes GROUP BY key_id ORDER BY key_id");
+    const lastUsed = () => queryRows<{ id: string; last_used_at: Date | null }>(url, "SELECT id, last_used_at FROM api_keys ORDER BY id");
 
     const started = performance.now();
     let t = BASE;
@@ -340,14 +331,14 @@ describe("UsageRecorder", () => {
     await usage.flush();
     expect(usage.stats()).toMatchObject({ buffered: 0, written: 400, dropped: 0 });
 
-    const [row] = await query<{ n: number; distinct_paths: number; rolled: number }>(
+    const [row] = await queryRows<{ n: number; distinct_paths: number; rolled: number }>(
       url,
       `SELECT count(*)::int AS n, count(DISTINCT path)::int AS distinct_paths,
               (SELECT sum(count)::int FROM usage_rollups) AS rolled
        FROM usage_events`,
     );
     expect(row).toEqual({ n: 400, distinct_paths: 400, rolled: 400 });
-    const paths = await query<{ path: string }>(url, "SELECT path FROM usage_events WHERE path LIKE '/e/100/%'");
+    const paths = await queryRows<{ path: string }>(url, "SELECT path FROM usage_events WHERE path LIKE '/e/100/%'");
     expect(paths).toEqual([{ path: "/e/100/kh_live_[redacted]" }]);
 
     expect(errors).toHaveBeenCalled();
@@ -391,7 +382,7 @@ describe("UsageRecorder", () => {
 
     await usage.flush();
 
-    const rows = await query<{ path: string }>(url, "SELECT path FROM usage_events ORDER BY id");
+    const rows = await queryRows<{ path: string }>(url, "SELECT path FROM usage_events ORDER BY id");
     expect(rows.map((row) => row.path)).toEqual(Array.from({ length: 100 }, (_, i) => `/e/${i + 150}`));
     expect(usage.stats()).toEqual({ buffered: 0, written: 100, dropped: 150, flushFailures: 0 });
   });
@@ -416,7 +407,7 @@ describe("UsageRecorder", () => {
     await usage.flush();
 
     expect(usage.stats()).toMatchObject({ buffered: 0, written: 2, flushFailures: 0 });
-    const rows = await query<{ path: string; status: number; latency_ms: number }>(url, "SELECT path, status, latency_ms FROM usage_events ORDER BY id");
+    const rows = await queryRows<{ path: string; status: number; latency_ms: number }>(url, "SELECT path, status, latency_ms FROM usage_events ORDER BY id");
     expect(rows).toEqual([
       { path: "/ab", status: 0, latency_ms: 0 },
       { path: "/fine", status: 200, latency_ms: 1.25 },
@@ -433,7 +424,7 @@ describe("UsageRecorder", () => {
 
     await runShutdownHooks();
 
-    const rows = await query(process.env.DATABASE_URL!, "SELECT path FROM usage_events WHERE path = $1", [path]);
+    const rows = await queryRows(process.env.DATABASE_URL!, "SELECT path FROM usage_events WHERE path = $1", [path]);
     expect(rows).toHaveLength(1);
     expect(usage.stats().buffered).toBe(0);
   });
