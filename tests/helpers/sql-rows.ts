@@ -10,3 +10,13 @@ export async function queryRows<T extends pg.QueryResultRow>(url: string, sql: s
     await connection.end();
   }
 }
+
+/** A bare key row, for tests of what refers to keys (usage), not of keys themselves. */
+export async function insertKeyRow(url: string, id: string): Promise<void> {
+  await queryRows(
+    url,
+    `INSERT INTO api_keys (id, name, start, hash, environment, scopes, meta, updated_at)
+     VALUES ($1, $1, 'kh_live_abcd', $2, 'live', '{}', '{}', now())`,
+    [id, `hash_${id}`],
+  );
+}

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 
 import { createDb, type Db } from "../../lib/db/client";
 import { startEmbeddedDatabase } from "../../lib/db/embedded";
+import { INT4_MAX } from "../../lib/db/int4";
 import { DEFAULT_MIGRATIONS_DIR, migrate } from "../../lib/db/migrate";
 import { keyAddresses } from "../../lib/usage/key-addresses";
 import { usageSeries } from "../../lib/usage/query-usage";
@@ -14,7 +15,7 @@ import { rebuildUsage } from "../../lib/usage/rebuild-usage";
 import { UsageRecorder } from "../../lib/usage/recorder";
 import { topKeys } from "../../lib/usage/usage-summary";
 import { webhookFlushHook } from "../../lib/webhooks/usage-flush-hook";
-import { queryRows } from "../helpers/sql-rows";
+import { insertKeyRow, queryRows } from "../helpers/sql-rows";
 import { createTestDatabase } from "../helpers/test-database";
 
 // Derived counters past int4 (2,147,483,647): a key spending 1,000 credits a request 25 times a
@@ -57,26 +58,16 @@ function client(url: string): Db {
   return db;
 }
 
-const INT4_MAX = 2_147_483_647;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 const DAY = Date.UTC(2026, 10, 23);
 const BASE = DAY + 12 * HOUR_MS;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-async function insertKey(url: string, id: string): Promise<void> {
-  await queryRows(
-    url,
-    `INSERT INTO api_keys (id, name, start, hash, environment, scopes, meta, updated_at)
-     VALUES ($1, $1, 'kh_live_abcd', $2, 'live', '{}', '{}', now())`,
-    [id, `hash_${id}`],
-  );
-}
-
 describe.each(["postgres", "pglite"] as const)("usage counters past int4 (%s)", (backend) => {
   it("flushes uses that carry a key's day, hour and address counts past 2^31, and reads them back exactly", async () => {
     const url = await freshDatabase(backend);
-    await insertKey(url, "key_big");
+    await insertKeyRow(url, "key_big");
     // The key's counts so far, just under the int4 limit.
     const requestsBefore = INT4_MAX - 5;
     const creditsBefore = INT4_MAX - 500;

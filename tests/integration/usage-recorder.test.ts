@@ -6,7 +6,7 @@ import { runShutdownHooks } from "../../lib/process/shutdown";
 import { getUsageRecorder, UsageRecorder } from "../../lib/usage/recorder";
 import type { UsageEventInput } from "../../lib/usage/usage-event";
 import { webhookFlushHook } from "../../lib/webhooks/usage-flush-hook";
-import { queryRows } from "../helpers/sql-rows";
+import { insertKeyRow, queryRows } from "../helpers/sql-rows";
 import { startTcpProxy } from "../helpers/tcp-proxy";
 import { createTestDatabase } from "../helpers/test-database";
 
@@ -62,15 +62,6 @@ function event(overrides: Partial<UsageEventInput> = {}): UsageEventInput {
   };
 }
 
-async function insertKey(url: string, id: string): Promise<void> {
-  await queryRows(
-    url,
-    `INSERT INTO api_keys (id, name, start, hash, environment, scopes, meta, updated_at)
-     VALUES ($1, $1, 'kh_live_abcd', $2, 'live', '{}', '{}', now())`,
-    [id, `hash_${id}`],
-  );
-}
-
 describe("UsageRecorder", () => {
   it("writes every field of each event", async () => {
     const url = await freshDatabase();
@@ -104,7 +95,7 @@ describe("UsageRecorder", () => {
 
   it("writes the uses of a key whose quota is near the largest allowed (2,000,000,000)", async () => {
     const url = await freshDatabase();
-    await insertKey(url, "key_big");
+    await insertKeyRow(url, "key_big");
     // The quota-low check once multiplied remaining by 10 in int4: every flush then failed,
     // the buffer filled and all usage, of every key, was dropped.
     await queryRows(url, "UPDATE api_keys SET remaining = 2000000000 WHERE id = 'key_big'");
@@ -241,8 +232,8 @@ describe("UsageRecorder", () => {
 
   it("writes last_used_at once per interval per key, not per event", async () => {
     const url = await freshDatabase();
-    await insertKey(url, "key_a");
-    await insertKey(url, "key_b");
+    await insertKeyRow(url, "key_a");
+    await insertKeyRow(url, "key_b");
     // Every write of last_used_at leaves a row here, so the test counts writes, not just values.
     await queryRows(
       url,
