@@ -4,9 +4,10 @@ import type { ApiRequest, BodySource } from "../api/api-request";
 
 // The request the dispatcher hands a route handler: what ApiRequest promises, read straight off
 // Node's IncomingMessage. Headers are looked up in Node's own (already lower-cased, duplicates
-// already joined) object instead of being copied into an undici Headers; the URL is built
-// only if the handler asks, and the body is read without a web stream. The same idea as @hono/node-server's lightweight
-// Request, for the same reason: building web-standard objects cost more than the verification.
+// already joined) object instead of being copied into an undici Headers; the URL is built only
+// if the handler asks, and the body is read without a web stream. The same idea as
+// @hono/node-server's lightweight Request, for the same reason: building web-standard objects
+// cost more than the verification.
 
 const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 

@@ -29,7 +29,7 @@ export function guardRequest(req: IncomingMessage, res: ServerResponse): boolean
   }
   // Only a query string can carry a key; most requests have none, and skip parsing a URL.
   if (isApi(req.url) && req.url!.includes("?")) {
-    const url = new URL(req.url ?? "/", "http://keyhold.invalid");
+    const url = new URL(req.url!, "http://keyhold.invalid");
     if (queryCarriesKey(url)) {
       // A verification attempt like those withApiKey refuses, recorded the same way (metrics,
       // the request's log fields, usage); by the path alone, as the query holds the key.
