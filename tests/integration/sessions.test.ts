@@ -5,6 +5,7 @@ import { authOptions } from "../../lib/auth/options";
 import { sessionUser, type SessionClaims } from "../../lib/auth/session-user";
 import { createDb, type Db } from "../../lib/db/client";
 import { changeOwnPassword, createUser, resetPassword, type UserRecord } from "../../lib/users/service";
+import { replaceProcessSingleton } from "../../lib/process/process-singleton";
 
 // DESIGN.md section 15.7 and issue 13 item 9: signing out ends the session on the server (a
 // copy of the cookie stops working), and the session names the user without anything derived
@@ -12,17 +13,16 @@ import { changeOwnPassword, createUser, resetPassword, type UserRecord } from ".
 
 const CLI: Actor = { type: "cli", id: null };
 const PASSWORD = "correct horse battery staple";
-const holder = globalThis as unknown as { keyholdDb?: Db };
 let db: Db;
 
 beforeAll(() => {
   db = createDb(process.env.DATABASE_URL!, 2);
   // authOptions' callbacks use the process's shared client: this file's.
-  holder.keyholdDb = db;
+  replaceProcessSingleton("keyholdDb", db);
 });
 
 afterAll(async () => {
-  holder.keyholdDb = undefined;
+  replaceProcessSingleton("keyholdDb", undefined);
   await db?.$disconnect();
 });
 

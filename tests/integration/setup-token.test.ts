@@ -3,24 +3,24 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setupOwnerAction } from "../../lib/actions/setup";
 import type { Db } from "../../lib/db/client";
 import { announceSetup } from "../../lib/server/announce-setup";
+import { replaceProcessSingleton } from "../../lib/process/process-singleton";
 import { databaseForThisFile } from "../helpers/migrated-database";
 
 // Issue 13 item 4: whoever reached a fresh instance first became OWNER. Now /setup needs the
 // token the server prints at start (DESIGN.md section 15.7); without it nothing is created.
 
 const SECRET = "setup-token-test-secret-0123456789abcdef";
-const holder = globalThis as unknown as { keyholdDb?: Db; keyholdHasUsers?: boolean };
 const shared = databaseForThisFile("keyhold_setup", { poolSize: 2 });
 
 beforeAll(() => {
   process.env.NEXTAUTH_SECRET = SECRET;
-  holder.keyholdDb = shared.db;
-  holder.keyholdHasUsers = undefined;
+  replaceProcessSingleton("keyholdDb", shared.db);
+  replaceProcessSingleton("keyholdHasUsers", undefined);
 });
 
 afterAll(() => {
-  holder.keyholdDb = undefined;
-  holder.keyholdHasUsers = undefined;
+  replaceProcessSingleton("keyholdDb", undefined);
+  replaceProcessSingleton("keyholdHasUsers", undefined);
 });
 
 const owner = { email: "owner@example.com", name: "Olive", password: "correct horse battery", confirm: "correct horse battery" };
@@ -62,7 +62,7 @@ describe("first-run setup on another fresh instance", () => {
   const fresh = databaseForThisFile("keyhold_setup_b", { poolSize: 1 });
 
   it("prints a token that does not contain the secret and differs for another secret", async () => {
-    holder.keyholdHasUsers = undefined;
+    replaceProcessSingleton("keyholdHasUsers", undefined);
     const a: string[] = [];
     const b: string[] = [];
     await announceSetup(fresh.db, SECRET, "http://localhost:3000", (line) => a.push(line));

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { authOptions } from "../../lib/auth/options";
 import { SIGNIN_UNAVAILABLE } from "../../lib/auth/signin-errors";
 import { createDb, type Db } from "../../lib/db/client";
+import { existingProcessSingleton, replaceProcessSingleton } from "../../lib/process/process-singleton";
 
 // Issue 13 item 9: next-auth puts the message of an error thrown in authorize into the sign-in
 // URL, so a database failure showed the driver's own words (hosts, ports, user names) in the
@@ -10,7 +11,6 @@ import { createDb, type Db } from "../../lib/db/client";
 
 type Authorize = (credentials: Record<string, string>, request: { headers: Record<string, string> }) => Promise<unknown>;
 const authorize = (authOptions.providers[0] as unknown as { options: { authorize: Authorize } }).options.authorize;
-const holder = globalThis as unknown as { keyholdDb?: Db };
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -18,9 +18,9 @@ afterEach(() => {
 
 describe("sign-in when the database fails", () => {
   it("throws only the fixed SigninUnavailable word, and logs no driver message", async () => {
-    const saved = holder.keyholdDb;
+    const saved = existingProcessSingleton<Db>("keyholdDb");
     const unreachable = createDb("postgresql://keyhold_secret_user@127.0.0.1:1/keyhold");
-    holder.keyholdDb = unreachable;
+    replaceProcessSingleton("keyholdDb", unreachable);
     const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
     try {
       const caught = await authorize({ email: "owner@example.com", password: "whatever password" }, { headers: {} }).then(
@@ -31,7 +31,7 @@ describe("sign-in when the database fails", () => {
       expect((caught as Error).message).toBe(SIGNIN_UNAVAILABLE);
       expect(logged.mock.calls.flat().join(" ")).not.toMatch(/127\.0\.0\.1|keyhold_secret_user|ECONNREFUSED/);
     } finally {
-      holder.keyholdDb = saved;
+      replaceProcessSingleton("keyholdDb", saved);
       await unreachable.$disconnect();
     }
   });

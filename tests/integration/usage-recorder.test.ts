@@ -409,7 +409,7 @@ describe("UsageRecorder", () => {
   it("shares one started recorder per process and flushes it on shutdown", async () => {
     const usage = getUsageRecorder();
     expect(getUsageRecorder()).toBe(usage);
-    expect((globalThis as { keyholdUsageRecorder?: unknown }).keyholdUsageRecorder).toBe(usage);
+    expect((globalThis as { keyholdSingletons?: Map<string, unknown> }).keyholdSingletons?.get("keyholdUsageRecorder")).toBe(usage);
     const path = `/shutdown/${Date.now()}/${Math.random()}`;
     usage.record(event({ path }));
 
