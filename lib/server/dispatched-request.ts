@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 
-import type { ApiRequest, BodySource } from "../api/api-request";
+import type { ApiRequest, BodySource, RequestUrl } from "../api/api-request";
 
 // The request the dispatcher hands a route handler: what ApiRequest promises, read straight off
 // Node's IncomingMessage. Headers are looked up in Node's own (already lower-cased, duplicates
@@ -15,7 +15,7 @@ export class DispatchedRequest implements ApiRequest {
   readonly method: string;
   readonly headers: Headers;
   #req: IncomingMessage;
-  #url: URL | undefined;
+  #url: RequestUrl | undefined;
   #body: IncomingBody | null | undefined;
 
   constructor(req: IncomingMessage) {
@@ -28,14 +28,12 @@ export class DispatchedRequest implements ApiRequest {
     return this.nextUrl.href;
   }
 
-  get nextUrl(): URL {
-    // The handlers read only its path and query. The host is the Host header's when that names
-    // one, else localhost: some that look like one are not (a port over 65535, 999.1.1.1,
-    // [1.2.3.4]) and URL refuses them, and a header the client chose must not fail the request.
+  get nextUrl(): RequestUrl {
     if (this.#url === undefined) {
-      const host = this.#req.headers.host;
       const path = this.#req.url ?? "/";
-      this.#url = (host !== undefined && HOST.test(host) && URL.parse(`http://${host}${path}`)) || new URL(`http://localhost${path}`);
+      // Most API requests carry no query: their path is the pathname as it stands (the dispatcher
+      // takes only canonical paths, which URL would leave unchanged), and nothing is parsed.
+      this.#url = path.includes("?") ? absoluteUrl(this.#req.headers.host, path) : new PathOnlyUrl(path, this.#req.headers.host);
     }
     return this.#url;
   }
@@ -43,6 +41,35 @@ export class DispatchedRequest implements ApiRequest {
   get body(): IncomingBody | null {
     if (this.#body === undefined) this.#body = this.method === "GET" || this.method === "HEAD" ? null : new IncomingBody(this.#req);
     return this.#body;
+  }
+}
+
+// The handlers read only the path and the query. The host is the Host header's when that names
+// one, else localhost: some that look like one are not (a port over 65535, 999.1.1.1, [1.2.3.4])
+// and URL refuses them, and a header the client chose must not fail the request.
+function absoluteUrl(host: string | undefined, path: string): URL {
+  return (host !== undefined && HOST.test(host) && URL.parse(`http://${host}${path}`)) || new URL(`http://localhost${path}`);
+}
+
+/** A query-less request's URL: its path as it came, the rest built only when read. */
+class PathOnlyUrl implements RequestUrl {
+  readonly search = "";
+  #host: string | undefined;
+  #searchParams: URLSearchParams | undefined;
+
+  constructor(
+    readonly pathname: string,
+    host: string | undefined,
+  ) {
+    this.#host = host;
+  }
+
+  get searchParams(): URLSearchParams {
+    return (this.#searchParams ??= new URLSearchParams());
+  }
+
+  get href(): string {
+    return absoluteUrl(this.#host, this.pathname).href;
   }
 }
 

@@ -369,6 +369,18 @@ describe("DispatchedRequest", () => {
       expect(seen).toEqual({ url: "http://localhost/api/v1/whoami?x=1", pathname: "/api/v1/whoami", x: "1" });
     });
 
+    it.each(["/api/v1/whoami", "/api/v1/keys/key_1.x~y/addresses", "/api/health/live"])(
+      "reads the query-less path %s as URL would, without parsing it",
+      async (path) => {
+        const seen = await onRequest(
+          (port) => request(port, { path, headers: { Host: "KeyHold.Test:3000" } }),
+          (r) => ({ url: r.url, href: r.nextUrl.href, pathname: r.nextUrl.pathname, search: r.nextUrl.search, params: [...r.nextUrl.searchParams] }),
+        );
+        const url = new URL(`http://KeyHold.Test:3000${path}`);
+        expect(seen).toEqual({ url: url.href, href: url.href, pathname: url.pathname, search: "", params: [] });
+      },
+    );
+
     it("uses localhost when there is no Host header (HTTP/1.0)", async () => {
       const seen = await onRequest(
         (port) => raw(port, "GET /api/health/live HTTP/1.0\n"),
