@@ -2,6 +2,7 @@ import pino, { type DestinationStream, type Logger } from "pino";
 
 import { env, type Env } from "../env";
 import { processSingleton } from "../process/process-singleton";
+import { isoTimestamp } from "./iso-timestamp";
 import { onShutdown } from "../process/shutdown";
 import type { RequestContext } from "./request-context";
 
@@ -12,7 +13,8 @@ import type { RequestContext } from "./request-context";
 export type LogLevel = Env["LOG_LEVEL"];
 
 export function createLogger(level: LogLevel, destination: DestinationStream): Logger {
-  return pino({ level, timestamp: pino.stdTimeFunctions.isoTime }, destination);
+  // pino.stdTimeFunctions.isoTime, without building a Date per line.
+  return pino({ level, timestamp: () => `,"time":"${isoTimestamp(Date.now())}"` }, destination);
 }
 
 // Linux's PIPE_BUF: a write to a pipe up to this size is atomic.

@@ -14,5 +14,5 @@ export interface KeyUse extends Omit<UsageEventInput, "at"> {
  */
 export function recordKeyUse({ verificationMs, ...event }: KeyUse): void {
   recordVerification(event.outcome, verificationMs / 1000);
-  getUsageRecorder().record({ ...event, at: new Date() });
+  getUsageRecorder().record({ ...event, at: Date.now() });
 }

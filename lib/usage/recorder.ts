@@ -53,7 +53,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** The event as it may be kept: checked and cut once, here, so the buffer never holds more. */
 function storedEvent(event: UsageEventInput): StoredEvent {
-  const at = event.at instanceof Date ? event.at.getTime() : Number.NaN;
+  const at = typeof event.at === "number" ? event.at : event.at instanceof Date ? event.at.getTime() : Number.NaN;
   const cost = event.cost ?? 1;
   return {
     keyId: event.keyId === null || event.keyId === undefined ? null : storableText(event.keyId, 64),

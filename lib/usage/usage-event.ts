@@ -9,7 +9,8 @@ export interface UsageEventInput {
   status: number;
   latencyMs: number;
   ip: string | null;
-  at: Date;
+  /** When, as a Date or epoch milliseconds (which the verification path passes: no Date to build). */
+  at: Date | number;
   /** Credits the use spent (DESIGN.md section 15.3); 1 when absent. */
   cost?: number;
 }

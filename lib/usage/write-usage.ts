@@ -1,5 +1,6 @@
 import type { Db } from "../db/client";
 import type { Prisma } from "../db/generated/client";
+import { isoTimestamp } from "../observability/iso-timestamp";
 import { UsageAggregate, type CountedEvent } from "./aggregate-usage";
 import { latencyBucket } from "./latency-histogram";
 import type { StoredEvent } from "./usage-buffer";
@@ -53,13 +54,13 @@ export function usageStatement(batch: UsageBatch): { sql: string; params: unknow
     events.map((e) => e.status),
     events.map((e) => e.latencyMs),
     events.map((e) => e.ip),
-    events.map((e) => new Date(e.at).toISOString()),
+    events.map((e) => isoTimestamp(e.at)),
     events.map((e) => e.cost),
   ];
   const ids = [...lastUsed.keys()].sort();
   params.push(
     ids,
-    ids.map((id) => new Date(lastUsed.get(id)!).toISOString()),
+    ids.map((id) => isoTimestamp(lastUsed.get(id)!)),
   );
   const derived = aggregate.writes(params.length + 1);
   params.push(...derived.params);

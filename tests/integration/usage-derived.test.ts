@@ -100,7 +100,7 @@ describe("the flush's derived tables", () => {
     const expectedPerKey = (unit: string) => {
       const map = new Map<string, number>();
       for (const e of events) {
-        const ms = e.at.getTime();
+        const ms = new Date(e.at).getTime();
         const bucket = ms - (ms % { minute: 60_000, hour: 3_600_000, day: 86_400_000 }[unit]!);
         const id = `${e.keyId ?? ""}|${new Date(bucket).toISOString()}|${e.outcome}`;
         map.set(id, (map.get(id) ?? 0) + 1);
