@@ -1,4 +1,4 @@
-import { inRanges, parseIp, type IpRange } from "../net/ip-range";
+import { inRanges, ipText, parseIp, type IpRange } from "../net/ip-range";
 
 // The client address (DESIGN.md sections 14 and 15.7): the socket address, which
 // lib/server/http-server.ts writes into CLIENT_IP_HEADER (overwriting anything a client sent).
@@ -24,5 +24,5 @@ export function clientIp(headers: Headers, trustedProxies: readonly IpRange[]): 
       client = hop;
     }
   }
-  return client.toString();
+  return ipText(client);
 }

@@ -38,6 +38,20 @@ export function parseIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
   return address;
 }
 
+// Written back out on every request too (the client address of the usage event and the log): the
+// text of each shared parsed address is kept with it, and goes when it does.
+const texts = new WeakMap<ipaddr.IPv4 | ipaddr.IPv6, string>();
+
+/** The address as text, canonical (`10.0.0.1`, `2001:db8::1`): toString(), remembered. */
+export function ipText(address: ipaddr.IPv4 | ipaddr.IPv6): string {
+  let text = texts.get(address);
+  if (text === undefined) {
+    text = address.toString();
+    texts.set(address, text);
+  }
+  return text;
+}
+
 export function inRanges(address: ipaddr.IPv4 | ipaddr.IPv6, ranges: readonly IpRange[]): boolean {
   return ranges.some(([base, bits]) => base.kind() === address.kind() && address.match(base, bits));
 }

@@ -1,4 +1,4 @@
-import { parseIp } from "../net/ip-range";
+import { ipText, parseIp } from "../net/ip-range";
 
 // What the address throttles (invalid keys, sign-in) count by (DESIGN.md section 15.7). One IPv6
 // subscriber gets a whole /64, so counting each IPv6 address on its own gave an attacker 2^64
@@ -6,7 +6,7 @@ import { parseIp } from "../net/ip-range";
 export function throttleAddress(ip: string | null): string {
   const address = ip === null ? null : parseIp(ip);
   if (address === null) return "unknown";
-  if (address.kind() === "ipv4") return address.toString();
+  if (address.kind() === "ipv4") return ipText(address);
   const prefix = address
     .toNormalizedString()
     .split(":")
