@@ -2,8 +2,8 @@ import pino, { type DestinationStream, type Logger } from "pino";
 
 import { env, type Env } from "../env";
 import { processSingleton } from "../process/process-singleton";
-import { isoTimestamp } from "./iso-timestamp";
 import { onShutdown } from "../process/shutdown";
+import { isoTimestamp } from "./iso-timestamp";
 import type { RequestContext } from "./request-context";
 
 // One JSON line per request (written by lib/server/http-server.ts). Only fields built here reach

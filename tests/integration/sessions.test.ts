@@ -4,8 +4,8 @@ import type { Actor } from "../../lib/access/actor";
 import { authOptions } from "../../lib/auth/options";
 import { sessionUser, type SessionClaims } from "../../lib/auth/session-user";
 import { createDb, type Db } from "../../lib/db/client";
-import { changeOwnPassword, createUser, resetPassword, type UserRecord } from "../../lib/users/service";
 import { replaceProcessSingleton } from "../../lib/process/process-singleton";
+import { changeOwnPassword, createUser, resetPassword, type UserRecord } from "../../lib/users/service";
 
 // DESIGN.md section 15.7 and issue 13 item 9: signing out ends the session on the server (a
 // copy of the cookie stops working), and the session names the user without anything derived

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { setupOwnerAction } from "../../lib/actions/setup";
 import type { Db } from "../../lib/db/client";
-import { announceSetup } from "../../lib/server/announce-setup";
 import { replaceProcessSingleton } from "../../lib/process/process-singleton";
+import { announceSetup } from "../../lib/server/announce-setup";
 import { databaseForThisFile } from "../helpers/migrated-database";
 
 // Issue 13 item 4: whoever reached a fresh instance first became OWNER. Now /setup needs the
