@@ -9,6 +9,7 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from "../lib/db/embedded
 import { migrate } from "../lib/db/migrate";
 import { ConfigError, parseEnv } from "../lib/env";
 import { loadOrCreateSecret, lockDataDir } from "../lib/process/data-dir";
+import { serverHeapFlags } from "../lib/process/server-heap-flags";
 import { appRoot } from "../lib/server/app-root";
 
 const mode = process.argv[2] === "dev" ? "dev" : "start";
@@ -81,10 +82,7 @@ async function main() {
     NODE_ENV: nodeEnv,
   };
 
-  // V8 sizes its heap for the machine and, with gigabytes free, lets garbage pile up to several
-  // times what is live: capped, the server collects sooner and stays within the memory budget
-  // (docs/architecture.md, "Memory"). A small young generation keeps the idle heap small.
-  const heapLimits = [`--max-old-space-size=${config.KEYHOLD_MAX_HEAP_MB}`, "--max-semi-space-size=2"];
+  const heapLimits = serverHeapFlags(config.KEYHOLD_MAX_HEAP_MB);
   // Bundled, the server is plain JavaScript next to this file: production starts no tsx.
   const server = import.meta.filename.endsWith(".mjs")
     ? [...heapLimits, path.join(import.meta.dirname, "server.mjs")]

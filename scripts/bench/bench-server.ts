@@ -1,12 +1,19 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import path from "node:path";
 
-// One Keyhold server process for the benchmark: scripts/server.ts as the launcher would start
-// it, its request log (the default level, info) going to /dev/null so that the log's cost is
-// paid but no pipe reader is measured with it.
+import { parseEnv } from "../../lib/env";
+import { serverHeapFlags } from "../../lib/process/server-heap-flags";
+
+// One Keyhold server process for the benchmark, started as `npm start` starts it: the server
+// that `npm run build` bundled (.next/keyhold/server.mjs, no tsx) with the launcher's heap flags.
+// Its request log (the default level, info) goes to /dev/null, so that the log's cost is paid but
+// no pipe reader is measured with it.
 
 export interface BenchServer {
   base: string;
+  /** The server process, for reading its CPU time. */
+  pid: number;
   /** SIGTERM, then the exit code once it has flushed and stopped. */
   stop(): Promise<number | null>;
   /** What the server wrote to stderr: warnings such as dropped usage events belong in the report. */
@@ -22,7 +29,10 @@ export async function startBenchServer(options: {
   profileDir?: string;
 }): Promise<BenchServer> {
   const profile = options.profileDir ? ["--cpu-prof", "--cpu-prof-dir", options.profileDir] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, "--import", "tsx", path.join(root, "scripts", "server.ts"), "start"], {
+  const server = path.join(root, ".next", "keyhold", "server.mjs");
+  if (!existsSync(server)) throw new Error("no production build: run `npm run build` first");
+  const heap = serverHeapFlags(parseEnv({}).KEYHOLD_MAX_HEAP_MB);
+  const child: ChildProcess = spawn(process.execPath, [...heap, ...profile, server, "start"], {
     cwd: root,
     stdio: ["ignore", "ignore", "pipe"],
     env: {
@@ -53,6 +63,7 @@ export async function startBenchServer(options: {
   }
   return {
     base,
+    pid: child.pid!,
     stop() {
       if (child.exitCode === null) child.kill("SIGTERM");
       return exited;

@@ -18,7 +18,8 @@ import { createDb } from "../../lib/db/client";
 import { migrate } from "../../lib/db/migrate";
 import { issueKey } from "../../lib/keys/service";
 import { createTestDatabase } from "../../tests/helpers/test-database";
-import { startBenchServer } from "./bench-server";
+import { startBenchServer, type BenchServer } from "./bench-server";
+import { cpuSample, type CpuSample } from "./cpu-time";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 const PORT = Number(process.env.BENCH_PORT ?? 3200);
@@ -36,12 +37,23 @@ interface Row {
   keys: string[];
   headers: Record<string, string>;
   body?: string;
-  rounds: { rps: number; p50: number; p99: number }[];
+  rounds: Round[];
 }
 
-async function load(base: string, row: Row, seconds: number, counts: Map<string, number>): Promise<{ rps: number; p50: number; p99: number }> {
+interface Round {
+  rps: number;
+  p50: number;
+  p99: number;
+  /** CPU per request, microseconds: the server's event loop, all its threads, PostgreSQL. */
+  mainUs: number;
+  serverUs: number;
+  dbUs: number;
+}
+
+async function load(server: BenchServer, row: Row, seconds: number, counts: Map<string, number>): Promise<Round> {
+  const before = cpuSample(server.pid);
   const result = await autocannon({
-    url: `${base}${row.path}`,
+    url: `${server.base}${row.path}`,
     method: row.method,
     headers: row.headers,
     body: row.body,
@@ -51,18 +63,27 @@ async function load(base: string, row: Row, seconds: number, counts: Map<string,
   // Sent, not only answered in time: requests in flight when the run stops are still served.
   const sent = result.requests.sent;
   for (const id of row.keys) counts.set(id, (counts.get(id) ?? 0) + sent);
+  const after = cpuSample(server.pid);
+  const perRequest = (key: keyof CpuSample) => ((after[key] - before[key]) / Math.max(sent, 1)) * 1e6;
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
     console.warn(`${row.label}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   }
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    mainUs: perRequest("main"),
+    serverUs: perRequest("process"),
+    dbUs: perRequest("postgres"),
+  };
 }
 
 const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
 
 async function main() {
-  if (!existsSync(path.join(root, ".next", "BUILD_ID"))) {
-    console.log("no production build: running next build");
-    const build = spawnSync(process.execPath, [path.join(root, "node_modules", "next", "dist", "bin", "next"), "build"], { cwd: root, stdio: "inherit" });
+  if (!existsSync(path.join(root, ".next", "keyhold", "server.mjs"))) {
+    console.log("no production build: running npm run build");
+    const build = spawnSync(process.execPath, [path.join(root, "scripts", "build.mjs")], { cwd: root, stdio: "inherit" });
     if (build.status !== 0) process.exit(2);
   }
   const database = await createTestDatabase("keyhold_bench");
@@ -139,9 +160,9 @@ async function main() {
   let exitCodes: (number | null)[] = [];
   try {
     // Warm every row (JIT, pools, the key cache, rate-limit leases) before measuring.
-    for (const row of rows) await load(servers[row.server].base, row, 2, counts);
+    for (const row of rows) await load(servers[row.server], row, 2, counts);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const row of round % 2 === 0 ? rows : [...rows].reverse()) row.rounds.push(await load(servers[row.server].base, row, SECONDS, counts));
+      for (const row of round % 2 === 0 ? rows : [...rows].reverse()) row.rounds.push(await load(servers[row.server], row, SECONDS, counts));
     }
   } finally {
     exitCodes = [await servers.dispatcher.stop(), await servers.next.stop()];
@@ -164,17 +185,24 @@ async function main() {
   const rps = (row: Row) => mean(row.rounds.map((r) => r.rps));
   const liveOf = (server: Row["server"]) => rps(rows.find((row) => row.server === server && row.path === "/api/health/live")!);
   console.log(`\nautocannon, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SECONDS} s per row, LOG_LEVEL info`);
+  // CPU per request in microseconds: the server's event loop (what caps its req/s), all of its
+  // threads, and PostgreSQL's; "+loop" is the event loop's time beyond the same server's live route.
   console.log(
-    `${"server".padEnd(11)}${"route".padEnd(27)}${"req/s".padStart(8)}${"vs live".padStart(9)}${"p50 ms".padStart(8)}${"p99 ms".padStart(8)}   rounds`,
+    `${"server".padEnd(11)}${"route".padEnd(27)}${"req/s".padStart(8)}${"vs live".padStart(9)}${"p50 ms".padStart(8)}${"p99 ms".padStart(8)}${"loop µs".padStart(9)}${"+loop".padStart(7)}${"all µs".padStart(8)}${"db µs".padStart(7)}   rounds`,
   );
+  const cpu = (row: Row, key: "mainUs" | "serverUs" | "dbUs") => mean(row.rounds.map((r) => r[key]));
+  const liveRow = (server: Row["server"]) => rows.find((row) => row.server === server && row.path === "/api/health/live")!;
   for (const row of rows) {
     const ratio = rps(row) / liveOf(row.server);
     const p = (key: "p50" | "p99") =>
       mean(row.rounds.map((r) => r[key]))
         .toFixed(1)
         .padStart(8);
+    const extra = cpu(row, "mainUs") - cpu(liveRow(row.server), "mainUs");
     console.log(
-      `${row.server.padEnd(11)}${row.label.padEnd(27)}${rps(row).toFixed(0).padStart(8)}${ratio.toFixed(2).padStart(9)}${p("p50")}${p("p99")}   ${row.rounds.map((r) => r.rps.toFixed(0)).join(", ")}`,
+      `${row.server.padEnd(11)}${row.label.padEnd(27)}${rps(row).toFixed(0).padStart(8)}${ratio.toFixed(2).padStart(9)}${p("p50")}${p("p99")}` +
+        `${cpu(row, "mainUs").toFixed(0).padStart(9)}${extra.toFixed(0).padStart(7)}${cpu(row, "serverUs").toFixed(0).padStart(8)}${cpu(row, "dbUs").toFixed(0).padStart(7)}` +
+        `   ${row.rounds.map((r) => r.rps.toFixed(0)).join(", ")}`,
     );
   }
   const verify = rows.find((row) => row.path === "/api/v1/keys/verify")!;
