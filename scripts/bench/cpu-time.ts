@@ -18,7 +18,7 @@ function ticks(statFile: string): number {
   }
 }
 
-export interface CpuSample {
+export interface CpuTimes {
   /** The process's main thread (JavaScript's event loop). */
   main: number;
   /** Every thread of the process: the main thread plus libuv's pool, V8's GC helpers, workers. */
@@ -27,9 +27,21 @@ export interface CpuSample {
   postgres: number;
 }
 
-/** CPU seconds so far; subtract two samples for what happened between them. */
-export function cpuSample(pid: number): CpuSample {
+/** CPU seconds so far, PostgreSQL's per process: backends come and go between two samples. */
+export interface CpuSample extends Omit<CpuTimes, "postgres"> {
+  postgres: Map<number, number>;
+}
+
+/** The CPU seconds spent between two samples. */
+export function cpuBetween(before: CpuSample, after: CpuSample): CpuTimes {
   let postgres = 0;
+  // A backend that exited meanwhile is missed; one that started counts from zero.
+  for (const [pid, seconds] of after.postgres) postgres += seconds - (before.postgres.get(pid) ?? 0);
+  return { main: after.main - before.main, process: after.process - before.process, postgres };
+}
+
+export function cpuSample(pid: number): CpuSample {
+  const postgres = new Map<number, number>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     let command: string;
@@ -38,11 +50,11 @@ export function cpuSample(pid: number): CpuSample {
     } catch {
       continue;
     }
-    if (command.startsWith("postgres")) postgres += ticks(`/proc/${entry}/stat`);
+    if (command.startsWith("postgres")) postgres.set(Number(entry), ticks(`/proc/${entry}/stat`) / TICKS_PER_SECOND);
   }
   return {
     main: ticks(`/proc/${pid}/task/${pid}/stat`) / TICKS_PER_SECOND,
     process: ticks(`/proc/${pid}/stat`) / TICKS_PER_SECOND,
-    postgres: postgres / TICKS_PER_SECOND,
+    postgres,
   };
 }

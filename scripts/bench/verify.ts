@@ -19,7 +19,7 @@ import { migrate } from "../../lib/db/migrate";
 import { issueKey } from "../../lib/keys/service";
 import { createTestDatabase } from "../../tests/helpers/test-database";
 import { startBenchServer, type BenchServer } from "./bench-server";
-import { cpuSample, type CpuSample } from "./cpu-time";
+import { cpuBetween, cpuSample, type CpuTimes } from "./cpu-time";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 const PORT = Number(process.env.BENCH_PORT ?? 3200);
@@ -63,8 +63,8 @@ async function load(server: BenchServer, row: Row, seconds: number, counts: Map<
   // Sent, not only answered in time: requests in flight when the run stops are still served.
   const sent = result.requests.sent;
   for (const id of row.keys) counts.set(id, (counts.get(id) ?? 0) + sent);
-  const after = cpuSample(server.pid);
-  const perRequest = (key: keyof CpuSample) => ((after[key] - before[key]) / Math.max(sent, 1)) * 1e6;
+  const spent = cpuBetween(before, cpuSample(server.pid));
+  const perRequest = (key: keyof CpuTimes) => (spent[key] / Math.max(sent, 1)) * 1e6;
   if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
     console.warn(`${row.label}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
   }
