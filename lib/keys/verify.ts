@@ -71,11 +71,11 @@ export class KeyVerifier {
 
     let key = this.cache.get(hash);
     if (key !== undefined) {
-      metrics().keyCacheHits.inc();
+      metrics().countCacheHit();
       // A failed reload leaves the entry as it was, to serve until its TTL ends.
       if (key !== null && this.cache.refreshDue(hash)) this.load(hash).catch(() => undefined);
     } else {
-      metrics().keyCacheMisses.inc();
+      metrics().countCacheMiss();
       try {
         key = await this.load(hash);
       } catch {

@@ -12,7 +12,18 @@ export interface KeyUse extends Omit<UsageEventInput, "at"> {
  * event. Every place that decides on a key calls this once per decision, allowed or refused, so
  * the metric and the usage tables count the same uses.
  */
-export function recordKeyUse({ verificationMs, ...event }: KeyUse): void {
-  recordVerification(event.outcome, verificationMs / 1000);
-  getUsageRecorder().record({ ...event, at: Date.now() });
+export function recordKeyUse(use: KeyUse): void {
+  recordVerification(use.outcome, use.verificationMs / 1000);
+  // Field by field: object rest and spread took more CPU here than the rest of the recording.
+  getUsageRecorder().record({
+    keyId: use.keyId,
+    outcome: use.outcome,
+    method: use.method,
+    path: use.path,
+    status: use.status,
+    latencyMs: use.latencyMs,
+    ip: use.ip,
+    at: Date.now(),
+    cost: use.cost,
+  });
 }

@@ -36,9 +36,9 @@ describe("createMetrics", () => {
     expect(values.get('keyhold_verifications_total{outcome="invalid_key"}')).toBe(0);
     expect(values.get('keyhold_verifications_total{outcome="missing_key"}')).toBe(0);
 
-    m.verifications.inc({ outcome: "valid" });
-    m.verifications.inc({ outcome: "valid" });
-    m.verifications.inc({ outcome: "rate_limited" });
+    m.countVerification("valid");
+    m.countVerification("valid");
+    m.countVerification("rate_limited");
     m.verificationSeconds.observe(0.0003);
     m.verificationSeconds.observe(0.02);
     values = samples(await m.registry.metrics());
@@ -47,6 +47,28 @@ describe("createMetrics", () => {
     expect(values.get("keyhold_verification_duration_seconds_count")).toBe(2);
     expect(values.get('keyhold_verification_duration_seconds_bucket{le="0.0005"}')).toBe(1);
     expect(values.get('keyhold_verification_duration_seconds_bucket{le="+Inf"}')).toBe(2);
+
+    // Counted once: a second scrape adds only what came since the first.
+    m.countVerification("valid");
+    values = samples(await m.registry.metrics());
+    expect(values.get('keyhold_verifications_total{outcome="valid"}')).toBe(3);
+    expect(values.get('keyhold_verifications_total{outcome="rate_limited"}')).toBe(1);
+    values = samples(await m.registry.metrics());
+    expect(values.get('keyhold_verifications_total{outcome="valid"}')).toBe(3);
+  });
+
+  it("counts key cache hits and misses, once per scrape", async () => {
+    const m = createMetrics(fakeSources().sources);
+    m.countCacheHit();
+    m.countCacheHit();
+    m.countCacheMiss();
+    let values = samples(await m.registry.metrics());
+    expect(values.get("keyhold_key_cache_hits_total")).toBe(2);
+    expect(values.get("keyhold_key_cache_misses_total")).toBe(1);
+    m.countCacheHit();
+    values = samples(await m.registry.metrics());
+    expect(values.get("keyhold_key_cache_hits_total")).toBe(3);
+    expect(values.get("keyhold_key_cache_misses_total")).toBe(1);
   });
 
   it("reads the usage recorder's figures when scraped, not per event", async () => {
