@@ -46,10 +46,15 @@ export function storablePath(value: unknown): string {
   return storableText(path, MAX_PATH_LENGTH);
 }
 
-/** Text as PostgreSQL can store it (no NUL, which would fail every retry forever), cut to max. */
+/**
+ * Text as PostgreSQL can store it, cut to max: no NUL, and no lone UTF-16 surrogate (U+FFFD in
+ * its place, as UTF-8 encoding would give it); the flush sends events as JSON, where either would
+ * fail every retry forever.
+ */
 export function storableText(value: unknown, max: number): string {
   let text = typeof value === "string" ? value : String(value ?? "");
   if (text.length > max) text = text.slice(0, max);
   if (text.includes("\0")) text = text.replaceAll("\0", "");
+  if (!text.isWellFormed()) text = text.toWellFormed();
   return text;
 }

@@ -46,17 +46,11 @@ export function usageStatement(batch: UsageBatch): { sql: string; params: unknow
   for (const event of events) aggregate.add(countedEvent(event));
   for (const tally of tallies) aggregate.add(tally);
 
-  const params: unknown[] = [
-    events.map((e) => e.keyId),
-    events.map((e) => e.outcome),
-    events.map((e) => e.method),
-    events.map((e) => e.path),
-    events.map((e) => e.status),
-    events.map((e) => e.latencyMs),
-    events.map((e) => e.ip),
-    events.map((e) => isoTimestamp(e.at)),
-    events.map((e) => e.cost),
-  ];
+  // The raw rows as one JSON array of rows rather than an array parameter per column: the driver
+  // quotes and escapes every element of an array parameter in JavaScript, which cost more CPU
+  // per event than the request that made it; JSON.stringify is native and PostgreSQL parses once.
+  const rows = JSON.stringify(events.map((e) => [e.keyId, e.outcome, e.method, e.path, e.status, e.latencyMs, e.ip, isoTimestamp(e.at), e.cost]));
+  const params: unknown[] = [rows];
   const ids = [...lastUsed.keys()].sort();
   params.push(
     ids,
@@ -68,9 +62,10 @@ export function usageStatement(batch: UsageBatch): { sql: string; params: unknow
   // A data-modifying CTE runs exactly once even when nothing reads its output.
   const ctes = [
     `INSERT INTO usage_events (key_id, outcome, method, path, status, latency_ms, ip, at, cost)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::real[], $7::text[], $8::timestamptz[], $9::int4[])`,
+  SELECT e->>0, e->>1, e->>2, e->>3, (e->>4)::int4, (e->>5)::real, e->>6, (e->>7)::timestamptz, (e->>8)::int4
+  FROM jsonb_array_elements($1::jsonb) AS e`,
     `UPDATE api_keys AS k SET last_used_at = GREATEST(k.last_used_at, u.at)
-  FROM unnest($10::text[], $11::timestamptz[]) AS u(id, at)
+  FROM unnest($2::text[], $3::timestamptz[]) AS u(id, at)
   WHERE k.id = u.id`,
     ...derived.ctes,
   ];

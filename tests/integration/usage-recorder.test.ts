@@ -393,15 +393,21 @@ describe("UsageRecorder", () => {
         }),
       ),
     ).not.toThrow();
+    // A lone surrogate is stored as U+FFFD, as UTF-8 encoding gives it, and fails nothing.
+    usage.record(event({ path: "/x\ud800y", ip: "\udc00" }));
     usage.record(event({ path: "/fine" }));
 
     await usage.flush();
 
-    expect(usage.stats()).toMatchObject({ buffered: 0, written: 2, flushFailures: 0 });
-    const rows = await queryRows<{ path: string; status: number; latency_ms: number }>(url, "SELECT path, status, latency_ms FROM usage_events ORDER BY id");
+    expect(usage.stats()).toMatchObject({ buffered: 0, written: 3, flushFailures: 0 });
+    const rows = await queryRows<{ path: string; status: number; latency_ms: number; ip: string }>(
+      url,
+      "SELECT path, status, latency_ms, ip FROM usage_events ORDER BY id",
+    );
     expect(rows).toEqual([
-      { path: "/ab", status: 0, latency_ms: 0 },
-      { path: "/fine", status: 200, latency_ms: 1.25 },
+      { path: "/ab", status: 0, latency_ms: 0, ip: "10.0.0.1" },
+      { path: "/x\ufffdy", status: 200, latency_ms: 1.25, ip: "\ufffd" },
+      { path: "/fine", status: 200, latency_ms: 1.25, ip: "10.0.0.1" },
     ]);
   });
 
