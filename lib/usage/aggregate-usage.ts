@@ -82,53 +82,34 @@ export class UsageAggregate {
   private readonly pathDays = new Map<string, Row<PathBucket>>();
   private readonly addresses = new Map<string, Address & { requests: number }>();
   private readonly invalid = new Map<string, Invalid & { attempts: number }>();
+  // A flush's events mostly repeat a few combinations (a key calling a path, minute after
+  // minute): the rows one combination adds to are found again with one lookup, not seven.
+  private readonly groups = new Map<string, { measures: Measures[]; address: (Address & { requests: number }) | null }>();
 
   get empty(): boolean {
     return this.minutes.size === 0;
   }
 
   add(event: CountedEvent): void {
-    const keyId = event.keyId ?? "";
     const { outcome } = event;
     const minute = floorTo(event.at, MINUTE_MS);
-    const hour = floorTo(event.at, HOUR_MS);
-    const day = floorTo(event.at, DAY_MS);
-    measure(
-      upsert(this.minutes, `${keyId}\0${minute}\0${outcome}`, () => ({ keyId, at: minute, outcome })),
-      event,
-    );
-    measure(
-      upsert(this.keyHours, `${keyId}\0${hour}\0${outcome}`, () => ({ keyId, at: hour, outcome })),
-      event,
-    );
-    measure(
-      upsert(this.keyDays, `${keyId}\0${day}\0${outcome}`, () => ({ keyId, at: day, outcome })),
-      event,
-    );
-    measure(
-      upsert(this.hours, `${hour}\0${outcome}`, () => ({ at: hour, outcome })),
-      event,
-    );
-    if (event.method !== null && event.path !== null) {
-      const { method, path } = event;
-      measure(
-        upsert(this.pathHours, `${hour}\0${method}\0${path}\0${outcome}`, () => ({ at: hour, method, path, outcome })),
-        event,
-      );
-      measure(
-        upsert(this.pathDays, `${day}\0${method}\0${path}\0${outcome}`, () => ({ at: day, method, path, outcome })),
-        event,
-      );
+    // Everything the rows below are chosen by: the minute fixes the hour and the day. A null
+    // method or path (a tally) is marked apart from any text.
+    const groupId = `${event.keyId ?? "\u0001"}\0${minute}\0${outcome}\0${event.method ?? "\u0001"}\0${event.path ?? "\u0001"}\0${event.ip ?? "\u0001"}`;
+    let group = this.groups.get(groupId);
+    if (group === undefined) {
+      group = this.rowsOf(event, minute);
+      this.groups.set(groupId, group);
     }
-    if (event.keyId !== null && event.ip !== null) {
-      const id = `${event.keyId}\0${day}\0${event.ip}`;
-      const address = this.addresses.get(id) ?? { keyId: event.keyId, day, ip: event.ip, requests: 0, denied: 0, lastSeen: event.at };
+    for (const measures of group.measures) measure(measures, event);
+    const { address } = group;
+    if (address !== null) {
       address.requests += event.count;
       if (outcome !== "valid") address.denied += event.count;
       address.lastSeen = Math.max(address.lastSeen, event.at);
-      this.addresses.set(id, address);
     }
     if (outcome === "invalid_key") {
+      const hour = floorTo(event.at, HOUR_MS);
       const ip = event.ip ?? "";
       const id = `${hour}\0${ip}`;
       const invalid = this.invalid.get(id) ?? { hour, ip, attempts: 0, first: event.at, last: event.at };
@@ -137,6 +118,34 @@ export class UsageAggregate {
       invalid.last = Math.max(invalid.last, event.at);
       this.invalid.set(id, invalid);
     }
+  }
+
+  /** The rows of every derived table that an event of this kind in this minute adds to. */
+  private rowsOf(event: CountedEvent, minute: number): { measures: Measures[]; address: (Address & { requests: number }) | null } {
+    const keyId = event.keyId ?? "";
+    const { outcome } = event;
+    const hour = floorTo(minute, HOUR_MS);
+    const day = floorTo(minute, DAY_MS);
+    const measures = [
+      upsert(this.minutes, `${keyId}\0${minute}\0${outcome}`, () => ({ keyId, at: minute, outcome })),
+      upsert(this.keyHours, `${keyId}\0${hour}\0${outcome}`, () => ({ keyId, at: hour, outcome })),
+      upsert(this.keyDays, `${keyId}\0${day}\0${outcome}`, () => ({ keyId, at: day, outcome })),
+      upsert(this.hours, `${hour}\0${outcome}`, () => ({ at: hour, outcome })),
+    ];
+    if (event.method !== null && event.path !== null) {
+      const { method, path } = event;
+      measures.push(
+        upsert(this.pathHours, `${hour}\0${method}\0${path}\0${outcome}`, () => ({ at: hour, method, path, outcome })),
+        upsert(this.pathDays, `${day}\0${method}\0${path}\0${outcome}`, () => ({ at: day, method, path, outcome })),
+      );
+    }
+    let address: (Address & { requests: number }) | null = null;
+    if (event.keyId !== null && event.ip !== null) {
+      const id = `${event.keyId}\0${day}\0${event.ip}`;
+      address = this.addresses.get(id) ?? { keyId: event.keyId, day, ip: event.ip, requests: 0, denied: 0, lastSeen: event.at };
+      this.addresses.set(id, address);
+    }
+    return { measures, address };
   }
 
   /**
