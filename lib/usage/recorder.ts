@@ -31,7 +31,7 @@ export interface UsageRecorderOptions {
 }
 
 // One write is one transaction; a 5000-row chunk stays well below PostgreSQL's parameter and
-// message limits because each column is a single array parameter.
+// message limits because the raw rows are one JSON parameter and each derived column one array.
 const CHUNK_SIZE = 5_000;
 // Years 1970..9999: toISOString() writes anything later with a sign PostgreSQL will not parse.
 const MAX_TIME_MS = 253_402_300_799_999;
