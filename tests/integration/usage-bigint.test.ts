@@ -210,7 +210,14 @@ describe.each(["postgres", "pglite"] as const)("usage counters past int4 (%s)", 
       iso(BASE),
     ]);
 
-    expect((await migrate(url, migrationsWhere((name) => name <= MIGRATION))).applied).toEqual([MIGRATION]);
+    expect(
+      (
+        await migrate(
+          url,
+          migrationsWhere((name) => name <= MIGRATION),
+        )
+      ).applied,
+    ).toEqual([MIGRATION]);
 
     const types = await queryRows<{ table_name: string; column_name: string; data_type: string }>(
       url,
