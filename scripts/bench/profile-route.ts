@@ -1,7 +1,8 @@
-// `npm run bench:profile -- [live|whoami|verify|verify-gzip]`: a CPU profile of one dispatcher route under
-// load (autocannon, 50 connections, BENCH_SECONDS default 10 after 2 s of warm-up) on a fresh
-// PostgreSQL database, then its top functions by self time and by inclusive time. For finding
-// where a request's CPU goes (issue 12 item 8); `npm run bench` is for the figures.
+// `npm run bench:profile -- [live|whoami|whoami-ratelimited|verify|verify-gzip]`: a CPU profile
+// of one dispatcher route under load (autocannon, 50 connections, BENCH_SECONDS default 10 after
+// 2 s of warm-up) on a fresh PostgreSQL database, then its top functions by self time and by
+// inclusive time. For finding where a request's CPU goes (issue 12 item 8); `npm run bench` is
+// for the figures.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +16,7 @@ import { issueKey } from "../../lib/keys/service";
 import { createTestDatabase } from "../../tests/helpers/test-database";
 import { startBenchServer } from "./bench-server";
 
-const ROUTES = ["live", "whoami", "verify", "verify-gzip"] as const;
+const ROUTES = ["live", "whoami", "whoami-ratelimited", "verify", "verify-gzip"] as const;
 const route = (process.argv[2] ?? "verify") as (typeof ROUTES)[number];
 if (!ROUTES.includes(route)) {
   console.error(`usage: npm run bench:profile -- [${ROUTES.join("|")}]`);
@@ -30,6 +31,8 @@ await migrate(database.url);
 const db = createDb(database.url, 2);
 const plain = await issueKey(db, { name: "plain" }, system);
 const verifier = await issueKey(db, { name: "verifier", scopes: ["keys:verify"] }, system);
+// As npm run bench's rate-limited key: a limit the load never reaches, so every answer is a 200.
+const limited = await issueKey(db, { name: "rate-limited", ratelimit: { limit: 1_000_000, windowMs: 60_000 } }, system);
 await db.$disconnect();
 
 const profileDir = mkdtempSync(path.join(tmpdir(), "keyhold-profile-"));
@@ -37,6 +40,7 @@ const server = await startBenchServer({ port: Number(process.env.BENCH_PORT ?? 3
 const load = {
   live: { url: `${server.base}/api/health/live` },
   whoami: { url: `${server.base}/api/v1/whoami`, headers: { authorization: `Bearer ${plain.key}` } },
+  "whoami-ratelimited": { url: `${server.base}/api/v1/whoami`, headers: { authorization: `Bearer ${limited.key}` } },
   verify: {
     url: `${server.base}/api/v1/keys/verify`,
     method: "POST" as const,
