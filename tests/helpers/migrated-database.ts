@@ -3,7 +3,7 @@ import { afterAll, beforeAll } from "vitest";
 
 import { createDb, type Db } from "../../lib/db/client";
 import { migrate } from "../../lib/db/migrate";
-import { createTestDatabase, type TestDatabase } from "./test-database";
+import { createEmbeddedTestDatabase, createTestDatabase, type TestDatabase } from "./test-database";
 
 export interface MigratedDatabase {
   readonly database: TestDatabase;
@@ -16,14 +16,15 @@ export interface MigratedDatabase {
 /**
  * A fresh database of this file's own, migrated, with a client and a plain connection, made
  * before the file's tests and dropped after them. `timezone` sets the database's zone, for
- * tests proving that times do not depend on it.
+ * tests proving that times do not depend on it; `embedded` makes it a PGlite whatever else
+ * answers, for what must hold on the embedded default too.
  */
-export function databaseForThisFile(prefix: string, options: { poolSize?: number; timezone?: string } = {}): MigratedDatabase {
+export function databaseForThisFile(prefix: string, options: { poolSize?: number; timezone?: string; embedded?: boolean } = {}): MigratedDatabase {
   let database: TestDatabase | undefined;
   let db: Db | undefined;
   let admin: pg.Client | undefined;
   beforeAll(async () => {
-    database = await createTestDatabase(prefix);
+    database = options.embedded ? await createEmbeddedTestDatabase() : await createTestDatabase(prefix);
     await migrate(database.url);
     admin = new pg.Client({ connectionString: database.url });
     await admin.connect();

@@ -39,12 +39,15 @@ export function testServerUrl(): Promise<string | null> {
   return serverUrl;
 }
 
+/** An in-memory PGlite of its own, as the embedded default runs it. */
+export async function createEmbeddedTestDatabase(): Promise<TestDatabase> {
+  const embedded = await startEmbeddedDatabase();
+  return { url: embedded.url, kind: "pglite", drop: () => embedded.stop() };
+}
+
 export async function createTestDatabase(prefix = "keyhold_test"): Promise<TestDatabase> {
   const base = await testServerUrl();
-  if (!base) {
-    const embedded = await startEmbeddedDatabase();
-    return { url: embedded.url, kind: "pglite", drop: () => embedded.stop() };
-  }
+  if (!base) return createEmbeddedTestDatabase();
   const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();

@@ -6,7 +6,6 @@ import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 
 import { createDb, type Db } from "../../lib/db/client";
-import { startEmbeddedDatabase } from "../../lib/db/embedded";
 import { INT4_MAX } from "../../lib/db/int4";
 import { DEFAULT_MIGRATIONS_DIR, migrate } from "../../lib/db/migrate";
 import { keyAddresses } from "../../lib/usage/key-addresses";
@@ -16,7 +15,7 @@ import { UsageRecorder } from "../../lib/usage/recorder";
 import { topKeys } from "../../lib/usage/usage-summary";
 import { webhookFlushHook } from "../../lib/webhooks/usage-flush-hook";
 import { insertKeyRow, queryRows } from "../helpers/sql-rows";
-import { createTestDatabase } from "../helpers/test-database";
+import { createEmbeddedTestDatabase, createTestDatabase } from "../helpers/test-database";
 
 // Derived counters past int4 (2,147,483,647): a key spending 1,000 credits a request 25 times a
 // second passes it in a day, and one flush adding past it used to fail the whole statement, which
@@ -33,10 +32,7 @@ const MIGRATION = "20261202180000_usage_counters_bigint";
 // The local PostgreSQL (or what createTestDatabase falls back to), and the embedded PGlite.
 const BACKENDS = {
   postgres: async () => createTestDatabase("keyhold_usage_bigint"),
-  pglite: async () => {
-    const embedded = await startEmbeddedDatabase();
-    return { url: embedded.url, drop: () => embedded.stop() };
-  },
+  pglite: createEmbeddedTestDatabase,
 } as const;
 type Backend = keyof typeof BACKENDS;
 
