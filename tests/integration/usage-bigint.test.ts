@@ -1,19 +1,16 @@
-import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 
 import { createDb, type Db } from "../../lib/db/client";
 import { INT4_MAX } from "../../lib/db/int4";
-import { DEFAULT_MIGRATIONS_DIR, migrate } from "../../lib/db/migrate";
+import { migrate } from "../../lib/db/migrate";
 import { keyAddresses } from "../../lib/usage/key-addresses";
 import { usageSeries } from "../../lib/usage/query-usage";
 import { rebuildUsage } from "../../lib/usage/rebuild-usage";
 import { UsageRecorder } from "../../lib/usage/recorder";
 import { topKeys } from "../../lib/usage/usage-summary";
 import { webhookFlushHook } from "../../lib/webhooks/usage-flush-hook";
+import { migrationsSubset } from "../helpers/migrations-subset";
 import { insertKeyRow, queryRows } from "../helpers/sql-rows";
 import { createEmbeddedTestDatabase, createTestDatabase } from "../helpers/test-database";
 
@@ -179,15 +176,13 @@ describe.each(["postgres", "pglite"] as const)("usage counters past int4 (%s)", 
 
   it(`keeps the counts of a database of the previous schema through ${MIGRATION}`, async () => {
     // The migrations before it, then through it: later ones are not this test's.
-    const migrationsWhere = (keep: (name: string) => boolean) => {
-      const dir = mkdtempSync(path.join(tmpdir(), "keyhold-migrations-"));
-      cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-      for (const name of readdirSync(DEFAULT_MIGRATIONS_DIR)) {
-        if (keep(name)) cpSync(path.join(DEFAULT_MIGRATIONS_DIR, name), path.join(dir, name), { recursive: true });
-      }
-      return dir;
+    const subset = (keep: (name: string) => boolean) => {
+      const migrations = migrationsSubset(keep);
+      cleanups.push(() => migrations.remove());
+      return migrations.dir;
     };
-    const previousDir = migrationsWhere((name) => name < MIGRATION);
+    const previousDir = subset((name) => name < MIGRATION);
+    const throughIt = subset((name) => name <= MIGRATION);
     const url = await emptyDatabase(backend);
     await migrate(url, previousDir);
     await queryRows(
@@ -206,14 +201,7 @@ describe.each(["postgres", "pglite"] as const)("usage counters past int4 (%s)", 
       iso(BASE),
     ]);
 
-    expect(
-      (
-        await migrate(
-          url,
-          migrationsWhere((name) => name <= MIGRATION),
-        )
-      ).applied,
-    ).toEqual([MIGRATION]);
+    expect((await migrate(url, throughIt)).applied).toEqual([MIGRATION]);
 
     const types = await queryRows<{ table_name: string; column_name: string; data_type: string }>(
       url,

@@ -1,13 +1,10 @@
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createDb, type Db } from "../../lib/db/client";
-import { DEFAULT_MIGRATIONS_DIR, migrate } from "../../lib/db/migrate";
+import { migrate } from "../../lib/db/migrate";
 import { rebuildUsage } from "../../lib/usage/rebuild-usage";
+import { migrationsSubset } from "../helpers/migrations-subset";
 import { createTestDatabase, type TestDatabase } from "../helpers/test-database";
 
 // Issue 11 item 4: an installation with usage in the previous layout (one raw table, per-minute
@@ -18,7 +15,7 @@ const PREVIOUS = ["20261123165840_init", "20261123170549_ratelimit_windows"];
 let database: TestDatabase;
 let client: pg.Client;
 let db: Db;
-let previousDir: string;
+let previous: ReturnType<typeof migrationsSubset> | undefined;
 
 const DAY_MS = 86_400_000;
 const today = Date.now() - (Date.now() % DAY_MS);
@@ -30,10 +27,9 @@ const older = today - 20 * DAY_MS + 5 * 3_600_000;
 const pruned = today - 100 * DAY_MS + 7 * 3_600_000;
 
 beforeAll(async () => {
-  previousDir = mkdtempSync(path.join(tmpdir(), "keyhold-migrations-"));
-  for (const name of PREVIOUS) cpSync(path.join(DEFAULT_MIGRATIONS_DIR, name), path.join(previousDir, name), { recursive: true });
+  previous = migrationsSubset((name) => PREVIOUS.includes(name));
   database = await createTestDatabase("keyhold_usage_migration");
-  await migrate(database.url, previousDir);
+  await migrate(database.url, previous.dir);
   client = new pg.Client({ connectionString: database.url });
   await client.connect();
 
@@ -69,7 +65,7 @@ afterAll(async () => {
   await db?.$disconnect();
   await client?.end();
   await database?.drop();
-  rmSync(previousDir, { recursive: true, force: true });
+  previous?.remove();
 });
 
 async function rows<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
